@@ -1,0 +1,111 @@
+"""caseflow — the case manager for DiFair's organisational consulting (measure 3).
+
+``create_app`` builds the application; importing this package does nothing else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, request
+from flask_babel import gettext
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from caseflow.admin.views import bp as admin_bp
+from caseflow.audit.services import set_origin
+from caseflow.cli import register_cli
+from caseflow.config import load_config
+from caseflow.database import configure_sqlite
+from caseflow.engagements.views import bp as engagements_bp
+from caseflow.extensions import babel, csrf, db, limiter, login_manager, migrate
+from caseflow.intake.views import bp as intake_bp
+from caseflow.models import __all__ as _all_models  # noqa: F401  (every table on the metadata)
+from caseflow.organisations.views import bp as organisations_bp
+from caseflow.portfolio.views import bp as portfolio_bp
+from caseflow.staff.access import load_user
+from caseflow.staff.views import bp as staff_bp
+from caseflow.web import errors, health
+from caseflow.web.i18n import register_i18n, select_locale
+from caseflow.web.layout import register_layout
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def _shipped(name: str) -> str:
+    """A top-level folder of the repository, or its copy inside an installed wheel."""
+    inside = PACKAGE_DIR / name
+    return str(inside if inside.is_dir() else PACKAGE_DIR.parent / name)
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build a caseflow application: config → extensions → blueprints → errors → CLI.
+
+    ``config`` overrides everything else (tests pass their settings here).
+    """
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=_shipped("templates"),
+        instance_path=(config or {}).get("INSTANCE_PATH"),
+    )
+    load_config(app, config)
+    register_extensions(app)
+    register_blueprints(app)
+    errors.register_error_handlers(app)
+    register_i18n(app)
+    register_layout(app)
+    register_request_hooks(app)
+    register_cli(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    db.init_app(app)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        with app.app_context():
+            configure_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+    migrate.init_app(
+        app,
+        db,
+        directory=app.config["MIGRATIONS_DIRECTORY"] or _shipped("migrations"),
+        render_as_batch=True,
+        compare_type=True,
+    )
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        default_translation_directories=str(PACKAGE_DIR / "translations"),
+    )
+    login_manager.init_app(app)
+    login_manager.user_loader(load_user)
+    login_manager.login_view = "staff.login"
+    # Flask-Login flashes the msgid through gettext, so the message arrives translated.
+    login_manager.login_message = "Bitte melden Sie sich an, um diese Seite zu sehen."
+    login_manager.localize_callback = gettext
+    login_manager.login_message_category = "info"
+    if app.config.get("TRUSTED_PROXIES"):
+        count = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
+
+
+def register_blueprints(app: Flask) -> None:
+    for blueprint in (
+        health.bp,
+        staff_bp,
+        intake_bp,
+        organisations_bp,
+        engagements_bp,
+        portfolio_bp,
+        admin_bp,
+    ):
+        app.register_blueprint(blueprint)
+
+
+def register_request_hooks(app: Flask) -> None:
+    @app.before_request
+    def _audit_origin() -> None:
+        set_origin(request.remote_addr)

@@ -1,0 +1,1 @@
+"""Administration: users, settings, templates, audit log, data protection."""

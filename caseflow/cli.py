@@ -1,0 +1,93 @@
+"""The ``caseflow`` command line: ``caseflow`` is ``flask --app caseflow``.
+
+Commands: ``db …`` (Flask-Migrate), ``demo``, ``staff import FILE``, ``users create``.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup, FlaskGroup
+
+from caseflow import clock
+from caseflow.demo import DEMO_LOGINS, DEMO_PASSWORD, DemoError, load_demo
+from caseflow.extensions import db
+from caseflow.staff.importer import StaffImportError, import_staff_file
+from caseflow.staff.models import Role
+from caseflow.staff.services import StaffError, create_login
+
+staff_cli = AppGroup("staff", help="Das Mitarbeitendenverzeichnis (Kontaktliste).")
+users_cli = AppGroup("users", help="Logins für Mitarbeitende.")
+
+
+@staff_cli.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def staff_import(path: Path) -> None:
+    """Import the contact list from a CSV or vCard file (idempotent)."""
+    try:
+        report = import_staff_file(db.session, path, now=clock.now())
+    except StaffImportError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    click.echo(report.summary())
+
+
+@users_cli.command("create")
+@click.option("--name", prompt="Name")
+@click.option("--email", prompt="E-Mail")
+@click.option(
+    "--role",
+    type=click.Choice([role.value for role in Role]),
+    default=Role.CONSULTANT.value,
+    show_default=True,
+)
+@click.password_option("--password", prompt="Passwort")
+def users_create(name: str, email: str, role: str, password: str) -> None:
+    """Create a login (or give one to a person already on the contact list)."""
+    try:
+        member = create_login(
+            db.session,
+            name=name,
+            email=email,
+            role=Role(role),
+            password=password,
+            actor=None,
+            min_length=current_app.config["PASSWORD_MIN_LENGTH"],
+            now=clock.now(),
+        )
+    except StaffError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    click.echo(f"Login für {member.name} <{member.email}> ({member.role.value}) angelegt.")
+
+
+@click.command("demo")
+def demo() -> None:
+    """Load the demo data set into an empty database and print the demo logins."""
+    try:
+        summary = load_demo(db.session)
+    except DemoError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    click.echo(summary)
+    click.echo("")
+    click.echo(f"Demo-Logins (Passwort für alle: {DEMO_PASSWORD}):")
+    for email, role_label in DEMO_LOGINS:
+        click.echo(f"  {email:<24} {role_label}")
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(staff_cli)
+    app.cli.add_command(users_cli)
+    app.cli.add_command(demo)
+
+
+def main() -> None:
+    """The console script: the same as ``flask --app caseflow …``."""
+    FlaskGroup(name="caseflow").main(args=["--app", "caseflow", *sys.argv[1:]], prog_name="caseflow")

@@ -1,0 +1,149 @@
+"""Configuration in four layers: defaults → instance/config.py → environment → test mapping.
+
+Only ``load_config`` reads anything, and only when ``create_app`` calls it; importing this
+module does nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+ENVIRONMENTS = ("development", "production", "testing")
+
+
+class ConfigError(RuntimeError):
+    """Raised when the configuration cannot work; the message says what to set."""
+
+
+DEFAULTS: dict[str, Any] = {
+    "CASEFLOW_ENV": "production",
+    "SECRET_KEY": None,
+    "SQLALCHEMY_DATABASE_URI": None,  # filled in from the instance folder
+    "SQLITE_BUSY_TIMEOUT_MS": 15_000,
+    "PROGRAMME_START": date(2024, 4, 1),
+    "PROGRAMME_END": date(2026, 7, 31),
+    "TIMEZONE": "Europe/Berlin",
+    "CASEFLOW_TODAY": None,
+    "BABEL_DEFAULT_LOCALE": "de",
+    "LANGUAGES": ("de", "en"),
+    "RATELIMIT_ENABLED": True,
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_HEADERS_ENABLED": True,
+    # Failed login attempts (successful ones do not count).
+    "LOGIN_RATE_LIMIT_IP": "20 per 10 minutes",
+    "LOGIN_RATE_LIMIT_ACCOUNT": "5 per 15 minutes",
+    "PASSWORD_MIN_LENGTH": 12,
+    "MAX_CONTENT_LENGTH": 1024 * 1024,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_SECURE": True,
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_SECURE": True,
+    # A long-lived CSRF token: the public form may take an hour to fill in.
+    "WTF_CSRF_TIME_LIMIT": 8 * 3600,
+    "MIGRATIONS_DIRECTORY": None,  # found next to the package, see create_app
+}
+
+# Environment variables read as they are (strings) or parsed by the given function.
+_ENV_PARSERS: dict[str, Any] = {
+    "CASEFLOW_ENV": str,
+    "SECRET_KEY": str,
+    "DATABASE_URL": str,
+    "PROGRAMME_START": date.fromisoformat,
+    "PROGRAMME_END": date.fromisoformat,
+    "TIMEZONE": str,
+    "CASEFLOW_TODAY": date.fromisoformat,
+    "RATELIMIT_ENABLED": lambda value: value.strip().lower() not in {"0", "false", "no", "off"},
+    "RATELIMIT_STORAGE_URI": str,
+    "LOGIN_RATE_LIMIT_IP": str,
+    "LOGIN_RATE_LIMIT_ACCOUNT": str,
+}
+
+
+def load_config(
+    app: Flask, overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None
+) -> None:
+    """Fill ``app.config`` from the four layers and check that the result can work.
+
+    Raises ``ConfigError`` with a message naming the variable when something is missing or
+    malformed (for example no ``SECRET_KEY`` in production).
+    """
+    environ = os.environ if environ is None else environ
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_pyfile("config.py", silent=True)
+    for name, parse in _ENV_PARSERS.items():
+        raw = environ.get(name)
+        if raw is None or raw == "":
+            continue
+        try:
+            value = parse(raw)
+        except ValueError as exc:
+            raise ConfigError(f"{name}={raw!r} is not valid: {exc}") from exc
+        key = "SQLALCHEMY_DATABASE_URI" if name == "DATABASE_URL" else name
+        app.config[key] = value
+    if overrides:
+        app.config.from_mapping(overrides)
+    _derive(app)
+
+
+def _derive(app: Flask) -> None:
+    config = app.config
+    env = config["CASEFLOW_ENV"]
+    if env not in ENVIRONMENTS:
+        raise ConfigError(f"CASEFLOW_ENV must be one of {', '.join(ENVIRONMENTS)}, not {env!r}")
+    config["TESTING"] = config.get("TESTING") or env == "testing"
+    if env != "production":
+        # Secure cookies need HTTPS; the development server and the test client speak HTTP.
+        config["SESSION_COOKIE_SECURE"] = False
+        config["REMEMBER_COOKIE_SECURE"] = False
+
+    if not config.get("SQLALCHEMY_DATABASE_URI"):
+        path = Path(app.instance_path) / "caseflow.sqlite3"
+        config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
+    uri = config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith(("postgres://", "postgresql://")):
+        # Hosting platforms hand out plain postgres:// URLs; we talk psycopg 3.
+        uri = "postgresql+psycopg://" + uri.split("://", 1)[1]
+        config["SQLALCHEMY_DATABASE_URI"] = uri
+
+    if not config.get("SECRET_KEY"):
+        if env == "production":
+            raise ConfigError(
+                "SECRET_KEY is not set. Set it in the environment "
+                '(for example: export SECRET_KEY="$(python3 -c \'import secrets; '
+                "print(secrets.token_hex(32))')\")."
+            )
+        config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+
+    start, end = config["PROGRAMME_START"], config["PROGRAMME_END"]
+    if isinstance(start, str):
+        config["PROGRAMME_START"] = start = date.fromisoformat(start)
+    if isinstance(end, str):
+        config["PROGRAMME_END"] = end = date.fromisoformat(end)
+    if end <= start:
+        raise ConfigError(f"PROGRAMME_END ({end}) must lie after PROGRAMME_START ({start})")
+    if isinstance(config.get("CASEFLOW_TODAY"), str):
+        config["CASEFLOW_TODAY"] = date.fromisoformat(config["CASEFLOW_TODAY"])
+    config["BABEL_DEFAULT_TIMEZONE"] = config["TIMEZONE"]
+
+
+def _instance_secret(instance: Path) -> str:
+    """Return the development secret kept in the instance folder, creating it once."""
+    instance.mkdir(parents=True, exist_ok=True)
+    path = instance / "secret_key"
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass  # kept from an earlier start (or written by a parallel one just now)
+    else:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    return path.read_text().strip()

@@ -1,0 +1,1 @@
+"""Engagements (Prozessbegleitungen): phases, milestones, team, activities, barriers."""

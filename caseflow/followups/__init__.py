@@ -1,0 +1,1 @@
+"""Follow-ups, notifications, reminders, mail and the calendar feed."""

@@ -1,0 +1,1 @@
+"""Intake: application rounds, the public form, reviews and decisions."""

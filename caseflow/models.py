@@ -1,0 +1,42 @@
+"""Every table of caseflow, imported in one place for migrations and tests."""
+
+from caseflow.audit.models import AuditEvent
+from caseflow.engagements.models import (
+    Activity,
+    Assignment,
+    Barrier,
+    Engagement,
+    Milestone,
+    Phase,
+    PhaseTemplate,
+    TemplateMilestone,
+    TemplatePhase,
+    activity_staff,
+)
+from caseflow.followups.models import FollowUp, Notification
+from caseflow.intake.models import Application, ApplicationReview, ApplicationRound
+from caseflow.organisations.models import ContactPerson, Organisation
+from caseflow.staff.models import StaffMeasure, StaffMember
+
+__all__ = [
+    "Activity",
+    "Application",
+    "ApplicationReview",
+    "ApplicationRound",
+    "Assignment",
+    "AuditEvent",
+    "Barrier",
+    "ContactPerson",
+    "Engagement",
+    "FollowUp",
+    "Milestone",
+    "Notification",
+    "Organisation",
+    "Phase",
+    "PhaseTemplate",
+    "StaffMeasure",
+    "StaffMember",
+    "TemplateMilestone",
+    "TemplatePhase",
+    "activity_staff",
+]

@@ -1,0 +1,1 @@
+"""Client organisations (public services) and their contact persons."""

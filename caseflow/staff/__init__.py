@@ -1,0 +1,1 @@
+"""Staff: the contact list, roles, login."""

@@ -1,0 +1,1 @@
+"""Web plumbing every feature shares: locale and date formatting, error pages, health."""

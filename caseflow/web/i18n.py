@@ -1,0 +1,60 @@
+"""Locale selection and the date filters templates use (``31.07.2026``, Europe/Berlin)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import Flask, current_app, request, session
+from flask_babel import format_date, format_datetime, get_locale
+from flask_login import current_user
+
+from caseflow.clock import local
+
+SESSION_KEY = "locale"
+
+
+def supported_locales() -> tuple[str, ...]:
+    return tuple(current_app.config["LANGUAGES"])
+
+
+def select_locale() -> str:
+    """The staff member's saved choice, else the session's, else the browser's, else German."""
+    languages = supported_locales()
+    saved = getattr(current_user, "locale", None) if current_user else None
+    if saved in languages:
+        return saved
+    chosen = session.get(SESSION_KEY)
+    if chosen in languages:
+        return chosen
+    if request:
+        best = request.accept_languages.best_match(languages)
+        if best:
+            return best
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def _is_german() -> bool:
+    locale = get_locale()
+    return locale is None or locale.language == "de"
+
+
+def format_day(value: date | datetime | None) -> str:
+    """``31.07.2026`` in German, ``31 Jul 2026`` in English; datetimes in local time."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = local(value).date()
+    return format_date(value, "dd.MM.yyyy" if _is_german() else "d MMM yyyy")
+
+
+def format_moment(value: datetime | None) -> str:
+    """``31.07.2026, 14:05`` (Europe/Berlin)."""
+    if value is None:
+        return ""
+    return format_datetime(value, "dd.MM.yyyy, HH:mm" if _is_german() else "d MMM yyyy, HH:mm")
+
+
+def register_i18n(app: Flask) -> None:
+    app.add_template_filter(format_day, "day")
+    app.add_template_filter(format_moment, "moment")
+    app.jinja_env.globals["current_locale"] = lambda: str(get_locale() or "de")
