@@ -67,14 +67,22 @@ def users_create(name: str, email: str, role: str, password: str) -> None:
 
 
 @click.command("demo")
-def demo() -> None:
+@click.option(
+    "--if-empty",
+    is_flag=True,
+    help="Auf einer Datenbank mit Daten nichts tun (statt mit einem Fehler abzubrechen).",
+)
+def demo(if_empty: bool) -> None:
     """Load the demo data set into an empty database and print the demo logins."""
     try:
         summary = load_demo(db.session)
     except DemoError as exc:
         db.session.rollback()
-        raise click.ClickException(str(exc)) from exc
-    db.session.commit()
+        if not if_empty:
+            raise click.ClickException(str(exc)) from exc
+        summary = "Die Datenbank enthält bereits Daten; die Demo-Daten wurden nicht geladen."
+    else:
+        db.session.commit()
     click.echo(summary)
     click.echo("")
     click.echo(f"Demo-Logins (Passwort für alle: {DEMO_PASSWORD}):")

@@ -50,6 +50,8 @@ DEFAULTS: dict[str, Any] = {
     # A long-lived CSRF token: the public form may take an hour to fill in.
     "WTF_CSRF_TIME_LIMIT": 8 * 3600,
     "MIGRATIONS_DIRECTORY": None,  # found next to the package, see create_app
+    # Reverse proxies in front of caseflow whose X-Forwarded-* headers are trusted.
+    "TRUSTED_PROXIES": 0,
 }
 
 # Environment variables read as they are (strings) or parsed by the given function.
@@ -65,6 +67,7 @@ _ENV_PARSERS: dict[str, Any] = {
     "RATELIMIT_STORAGE_URI": str,
     "LOGIN_RATE_LIMIT_IP": str,
     "LOGIN_RATE_LIMIT_ACCOUNT": str,
+    "TRUSTED_PROXIES": int,
 }
 
 

@@ -51,8 +51,12 @@ def run_migrations_online() -> None:
                     problems = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
                     if problems:
                         raise RuntimeError(f"foreign key violations after migration: {problems}")
+            connection.commit()
         finally:
             if sqlite:
+                # Back on before the connection returns to the pool (outside any transaction).
+                if connection.in_transaction():
+                    connection.rollback()
                 connection.connection.driver_connection.execute("PRAGMA foreign_keys = ON")
 
 

@@ -3,6 +3,7 @@ when TEST_DATABASE_URL is set), each test in a transaction that is rolled back."
 
 from __future__ import annotations
 
+import contextvars
 import os
 import re
 from collections.abc import Callable, Iterator
@@ -12,6 +13,7 @@ from pathlib import Path
 import flask_migrate
 import pytest
 from flask import Flask
+from flask.globals import _cv_app
 from flask.testing import FlaskClient
 from flask_sqlalchemy.session import _app_ctx_id
 from sqlalchemy import event, inspect, text
@@ -36,6 +38,28 @@ def _database_url(tmp_root: Path) -> str:
     return url
 
 
+REQUIRE_POSTGRES = os.environ.get("CASEFLOW_REQUIRE_POSTGRES") == "1"
+_postgres_skips: list[str] = []
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    url = os.environ.get("TEST_DATABASE_URL", "")
+    if REQUIRE_POSTGRES and not url.startswith(("postgres://", "postgresql")):
+        raise pytest.UsageError("CASEFLOW_REQUIRE_POSTGRES=1 needs a PostgreSQL TEST_DATABASE_URL")
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.skipped and "PostgreSQL" in str(report.longrepr):
+        _postgres_skips.append(report.nodeid)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """In CI's PostgreSQL run, a test skipped for want of PostgreSQL is a failure."""
+    if REQUIRE_POSTGRES and _postgres_skips:
+        print("\nPostgreSQL tests were skipped in the PostgreSQL run:", *_postgres_skips, sep="\n  ")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
 def pytest_report_header(config: pytest.Config) -> str:
     url = os.environ.get("TEST_DATABASE_URL")
     backend = make_url(url).get_backend_name() if url else "sqlite"
@@ -56,14 +80,13 @@ def config_for_tests(url: str, instance: Path) -> dict:
 def drop_everything(connection) -> None:
     """Remove every table (ours and Alembic's) so migrations start from empty."""
     names = inspect(connection).get_table_names()
-    if connection.dialect.name == "postgresql":
-        for name in names:
-            connection.execute(text(f'DROP TABLE IF EXISTS "{name}" CASCADE'))
-    else:
-        connection.exec_driver_sql("PRAGMA foreign_keys = OFF")
-        for name in names:
-            connection.execute(text(f'DROP TABLE IF EXISTS "{name}"'))
-        connection.exec_driver_sql("PRAGMA foreign_keys = ON")
+    cascade = " CASCADE" if connection.dialect.name == "postgresql" else ""
+    # Children before parents: drop in reverse order of the foreign-key graph.
+    for table in reversed(db.metadata.sorted_tables):
+        if table.name in names:
+            connection.execute(text(f'DROP TABLE IF EXISTS "{table.name}"{cascade}'))
+    for name in set(names) - set(db.metadata.tables):
+        connection.execute(text(f'DROP TABLE IF EXISTS "{name}"{cascade}'))
 
 
 @pytest.fixture(scope="session")
@@ -72,14 +95,22 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @pytest.fixture(scope="session")
-def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Flask:
+def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     app = create_app(config_for_tests(database_url, tmp_path_factory.mktemp("instance")))
     with app.app_context():
         with db.engine.connect() as connection:
             with connection.begin():
                 drop_everything(connection)
         flask_migrate.upgrade()
-    return app
+    yield app
+    dispose_engines(app)
+
+
+def dispose_engines(app: Flask) -> None:
+    """Close pooled connections of an app built in a test (psycopg warns about leftovers)."""
+    with app.app_context():
+        for engine in db.engines.values():
+            engine.dispose()
 
 
 @pytest.fixture(autouse=True)
@@ -113,8 +144,23 @@ def session(app: Flask) -> Iterator[Session]:
         yield db.session
 
 
+class IsolatedClient(FlaskClient):
+    """A test client whose requests get their own app context (and so their own ``g`` and
+    database session), as in production, even while the test holds an app context open.
+    The frozen clock and the test's database connection are shared."""
+
+    def open(self, *args, **kwargs):
+        context = contextvars.copy_context()
+        return context.run(self._open_without_app_context, *args, **kwargs)
+
+    def _open_without_app_context(self, *args, **kwargs):
+        _cv_app.set(None)
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
+    app.test_client_class = IsolatedClient
     return app.test_client()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from datetime import date
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,20 +14,26 @@ from caseflow import create_app
 from caseflow.config import _ENV_PARSERS as ENV_VARIABLES
 from caseflow.config import ConfigError
 from caseflow.extensions import db
+from tests.conftest import dispose_engines
 
 
 @pytest.fixture
-def make_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+def make_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator:
     """Build an app with exactly the given environment (nothing from the real one)."""
+    built = []
 
     def build(environ: dict[str, str] | None = None, **overrides):
         for name in (*ENV_VARIABLES, "DATABASE_URL"):
             monkeypatch.delenv(name, raising=False)
         for name, value in (environ or {}).items():
             monkeypatch.setenv(name, value)
-        return create_app({"INSTANCE_PATH": str(tmp_path), **overrides})
+        app = create_app({"INSTANCE_PATH": str(tmp_path), **overrides})
+        built.append(app)
+        return app
 
-    return build
+    yield build
+    for app in built:
+        dispose_engines(app)
 
 
 def test_importing_caseflow_starts_nothing() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import format_date, format_datetime, get_locale
 from flask_login import current_user
 
@@ -20,17 +20,16 @@ def supported_locales() -> tuple[str, ...]:
 def select_locale() -> str:
     """The staff member's saved choice, else the session's, else the browser's, else German."""
     languages = supported_locales()
-    saved = getattr(current_user, "locale", None) if current_user else None
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    saved = getattr(current_user, "locale", None)
     if saved in languages:
         return saved
     chosen = session.get(SESSION_KEY)
     if chosen in languages:
         return chosen
-    if request:
-        best = request.accept_languages.best_match(languages)
-        if best:
-            return best
-    return current_app.config["BABEL_DEFAULT_LOCALE"]
+    best = request.accept_languages.best_match(languages)
+    return best or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 def _is_german() -> bool:
