@@ -53,7 +53,7 @@ class StaffMember(UserMixin, Model):
     # Stored lower-case; unique when present (several people may have none).
     email: Mapped[str | None] = mapped_column(String(254), unique=True)
     phone: Mapped[str | None] = mapped_column(String(50))
-    organisation: Mapped[str] = mapped_column(String(200), default="BQN")
+    organisation: Mapped[str] = mapped_column(String(200), default="BQN Berlin")
     job_title: Mapped[str | None] = mapped_column(String(200))
     role: Mapped[Role] = mapped_column(
         enum_column_type(Role, "role"), default=Role.CONSULTANT, index=True
