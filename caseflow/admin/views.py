@@ -1,7 +1,11 @@
+"""Administration: ``/admin/`` lists the staff accounts."""
+
 from __future__ import annotations
 
 from flask import Blueprint, render_template
 
+from caseflow.admin.queries import staff_accounts
+from caseflow.extensions import db
 from caseflow.staff.access import admin_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -9,5 +13,6 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 @bp.get("/")
 @admin_required
-def index():
-    return render_template("admin/index.html")
+def index() -> str:
+    """The staff accounts with role, state and last login."""
+    return render_template("admin/index.html", accounts=staff_accounts(db.session))

@@ -1,13 +1,127 @@
+"""The engagement pages: ``/engagements`` (list with filters) and ``/engagements/<id>``.
+
+The engagement page is extended by features above this one (follow-ups) through the
+``engagement_sections`` signal, sent with the engagement, ``session`` and ``today``; a
+receiver returns a ``PageSection``. This feature in turn adds its engagements to the
+organisation pages.
+"""
+
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from datetime import date
+from typing import Any
 
+from blinker import Namespace
+from flask import Blueprint, abort, render_template, request
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.orm import Session
+
+from caseflow import clock
+from caseflow.engagements.models import EngagementStatus
+from caseflow.engagements.queries import (
+    engagement_counts_by_organisation,
+    engagement_detail,
+    list_engagements,
+)
+from caseflow.extensions import db
+from caseflow.organisations.models import Organisation
+from caseflow.organisations.views import (
+    ListColumn,
+    PageSection,
+    contributions,
+    organisation_list_columns,
+    organisation_sections,
+)
 from caseflow.staff.access import staff_required
+from caseflow.staff.models import Role
 
 bp = Blueprint("engagements", __name__)
+
+_signals = Namespace()
+engagement_sections = _signals.signal("engagement-sections")
+
+_MINE_ON = "1"
+_MINE_OFF = "0"
+
+
+def _status_filter(raw: str | None, notes: list[str]) -> EngagementStatus | None:
+    if not raw:
+        return None
+    try:
+        return EngagementStatus(raw)
+    except ValueError:
+        notes.append(
+            _("Den Status „%(value)s“ gibt es nicht; der Filter wurde ignoriert.", value=raw)
+        )
+        return None
+
+
+def _mine_filter(values: list[str], *, default: bool, notes: list[str]) -> bool:
+    # The form sends a hidden "0" before the checkbox's "1", so an unticked box reads as off.
+    if not values:
+        return default
+    if _MINE_ON in values:
+        return True
+    if all(value == _MINE_OFF for value in values):
+        return False
+    notes.append(_("Der Wert für „nur meine“ ist ungültig und wurde ignoriert."))
+    return default
 
 
 @bp.get("/engagements")
 @staff_required
-def index():
-    return render_template("engagements/index.html")
+def index() -> str:
+    """All engagements, filtered by status and (consultants by default) to one's own."""
+    notes: list[str] = []
+    status = _status_filter(request.args.get("status"), notes)
+    mine = _mine_filter(
+        request.args.getlist("mine"), default=not current_user.has_role(Role.LEAD), notes=notes
+    )
+    today = clock.today()
+    rows = list_engagements(
+        db.session,
+        today=today,
+        statuses=[status] if status is not None else None,
+        staff_member_id=current_user.id if mine else None,
+    )
+    return render_template(
+        "engagements/index.html",
+        rows=rows,
+        statuses=list(EngagementStatus),
+        selected_status=status,
+        mine=mine,
+        notes=notes,
+        today=today,
+    )
+
+
+@bp.get("/engagements/<int:engagement_id>")
+@staff_required
+def detail(engagement_id: int) -> str:
+    """One engagement: team, phases with milestones, activities, barriers, history."""
+    today = clock.today()
+    found = engagement_detail(db.session, engagement_id, today=today)
+    if found is None:
+        abort(404)
+    sections = contributions(engagement_sections, found.engagement, session=db.session, today=today)
+    return render_template("engagements/detail.html", detail=found, sections=sections, today=today)
+
+
+@organisation_list_columns.connect
+def _engagement_count_column(_sender: Any, *, session: Session, **_kwargs: Any) -> ListColumn:
+    return ListColumn(
+        heading=_("Prozessbegleitungen"),
+        values=engagement_counts_by_organisation(session),
+        order=10,
+    )
+
+
+@organisation_sections.connect
+def _organisation_engagements(
+    organisation: Organisation, *, session: Session, today: date, **_kwargs: Any
+) -> PageSection:
+    rows = list_engagements(session, today=today, organisation_id=organisation.id)
+    return PageSection(
+        "engagements/_organisation_engagements.html", {"rows": rows, "today": today}, order=10
+    )

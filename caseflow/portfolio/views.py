@@ -1,31 +1,118 @@
+"""Read-only portfolio pages: the dashboard, timeline, capacity and reports.
+
+Portfolio also adds the open follow-ups to the engagement page (``engagement_sections``):
+follow-ups live in a feature above engagements, and until that feature has views of its own
+this is the lowest layer that may read both.
+"""
+
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from datetime import date
+from typing import Any
 
+from flask import Blueprint, current_app, render_template
+from flask_login import current_user
+from sqlalchemy.orm import Session
+
+from caseflow import clock
+from caseflow.engagements.models import BarrierStatus, Engagement
+from caseflow.engagements.queries import (
+    OPEN_STATUSES,
+    engagement_counts_by_status,
+    list_engagements,
+)
+from caseflow.engagements.views import engagement_sections
+from caseflow.extensions import db
+from caseflow.intake.queries import application_counts_by_status
+from caseflow.organisations.views import PageSection
+from caseflow.portfolio.queries import (
+    MILESTONE_HORIZON_DAYS,
+    applications_awaiting_decision,
+    barrier_matrix,
+    capacity_table,
+    milestone_figures,
+    my_milestones,
+    open_follow_ups,
+    organisations_by_sector,
+    timeline_groups,
+)
 from caseflow.staff.access import lead_required, staff_required
+from caseflow.staff.models import Role
 
 bp = Blueprint("portfolio", __name__)
 
 
 @bp.get("/dashboard")
 @staff_required
-def dashboard():
-    return render_template("portfolio/dashboard.html")
+def dashboard() -> str:
+    """The logged-in person's milestones, engagements and follow-ups; for leads also the
+    applications awaiting a decision and the engagements with overdue milestones."""
+    today = clock.today()
+    me = current_user.id
+    is_lead = current_user.has_role(Role.LEAD)
+    return render_template(
+        "portfolio/dashboard.html",
+        today=today,
+        horizon_days=MILESTONE_HORIZON_DAYS,
+        milestones=my_milestones(db.session, me, today=today),
+        engagements=list_engagements(
+            db.session, today=today, statuses=OPEN_STATUSES, staff_member_id=me
+        ),
+        follow_ups=open_follow_ups(db.session, assignee_id=me),
+        is_lead=is_lead,
+        awaiting=applications_awaiting_decision(db.session) if is_lead else {},
+        overdue_engagements=(
+            list_engagements(db.session, today=today, statuses=OPEN_STATUSES, overdue_only=True)
+            if is_lead
+            else []
+        ),
+    )
 
 
 @bp.get("/timeline")
 @lead_required
-def timeline():
-    return render_template("portfolio/timeline.html")
+def timeline() -> str:
+    """Every engagement, grouped by lead consultant (a table; the chart comes later)."""
+    today = clock.today()
+    return render_template(
+        "portfolio/timeline.html", groups=timeline_groups(db.session, today=today), today=today
+    )
 
 
 @bp.get("/capacity")
 @lead_required
-def capacity():
-    return render_template("portfolio/capacity.html")
+def capacity() -> str:
+    """Staff × month: how many engagements each person has in each programme month."""
+    table = capacity_table(
+        db.session,
+        start=current_app.config["PROGRAMME_START"],
+        end=current_app.config["PROGRAMME_END"],
+    )
+    return render_template("portfolio/capacity.html", table=table)
 
 
 @bp.get("/reports")
 @lead_required
-def reports():
-    return render_template("portfolio/reports.html")
+def reports() -> str:
+    """Key figures of the programme as tables."""
+    today = clock.today()
+    return render_template(
+        "portfolio/reports.html",
+        today=today,
+        applications=application_counts_by_status(db.session),
+        engagements=engagement_counts_by_status(db.session),
+        sectors=organisations_by_sector(db.session),
+        milestones=milestone_figures(db.session, today=today),
+        barriers=barrier_matrix(db.session),
+        barrier_statuses=list(BarrierStatus),
+    )
+
+
+@engagement_sections.connect
+def _engagement_follow_ups(
+    engagement: Engagement, *, session: Session, today: date, **_kwargs: Any
+) -> PageSection:
+    rows = open_follow_ups(session, engagement_id=engagement.id)
+    return PageSection(
+        "portfolio/_engagement_follow_ups.html", {"rows": rows, "today": today}, order=10
+    )

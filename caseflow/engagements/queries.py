@@ -1,0 +1,263 @@
+"""Read-only queries behind the engagement pages (and the pages of features above them).
+
+Every function takes the session and explicit parameters (``today`` included) and loads what
+its page shows in a fixed number of statements, whatever the number of rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import date
+from typing import TypeVar
+
+from sqlalchemy import ScalarSelect, case, func, select
+from sqlalchemy.orm import (
+    InstrumentedAttribute,
+    Session,
+    contains_eager,
+    joinedload,
+    selectinload,
+)
+
+from caseflow.audit.models import AuditEvent
+from caseflow.engagements.models import (
+    CLOSED_STATUSES,
+    Activity,
+    Assignment,
+    Barrier,
+    Engagement,
+    EngagementStatus,
+    Milestone,
+    MilestoneStatus,
+    Phase,
+)
+from caseflow.engagements.rules import duration_in_months
+from caseflow.organisations.models import Organisation
+
+OPEN_STATUSES = tuple(status for status in EngagementStatus if status not in CLOSED_STATUSES)
+RECENT_ACTIVITIES = 10
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class EngagementRow:
+    """One engagement of a list, with the figures the lists show next to it."""
+
+    engagement: Engagement
+    current_phase: str | None
+    milestones_done: int
+    milestones_total: int
+    overdue_count: int
+    next_milestone_title: str | None
+    next_milestone_due: date | None
+
+    @property
+    def duration_months(self) -> int:
+        """Planned duration in whole months (start to planned end)."""
+        return duration_in_months(self.engagement.start_date, self.engagement.planned_end_date)
+
+
+@dataclass(frozen=True)
+class EngagementDetail:
+    """Everything the engagement page shows, loaded up front."""
+
+    engagement: Engagement
+    current_phase: Phase | None
+    activities: list[Activity]
+    barriers: list[Barrier]
+    history: list[AuditEvent]
+
+    @property
+    def duration_months(self) -> int:
+        """Planned duration in whole months (start to planned end)."""
+        return duration_in_months(self.engagement.start_date, self.engagement.planned_end_date)
+
+
+def current_phase_name(today: date) -> ScalarSelect[str | None]:
+    """A correlated subquery: the name of the engagement's phase whose dates contain today."""
+    return (
+        select(Phase.name)
+        .where(
+            Phase.engagement_id == Engagement.id,
+            Phase.start_date <= today,
+            Phase.end_date >= today,
+        )
+        .order_by(Phase.position)
+        .limit(1)
+        .correlate(Engagement)
+        .scalar_subquery()
+    )
+
+
+def _next_open_milestone(column: InstrumentedAttribute[T]) -> ScalarSelect[T]:
+    """A correlated subquery: ``column`` of the engagement's earliest open milestone."""
+    return (
+        select(column)
+        .join(Phase, Milestone.phase_id == Phase.id)
+        .where(Phase.engagement_id == Engagement.id, Milestone.status == MilestoneStatus.OFFEN)
+        .order_by(Milestone.due_date, Phase.position, Milestone.sort_order, Milestone.id)
+        .limit(1)
+        .correlate(Engagement)
+        .scalar_subquery()
+    )
+
+
+def list_engagements(
+    session: Session,
+    *,
+    today: date,
+    statuses: Collection[EngagementStatus] | None = None,
+    staff_member_id: int | None = None,
+    organisation_id: int | None = None,
+    overdue_only: bool = False,
+) -> list[EngagementRow]:
+    """Engagements with organisation, team, current phase and milestone figures.
+
+    Filters: ``statuses`` (None: all), ``staff_member_id`` (on the team as lead or co),
+    ``organisation_id``, ``overdue_only`` (at least one open milestone due before ``today``).
+    Progress counts done milestones against all milestones that were not dropped; the next
+    milestone is the earliest open one (it may be overdue). Two statements.
+    """
+    stats = (
+        select(
+            Phase.engagement_id.label("engagement_id"),
+            func.count(case((Milestone.status != MilestoneStatus.ENTFALLEN, 1))).label("total"),
+            func.count(case((Milestone.status == MilestoneStatus.ERLEDIGT, 1))).label("done"),
+            func.count(
+                case(
+                    (
+                        (Milestone.status == MilestoneStatus.OFFEN) & (Milestone.due_date < today),
+                        1,
+                    )
+                )
+            ).label("overdue"),
+        )
+        .join(Milestone, Milestone.phase_id == Phase.id)
+        .group_by(Phase.engagement_id)
+        .subquery()
+    )
+    statement = (
+        select(
+            Engagement,
+            current_phase_name(today),
+            func.coalesce(stats.c.done, 0),
+            func.coalesce(stats.c.total, 0),
+            func.coalesce(stats.c.overdue, 0),
+            _next_open_milestone(Milestone.title),
+            _next_open_milestone(Milestone.due_date),
+        )
+        .join(Engagement.organisation)
+        .outerjoin(stats, stats.c.engagement_id == Engagement.id)
+        .options(contains_eager(Engagement.organisation), selectinload(Engagement.assignments))
+        .order_by(Engagement.start_date, Organisation.name, Engagement.id)
+    )
+    if statuses is not None:
+        statement = statement.where(Engagement.status.in_(list(statuses)))
+    if staff_member_id is not None:
+        statement = statement.where(
+            Engagement.id.in_(
+                select(Assignment.engagement_id).where(
+                    Assignment.staff_member_id == staff_member_id
+                )
+            )
+        )
+    if organisation_id is not None:
+        statement = statement.where(Engagement.organisation_id == organisation_id)
+    if overdue_only:
+        statement = statement.where(stats.c.overdue > 0)
+    return [
+        EngagementRow(
+            engagement=engagement,
+            current_phase=phase,
+            milestones_done=done,
+            milestones_total=total,
+            overdue_count=overdue,
+            next_milestone_title=next_title,
+            next_milestone_due=next_due,
+        )
+        for engagement, phase, done, total, overdue, next_title, next_due in session.execute(
+            statement
+        )
+    ]
+
+
+def engagement_counts_by_organisation(session: Session) -> dict[int, int]:
+    """How many engagements each organisation has had (organisations without any are left out)."""
+    statement = select(Engagement.organisation_id, func.count(Engagement.id)).group_by(
+        Engagement.organisation_id
+    )
+    return {organisation_id: count for organisation_id, count in session.execute(statement)}
+
+
+def engagement_detail(
+    session: Session, engagement_id: int, *, today: date
+) -> EngagementDetail | None:
+    """The engagement page's data, or None when there is no such engagement.
+
+    Loads the engagement with organisation, team, phases and milestones (with owners), the
+    last ``RECENT_ACTIVITIES`` activities, the barrier register and the engagement's audit
+    events; a fixed number of statements.
+    """
+    engagement = session.scalar(
+        select(Engagement)
+        .where(Engagement.id == engagement_id)
+        .options(
+            joinedload(Engagement.organisation),
+            selectinload(Engagement.assignments),
+            selectinload(Engagement.phases)
+            .selectinload(Phase.milestones)
+            .joinedload(Milestone.owner),
+        )
+    )
+    if engagement is None:
+        return None
+    activities = list(
+        session.scalars(
+            select(Activity)
+            .where(Activity.engagement_id == engagement_id)
+            .options(joinedload(Activity.author), selectinload(Activity.staff))
+            .order_by(Activity.occurred_on.desc(), Activity.id.desc())
+            .limit(RECENT_ACTIVITIES)
+        )
+    )
+    barriers = list(
+        session.scalars(
+            select(Barrier)
+            .where(Barrier.engagement_id == engagement_id)
+            .order_by(Barrier.identified_on, Barrier.id)
+        )
+    )
+    history = audit_history(session, "engagement", engagement_id)
+    current = next(
+        (phase for phase in engagement.phases if phase.start_date <= today <= phase.end_date),
+        None,
+    )
+    return EngagementDetail(
+        engagement=engagement,
+        current_phase=current,
+        activities=activities,
+        barriers=barriers,
+        history=history,
+    )
+
+
+def audit_history(session: Session, object_type: str, object_id: int) -> list[AuditEvent]:
+    """The audit events recorded for one object, newest first."""
+    return list(
+        session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.object_type == object_type, AuditEvent.object_id == object_id)
+            .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
+        )
+    )
+
+
+def engagement_counts_by_status(session: Session) -> dict[EngagementStatus, int]:
+    """How many engagements are in each status (every status present, zero included)."""
+    counts = dict.fromkeys(EngagementStatus, 0)
+    statement = select(Engagement.status, func.count(Engagement.id)).group_by(Engagement.status)
+    for status, count in session.execute(statement):
+        counts[status] = count
+    return counts
