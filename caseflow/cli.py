@@ -15,7 +15,7 @@ from flask.cli import AppGroup, FlaskGroup
 from caseflow import clock
 from caseflow.demo import DEMO_LOGINS, DEMO_PASSWORD, DemoError, load_demo
 from caseflow.extensions import db
-from caseflow.staff.importer import StaffImportError, import_staff_file
+from caseflow.staff.importing import StaffImportError, import_staff_file
 from caseflow.staff.models import Role
 from caseflow.staff.services import StaffError, create_login
 
@@ -98,4 +98,6 @@ def register_cli(app: Flask) -> None:
 
 def main() -> None:
     """The console script: the same as ``flask --app caseflow …``."""
-    FlaskGroup(name="caseflow").main(args=["--app", "caseflow", *sys.argv[1:]], prog_name="caseflow")
+    FlaskGroup(name="caseflow").main(
+        args=["--app", "caseflow", *sys.argv[1:]], prog_name="caseflow"
+    )

@@ -121,7 +121,7 @@ def _derive(app: Flask) -> None:
         if env == "production":
             raise ConfigError(
                 "SECRET_KEY is not set. Set it in the environment "
-                '(for example: export SECRET_KEY="$(python3 -c \'import secrets; '
+                "(for example: export SECRET_KEY=\"$(python3 -c 'import secrets; "
                 "print(secrets.token_hex(32))')\")."
             )
         config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))

@@ -56,7 +56,9 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """In CI's PostgreSQL run, a test skipped for want of PostgreSQL is a failure."""
     if REQUIRE_POSTGRES and _postgres_skips:
-        print("\nPostgreSQL tests were skipped in the PostgreSQL run:", *_postgres_skips, sep="\n  ")
+        print(
+            "\nPostgreSQL tests were skipped in the PostgreSQL run:", *_postgres_skips, sep="\n  "
+        )
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
@@ -98,9 +100,8 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     app = create_app(config_for_tests(database_url, tmp_path_factory.mktemp("instance")))
     with app.app_context():
-        with db.engine.connect() as connection:
-            with connection.begin():
-                drop_everything(connection)
+        with db.engine.connect() as connection, connection.begin():
+            drop_everything(connection)
         flask_migrate.upgrade()
     yield app
     dispose_engines(app)
@@ -240,6 +241,7 @@ class QueryCounter:
 @pytest.fixture
 def count_queries(app: Flask) -> Callable[[], QueryCounter]:
     """``with count_queries() as counter: …`` counts the SQL statements run inside."""
+
     @contextmanager
     def counting() -> Iterator[QueryCounter]:
         counter = QueryCounter()

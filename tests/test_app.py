@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from datetime import date
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -55,7 +55,9 @@ def test_production_refuses_to_start_without_secret_key(make_app, tmp_path: Path
         make_app(environ={}, CASEFLOW_ENV="production")
 
 
-def test_development_keeps_a_generated_secret_in_the_instance_folder(make_app, tmp_path: Path) -> None:
+def test_development_keeps_a_generated_secret_in_the_instance_folder(
+    make_app, tmp_path: Path
+) -> None:
     first = make_app(environ={}, CASEFLOW_ENV="development")
     second = make_app(environ={}, CASEFLOW_ENV="development")
     assert first.config["SECRET_KEY"] == second.config["SECRET_KEY"]
@@ -111,7 +113,9 @@ def test_malformed_environment_values_name_the_variable(make_app, tmp_path: Path
         make_app(environ={"SECRET_KEY": "x", "PROGRAMME_END": "2023-01-01"})
 
 
-def test_sqlite_connections_have_foreign_keys_wal_and_busy_timeout(make_app, tmp_path: Path) -> None:
+def test_sqlite_connections_have_foreign_keys_wal_and_busy_timeout(
+    make_app, tmp_path: Path
+) -> None:
     app = make_app(environ={}, CASEFLOW_ENV="development")
     with app.app_context(), db.engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1

@@ -9,11 +9,11 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
+from caseflow import create_app
 from caseflow.audit.models import AuditEvent
 from caseflow.staff.models import Role
 from caseflow.staff.passwords import policy_problems
 from caseflow.web.urls import safe_next
-from caseflow import create_app
 from tests.conftest import TEST_PASSWORD, csrf_token, dispose_engines, login
 
 GENERIC_FAILURE = "E-Mail-Adresse oder Passwort ist falsch"
@@ -32,7 +32,10 @@ def test_login_page_has_the_contract_fields(client) -> None:
     assert '<html lang="de">' in page
 
 
-@pytest.mark.parametrize(("role", "landing"), [("consultant", "/dashboard"), ("lead", "/dashboard"), ("admin", "/admin/")])
+@pytest.mark.parametrize(
+    ("role", "landing"),
+    [("consultant", "/dashboard"), ("lead", "/dashboard"), ("admin", "/admin/")],
+)
 def test_login_lands_on_the_page_for_the_role(client, make_staff, session, role, landing) -> None:
     member = make_staff(role)
     response = login(client, member.email)
@@ -41,7 +44,9 @@ def test_login_lands_on_the_page_for_the_role(client, make_staff, session, role,
     session.refresh(member)
     assert member.last_login_at is not None
     event = session.scalar(
-        select(AuditEvent).where(AuditEvent.action == "staff.login", AuditEvent.actor_id == member.id)
+        select(AuditEvent).where(
+            AuditEvent.action == "staff.login", AuditEvent.actor_id == member.id
+        )
     )
     assert event is not None and event.ip_address == "127.0.0.1"
     assert client.get(landing).status_code == 200
@@ -70,7 +75,9 @@ def test_failed_logins_look_the_same_and_reveal_nothing(client, make_staff, sess
 
 
 def test_empty_fields_get_german_messages_next_to_the_fields(client) -> None:
-    response = client.post("/login", data={"email": "", "password": "", "csrf_token": csrf_token(client)})
+    response = client.post(
+        "/login", data={"email": "", "password": "", "csrf_token": csrf_token(client)}
+    )
     assert response.status_code == 422
     page = _text(response)
     assert "Bitte geben Sie Ihre E-Mail-Adresse ein." in page
@@ -82,7 +89,9 @@ def test_empty_fields_get_german_messages_next_to_the_fields(client) -> None:
 def test_forged_csrf_token_gets_a_german_400_page(client, make_staff) -> None:
     member = make_staff()
     csrf_token(client)
-    response = client.post("/login", data={"email": member.email, "password": TEST_PASSWORD, "csrf_token": "forged"})
+    response = client.post(
+        "/login", data={"email": member.email, "password": TEST_PASSWORD, "csrf_token": "forged"}
+    )
     assert response.status_code == 400
     assert "Das Formular ist abgelaufen" in _text(response)
     assert client.get("/dashboard").status_code == 302
@@ -96,7 +105,14 @@ def test_a_10_mb_body_gets_a_german_413_page(client) -> None:
 
 @pytest.mark.parametrize(
     "target",
-    ["https://evil.example/", "//evil.example/x", "/\\evil.example", "http:/evil.example", "javascript:alert(1)", " /dashboard"],
+    [
+        "https://evil.example/",
+        "//evil.example/x",
+        "/\\evil.example",
+        "http:/evil.example",
+        "javascript:alert(1)",
+        " /dashboard",
+    ],
 )
 def test_external_next_urls_are_ignored(client, make_staff, target) -> None:
     member = make_staff()
@@ -114,7 +130,12 @@ def test_internal_next_url_is_followed(client, make_staff) -> None:
     assert 'name="next" type="hidden" value="/staff"' in page
     response = client.post(
         "/login",
-        data={"email": member.email, "password": TEST_PASSWORD, "next": "/staff", "csrf_token": csrf_token(client)},
+        data={
+            "email": member.email,
+            "password": TEST_PASSWORD,
+            "next": "/staff",
+            "csrf_token": csrf_token(client),
+        },
     )
     assert response.headers["Location"] == "/staff"
 
@@ -205,7 +226,9 @@ def test_a_logged_in_user_visiting_login_goes_home(client, logged_in) -> None:
 def test_language_switch_is_remembered(client, logged_in, session) -> None:
     member = logged_in()
     token = csrf_token(client, "/dashboard")
-    response = client.post("/language", data={"locale": "en", "next": "/staff", "csrf_token": token})
+    response = client.post(
+        "/language", data={"locale": "en", "next": "/staff", "csrf_token": token}
+    )
     assert response.headers["Location"] == "/staff"
     assert '<html lang="en">' in _text(client.get("/staff"))
     session.refresh(member)
@@ -214,7 +237,9 @@ def test_language_switch_is_remembered(client, logged_in, session) -> None:
 
 def test_unknown_language_is_refused_politely(client) -> None:
     token = csrf_token(client)
-    response = client.post("/language", data={"locale": "xx", "csrf_token": token}, follow_redirects=True)
+    response = client.post(
+        "/language", data={"locale": "xx", "csrf_token": token}, follow_redirects=True
+    )
     assert response.status_code == 200
     assert "Diese Sprache wird nicht unterstützt." in _text(response)
 

@@ -14,7 +14,6 @@ from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from caseflow import demo as demo_module
 from caseflow.audit.models import AuditEvent
 from caseflow.database import Model
 from caseflow.demo import (
@@ -26,6 +25,8 @@ from caseflow.demo import (
     demo_data,
     load_demo,
 )
+from caseflow.demo import engagements as demo_engagements
+from caseflow.demo import staff as demo_staff
 from caseflow.engagements.models import (
     Activity,
     AssignmentRole,
@@ -360,7 +361,7 @@ def test_a_failure_half_way_leaves_nothing_behind(
     session: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Staff, organisations and rounds exist when planning fails; all of it is undone."""
-    monkeypatch.setattr(demo_module, "DECIDING_LEAD", "Niemand Unbekannt")
+    monkeypatch.setattr(demo_engagements, "DECIDING_LEAD", "Niemand Unbekannt")
     before = row_counts(session)
     with pytest.raises(DemoError, match="Niemand Unbekannt"):
         load_demo(session)
@@ -370,7 +371,7 @@ def test_a_failure_half_way_leaves_nothing_behind(
 def test_a_missing_contact_list_is_a_clear_error(
     session: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(demo_module, "CONTACT_LIST", "gibt-es-nicht.csv")
+    monkeypatch.setattr(demo_staff, "CONTACT_LIST", "gibt-es-nicht.csv")
     with pytest.raises(DemoError, match="Kontaktliste"):
         load_demo(session)
     assert row_counts(session)["staff_member"] == 0

@@ -201,7 +201,10 @@ BUILDERS = {
 @pytest.mark.parametrize(
     ("table", "builder", "changes"),
     BAD_ROWS,
-    ids=[f"{table}-{'-'.join(f'{k}={v}' for k, v in changes.items())}" for table, _, changes in BAD_ROWS],
+    ids=[
+        f"{table}-{'-'.join(f'{k}={v}' for k, v in changes.items())}"
+        for table, _, changes in BAD_ROWS
+    ],
 )
 def test_the_database_refuses_bad_rows(session: Session, base, table, builder, changes) -> None:
     row = BUILDERS[builder](base, **changes)
@@ -233,7 +236,9 @@ def test_unique_constraints(session: Session, base) -> None:
 def test_an_engagement_has_at_most_one_lead(session: Session, base) -> None:
     other = insert(session, "staff_member", staff_row(email="b@example.org"))
     session.execute(
-        text("INSERT INTO assignment (engagement_id, staff_member_id, role) VALUES (:e, :s, 'lead')"),
+        text(
+            "INSERT INTO assignment (engagement_id, staff_member_id, role) VALUES (:e, :s, 'lead')"
+        ),
         {"e": base["engagement"], "s": base["staff"]},
     )
     session.execute(
@@ -262,7 +267,11 @@ def test_review_scores_are_between_1_and_5(session: Session, base) -> None:
     other = insert(session, "staff_member", staff_row(email="c@example.org"))
     for score in (0, 6):
         with pytest.raises(IntegrityError), session.begin_nested():
-            insert(session, "application_review", {**row, "reviewer_id": other, "score_relevance": score})
+            insert(
+                session,
+                "application_review",
+                {**row, "reviewer_id": other, "score_relevance": score},
+            )
     with pytest.raises(IntegrityError), session.begin_nested():
         insert(session, "application_review", row)  # one review per person
 

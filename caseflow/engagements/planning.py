@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from importlib import resources
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
@@ -65,12 +66,12 @@ def plan(phases: list[PhaseSpec], start: date, end: date) -> list[PlannedPhase]:
     (start), its middle day, or its last day (end).
     """
     if not phases:
-        raise TemplateError("Die Vorlage hat keine Phasen.")
+        raise TemplateError(_("Die Vorlage hat keine Phasen."))
     if sum(phase.share_percent for phase in phases) != 100:
-        raise TemplateError("Die Anteile der Phasen müssen zusammen 100 % ergeben.")
+        raise TemplateError(_("Die Anteile der Phasen müssen zusammen 100 % ergeben."))
     total_days = (end - start).days + 1
     if total_days < len(phases):
-        raise TemplateError("Der Zeitraum ist kürzer als die Zahl der Phasen.")
+        raise TemplateError(_("Der Zeitraum ist kürzer als die Zahl der Phasen."))
 
     planned: list[PlannedPhase] = []
     cumulative = 0

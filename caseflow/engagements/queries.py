@@ -21,6 +21,7 @@ from sqlalchemy.orm import (
 )
 
 from caseflow.audit.models import AuditEvent
+from caseflow.audit.queries import history_of
 from caseflow.engagements.models import (
     CLOSED_STATUSES,
     Activity,
@@ -229,7 +230,7 @@ def engagement_detail(
             .order_by(Barrier.identified_on, Barrier.id)
         )
     )
-    history = audit_history(session, "engagement", engagement_id)
+    history = history_of(session, "engagement", engagement_id)
     current = next(
         (phase for phase in engagement.phases if phase.start_date <= today <= phase.end_date),
         None,
@@ -240,17 +241,6 @@ def engagement_detail(
         activities=activities,
         barriers=barriers,
         history=history,
-    )
-
-
-def audit_history(session: Session, object_type: str, object_id: int) -> list[AuditEvent]:
-    """The audit events recorded for one object, newest first."""
-    return list(
-        session.scalars(
-            select(AuditEvent)
-            .where(AuditEvent.object_type == object_type, AuditEvent.object_id == object_id)
-            .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
-        )
     )
 
 

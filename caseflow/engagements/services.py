@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from caseflow.audit.services import Actor, record
@@ -51,13 +52,15 @@ def plan_engagement(
     """
     check_dates(start_date, planned_end_date, window)
     if not lead.is_active:
-        raise EngagementError(f"{lead.name} ist nicht aktiv und kann keine Federführung übernehmen.")
+        raise EngagementError(
+            _("%(name)s ist nicht aktiv und kann keine Federführung übernehmen.", name=lead.name)
+        )
     co_ids = {member.id for member in co_consultants}
     if lead.id in co_ids:
-        raise EngagementError("Die federführende Person kann nicht zugleich Co-Begleitung sein.")
+        raise EngagementError(_("Die federführende Person kann nicht zugleich Co-Begleitung sein."))
     inactive = [member.name for member in co_consultants if not member.is_active]
     if inactive:
-        raise EngagementError("Nicht aktiv: " + ", ".join(inactive))
+        raise EngagementError(_("Nicht aktiv: %(names)s", names=", ".join(inactive)))
 
     template = template or default_template(session, now=now)
     engagement = Engagement(

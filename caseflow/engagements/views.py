@@ -26,15 +26,10 @@ from caseflow.engagements.queries import (
 )
 from caseflow.extensions import db
 from caseflow.organisations.models import Organisation
-from caseflow.organisations.views import (
-    ListColumn,
-    PageSection,
-    contributions,
-    organisation_list_columns,
-    organisation_sections,
-)
+from caseflow.organisations.views import organisation_list_columns, organisation_sections
 from caseflow.staff.access import staff_required
 from caseflow.staff.models import Role
+from caseflow.web.sections import ListColumn, PageSection, contributions
 
 bp = Blueprint("engagements", __name__)
 

@@ -180,9 +180,7 @@ class ApplicationReview(Model):
     __tablename__ = "application_review"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    application_id: Mapped[int] = mapped_column(
-        ForeignKey("application.id", ondelete="CASCADE")
-    )
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id", ondelete="CASCADE"))
     reviewer_id: Mapped[int] = mapped_column(
         ForeignKey("staff_member.id", ondelete="RESTRICT"), index=True
     )

@@ -9,7 +9,7 @@ from sqlalchemy import Float, cast, func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from caseflow.audit.models import AuditEvent
-from caseflow.engagements.queries import audit_history
+from caseflow.audit.queries import history_of
 from caseflow.intake.models import (
     REVIEW_CRITERIA,
     Application,
@@ -127,7 +127,7 @@ def application_detail(session: Session, application_id: int) -> ApplicationDeta
     return ApplicationDetail(
         application=application,
         reviews=reviews,
-        history=audit_history(session, "application", application_id),
+        history=history_of(session, "application", application_id),
     )
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
-from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import Session
@@ -14,8 +13,9 @@ from caseflow.extensions import db
 from caseflow.intake.models import REVIEW_CRITERIA, ApplicationRound, ApplicationStatus
 from caseflow.intake.queries import application_detail, list_applications, list_rounds
 from caseflow.organisations.models import Organisation
-from caseflow.organisations.views import PageSection, organisation_sections
+from caseflow.organisations.views import organisation_sections
 from caseflow.staff.access import public, staff_required
+from caseflow.web.sections import PageSection
 
 bp = Blueprint("intake", __name__)
 
@@ -26,14 +26,6 @@ def landing():
     if current_user.is_authenticated:
         return redirect(url_for("portfolio.dashboard"))
     return render_template("intake/landing.html")
-
-
-@bp.app_template_filter("score")
-def format_score(value: float | None) -> str:
-    """A review score like ``3,5`` (German) or ``3.5``; an en dash when there is none."""
-    if value is None:
-        return "–"
-    return format_decimal(value, "0.0#")
 
 
 def _status_filter(raw: str | None, notes: list[str]) -> ApplicationStatus | None:

@@ -14,52 +14,20 @@ Receivers load their data in a fixed number of statements, so the pages stay fix
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
-
-from blinker import Namespace, Signal
+from blinker import Namespace
 from flask import Blueprint, abort, render_template
 
 from caseflow import clock
 from caseflow.extensions import db
 from caseflow.organisations.queries import list_organisations, organisation_detail
 from caseflow.staff.access import staff_required
+from caseflow.web.sections import contributions
 
 bp = Blueprint("organisations", __name__)
 
 _signals = Namespace()
 organisation_list_columns = _signals.signal("organisation-list-columns")
 organisation_sections = _signals.signal("organisation-sections")
-
-
-@dataclass(frozen=True)
-class ListColumn:
-    """A column a feature above adds to a list: heading and the value per row id."""
-
-    heading: str
-    values: Mapping[int, Any]
-    default: Any = 0
-    order: int = 0
-
-    def value_for(self, row_id: int) -> Any:
-        """The value shown in the row of ``row_id``."""
-        return self.values.get(row_id, self.default)
-
-
-@dataclass(frozen=True)
-class PageSection:
-    """A section a feature above adds to a page: a template and the data it shows."""
-
-    template: str
-    data: Mapping[str, Any] = field(default_factory=dict)
-    order: int = 0
-
-
-def contributions(signal: Signal, sender: Any, **kwargs: Any) -> list[Any]:
-    """What the receivers of ``signal`` return for ``sender``, in their ``order``."""
-    results = [value for _receiver, value in signal.send(sender, **kwargs) if value is not None]
-    return sorted(results, key=lambda contribution: contribution.order)
 
 
 @bp.get("/organisations")

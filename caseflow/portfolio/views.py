@@ -24,7 +24,6 @@ from caseflow.engagements.queries import (
 from caseflow.engagements.views import engagement_sections
 from caseflow.extensions import db
 from caseflow.intake.queries import application_counts_by_status
-from caseflow.organisations.views import PageSection
 from caseflow.portfolio.queries import (
     MILESTONE_HORIZON_DAYS,
     applications_awaiting_decision,
@@ -38,6 +37,7 @@ from caseflow.portfolio.queries import (
 )
 from caseflow.staff.access import lead_required, staff_required
 from caseflow.staff.models import Role
+from caseflow.web.sections import PageSection
 
 bp = Blueprint("portfolio", __name__)
 

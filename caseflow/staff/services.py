@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
@@ -31,7 +32,9 @@ def find_by_email(session: Session, email: str) -> StaffMember | None:
     return session.scalar(select(StaffMember).where(StaffMember.email == address))
 
 
-def authenticate(session: Session, email: str, password: str, *, now: datetime) -> StaffMember | None:
+def authenticate(
+    session: Session, email: str, password: str, *, now: datetime
+) -> StaffMember | None:
     """Return the staff member whose credentials these are, or None.
 
     Takes the same time whether or not the account exists. Inactive accounts and accounts
@@ -98,7 +101,7 @@ def create_login(
     """
     address = normalise_email(email)
     if not address or "@" not in address:
-        raise StaffError("Bitte geben Sie eine gültige E-Mail-Adresse an.")
+        raise StaffError(_("Bitte geben Sie eine gültige E-Mail-Adresse an."))
     member = find_by_email(session, address)
     if member is None:
         member = session.scalar(
@@ -128,7 +131,7 @@ def create_login(
 def set_locale(session: Session, member: StaffMember, locale: str) -> None:
     """Remember the interface language a staff member chose (``de`` or ``en``)."""
     if locale not in ("de", "en"):
-        raise StaffError("Diese Sprache wird nicht unterstützt.")
+        raise StaffError(_("Diese Sprache wird nicht unterstützt."))
     if member.locale == locale:
         return
     record(
@@ -156,8 +159,6 @@ def directory(session: Session) -> list[StaffMember]:
         session.scalars(
             select(StaffMember)
             .options(selectinload(StaffMember.measures))
-            .order_by(
-                StaffMember.is_active.desc(), StaffMember.organisation, StaffMember.name
-            )
+            .order_by(StaffMember.is_active.desc(), StaffMember.organisation, StaffMember.name)
         )
     )

@@ -129,6 +129,4 @@ def language():
 @staff_required
 def staff_directory():
     members = directory(db.session)
-    return render_template(
-        "staff/directory.html", members=members, measure_labels=MEASURE_LABELS
-    )
+    return render_template("staff/directory.html", members=members, measure_labels=MEASURE_LABELS)

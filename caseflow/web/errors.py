@@ -21,13 +21,17 @@ def _messages() -> dict[int, tuple[str, str]]:
         400: (_("Ungültige Anfrage"), _("Die Anfrage konnte nicht verarbeitet werden.")),
         403: (
             _("Kein Zugriff"),
-            _("Sie haben keine Berechtigung für diese Seite. Wenden Sie sich an die "
-              "Projektleitung, wenn Sie Zugriff brauchen."),
+            _(
+                "Sie haben keine Berechtigung für diese Seite. Wenden Sie sich an die "
+                "Projektleitung, wenn Sie Zugriff brauchen."
+            ),
         ),
         404: (
             _("Seite nicht gefunden"),
-            _("Diese Seite gibt es nicht (mehr). Prüfen Sie die Adresse oder gehen Sie zur "
-              "Startseite."),
+            _(
+                "Diese Seite gibt es nicht (mehr). Prüfen Sie die Adresse oder gehen Sie zur "
+                "Startseite."
+            ),
         ),
         405: (_("Nicht erlaubt"), _("Diese Aktion ist auf dieser Seite nicht möglich.")),
         413: (
@@ -37,13 +41,17 @@ def _messages() -> dict[int, tuple[str, str]]:
         429: (_("Zu viele Anfragen"), _("Bitte warten Sie einen Moment.")),
         500: (
             _("Interner Fehler"),
-            _("Etwas ist schiefgelaufen. Der Fehler wurde protokolliert; bitte versuchen Sie "
-              "es später noch einmal."),
+            _(
+                "Etwas ist schiefgelaufen. Der Fehler wurde protokolliert; bitte versuchen Sie "
+                "es später noch einmal."
+            ),
         ),
         503: (
             _("Vorübergehend nicht erreichbar"),
-            _("caseflow kann die Datenbank gerade nicht erreichen. Bitte versuchen Sie es in "
-              "einigen Minuten noch einmal."),
+            _(
+                "caseflow kann die Datenbank gerade nicht erreichen. Bitte versuchen Sie es in "
+                "einigen Minuten noch einmal."
+            ),
         ),
     }
 
@@ -66,8 +74,10 @@ def _handle_http(error: HTTPException):
 def _handle_csrf(error: CSRFError):
     return render_error(
         400,
-        _("Das Formular ist abgelaufen oder wurde nicht vollständig gesendet. Bitte laden Sie "
-          "die Seite neu und senden Sie es noch einmal."),
+        _(
+            "Das Formular ist abgelaufen oder wurde nicht vollständig gesendet. Bitte laden Sie "
+            "die Seite neu und senden Sie es noch einmal."
+        ),
     )
 
 

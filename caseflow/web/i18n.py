@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask import Flask, current_app, has_request_context, request, session
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_login import current_user
 
 from caseflow.clock import local
@@ -53,7 +53,15 @@ def format_moment(value: datetime | None) -> str:
     return format_datetime(value, "dd.MM.yyyy, HH:mm" if _is_german() else "d MMM yyyy, HH:mm")
 
 
+def format_score(value: float | None) -> str:
+    """A review score like ``3,5`` (German) or ``3.5``; an en dash when there is none."""
+    if value is None:
+        return "–"
+    return format_decimal(value, "0.0#")
+
+
 def register_i18n(app: Flask) -> None:
+    app.add_template_filter(format_score, "score")
     app.add_template_filter(format_day, "day")
     app.add_template_filter(format_moment, "moment")
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale() or "de")

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from caseflow import clock
 from caseflow.audit.models import AuditEvent
-from caseflow.staff.importer import ImportReport, import_staff_file
+from caseflow.staff.importing import ImportReport, import_staff_file
 from caseflow.staff.models import Role, StaffMember
 from tests.staff.helpers import (
     DIFAIR_CONTACTS,

@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from caseflow import clock
-from caseflow.staff.importer import import_staff_file
+from caseflow.staff.importing import import_staff_file
 from caseflow.staff.models import Role, StaffMember
 from tests.staff.helpers import SHIPPED_CSV, SHIPPED_VCF, staff_count, write
 

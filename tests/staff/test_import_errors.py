@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from caseflow import clock
-from caseflow.staff.importer import StaffImportError, import_staff_file
+from caseflow.staff.importing import StaffImportError, import_staff_file
 from caseflow.staff.models import StaffMember
 from tests.staff.helpers import SHIPPED_CSV, staff_count, write
 

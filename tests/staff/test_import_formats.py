@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import vobject
 
-from caseflow.staff.importer import StaffEntry, read_staff_file
+from caseflow.staff.importing import StaffEntry, read_staff_file
 from tests.staff.helpers import DIFAIR_CONTACTS, FILES, SHIPPED_CSV, SHIPPED_VCF, write
 
 ANNA = StaffEntry(
