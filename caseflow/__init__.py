@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, request
-from flask_babel import gettext
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from caseflow.admin.views import bp as admin_bp
@@ -24,7 +23,7 @@ from caseflow.intake.views import bp as intake_bp
 from caseflow.models import __all__ as _all_models  # noqa: F401  (every table on the metadata)
 from caseflow.organisations.views import bp as organisations_bp
 from caseflow.portfolio.views import bp as portfolio_bp
-from caseflow.staff.access import load_user
+from caseflow.staff.access import LOGIN_MESSAGE, load_user
 from caseflow.staff.views import bp as staff_bp
 from caseflow.web import errors, health
 from caseflow.web.i18n import register_i18n, select_locale
@@ -83,9 +82,9 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.user_loader(load_user)
     login_manager.login_view = "staff.login"
-    # Flask-Login flashes the msgid through gettext, so the message arrives translated.
-    login_manager.login_message = "Bitte melden Sie sich an, um diese Seite zu sehen."
-    login_manager.localize_callback = gettext
+    # A lazy string, turned into text (in the visitor's language) when it is flashed.
+    login_manager.login_message = LOGIN_MESSAGE
+    login_manager.localize_callback = str
     login_manager.login_message_category = "info"
     if app.config.get("TRUSTED_PROXIES"):
         count = int(app.config["TRUSTED_PROXIES"])

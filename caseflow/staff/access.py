@@ -7,12 +7,15 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from flask import abort
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from caseflow.extensions import db
 from caseflow.staff.models import Role, StaffMember
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+LOGIN_MESSAGE = _l("Bitte melden Sie sich an, um diese Seite zu sehen.")
 
 
 def public(view: F) -> F:
