@@ -11,6 +11,8 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
+from tests.conftest import csrf_token
+
 ROOT = Path(__file__).resolve().parent.parent
 CATALOGUE = ROOT / "caseflow" / "translations" / "en" / "LC_MESSAGES"
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
@@ -59,8 +61,15 @@ def test_compiled_catalogue_matches_its_source(english: dict[str, str]) -> None:
     assert compiled_ids == english, "run `make translations` (pybabel compile) and commit the .mo"
 
 
-def test_english_pages_are_english(client) -> None:
-    page = client.get("/login", headers={"Accept-Language": "en"}).get_data(as_text=True)
+def test_pages_are_german_whatever_the_browser_prefers(client) -> None:
+    page = client.get("/login", headers={"Accept-Language": "en-US,en"}).get_data(as_text=True)
+    assert '<html lang="de">' in page
+    assert "Anmelden" in page
+
+
+def test_english_pages_are_english_once_chosen(client) -> None:
+    client.post("/language", data={"locale": "en", "csrf_token": csrf_token(client)})
+    page = client.get("/login").get_data(as_text=True)
     assert '<html lang="en">' in page
     assert "Log in" in page
     assert "Anmelden" not in page

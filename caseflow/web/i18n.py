@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import Flask, current_app, has_request_context, request, session
+from flask import Flask, current_app, has_request_context, session
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_login import current_user
 
@@ -18,7 +18,11 @@ def supported_locales() -> tuple[str, ...]:
 
 
 def select_locale() -> str:
-    """The staff member's saved choice, else the session's, else the browser's, else German."""
+    """The staff member's saved choice, else the session's, else German.
+
+    The browser's Accept-Language is deliberately not consulted: caseflow's language is
+    German (DESIGN.md §1), and English is offered to whoever chooses it in the header.
+    """
     languages = supported_locales()
     if not has_request_context():
         return current_app.config["BABEL_DEFAULT_LOCALE"]
@@ -28,8 +32,7 @@ def select_locale() -> str:
     chosen = session.get(SESSION_KEY)
     if chosen in languages:
         return chosen
-    best = request.accept_languages.best_match(languages)
-    return best or current_app.config["BABEL_DEFAULT_LOCALE"]
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 def _is_german() -> bool:
