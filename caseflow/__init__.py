@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ from caseflow.portfolio.views import bp as portfolio_bp
 from caseflow.staff.access import LOGIN_MESSAGE, load_user
 from caseflow.staff.views import bp as staff_bp
 from caseflow.web import errors, health
+from caseflow.web.converters import register_converters
 from caseflow.web.i18n import register_i18n, select_locale
 from caseflow.web.layout import register_layout
 
@@ -47,10 +49,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         __name__,
         instance_relative_config=True,
         template_folder=_shipped("templates"),
-        instance_path=(config or {}).get("INSTANCE_PATH"),
+        instance_path=(config or {}).get("INSTANCE_PATH")
+        or os.environ.get("CASEFLOW_INSTANCE_PATH"),
     )
     load_config(app, config)
     register_extensions(app)
+    register_converters(app)
     register_blueprints(app)
     errors.register_error_handlers(app)
     register_i18n(app)
