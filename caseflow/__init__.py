@@ -14,6 +14,7 @@ from flask import Flask, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from caseflow.admin.views import bp as admin_bp
+from caseflow.audit.labels import action_label
 from caseflow.audit.services import set_origin
 from caseflow.cli import register_cli
 from caseflow.config import load_config
@@ -59,6 +60,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     errors.register_error_handlers(app)
     register_i18n(app)
     register_layout(app)
+    app.add_template_filter(action_label, "audit_action")
     register_request_hooks(app)
     register_cli(app)
     return app

@@ -3,6 +3,7 @@ and no route without an explicit access rule."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import zipfile
@@ -10,6 +11,8 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
+
+from caseflow.audit.labels import ACTION_LABELS
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -64,3 +67,11 @@ def test_every_route_is_public_or_checks_a_role(app: Flask) -> None:
         if not (getattr(view, "is_public", False) or getattr(view, "required_role", None)):
             unguarded.append(rule.rule)
     assert unguarded == []
+
+
+def test_every_audit_action_written_by_the_code_has_a_readable_name() -> None:
+    written = set()
+    for path in (ROOT / "caseflow").rglob("*.py"):
+        written |= set(re.findall(r'action="([a-z_.]+)"', path.read_text(encoding="utf-8")))
+    assert written, "no audit actions found: has the call style changed?"
+    assert written <= set(ACTION_LABELS), written - set(ACTION_LABELS)

@@ -191,7 +191,7 @@ def test_failed_attempts_on_one_account_are_throttled(client, make_staff) -> Non
     assert response.status_code == 429
     page = _text(response)
     assert "Zu viele Versuche" in page
-    assert re.search(r"in \d+ Minute\(n\) noch einmal", page)
+    assert re.search(r"in (1 Minute|\d+ Minuten) noch einmal", page)
     assert int(response.headers["Retry-After"]) > 0
     # Another account from the same address is not locked out by this one.
     other = make_staff()

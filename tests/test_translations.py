@@ -20,7 +20,8 @@ KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_ge
 
 def source_messages() -> dict[str, str]:
     """Every msgid in the code and templates, with the first place it occurs."""
-    method_map, options_map = parse_mapping_cfg((ROOT / "babel.cfg").open())
+    with (ROOT / "babel.cfg").open() as handle:
+        method_map, options_map = parse_mapping_cfg(handle)
     found: dict[str, str] = {}
     for filename, lineno, message, _comments, _context in extract_from_dir(
         str(ROOT), method_map, options_map, keywords=KEYWORDS
@@ -35,17 +36,32 @@ def english() -> dict[str, str]:
     with (CATALOGUE / "messages.po").open("rb") as handle:
         catalogue = read_po(handle, locale="en")
     return {
-        message.id if isinstance(message.id, str) else message.id[0]: message.string
+        _key(message.id): _text(message.string)
         for message in catalogue
         if message.id and not message.fuzzy
     }
+
+
+def _key(msgid: str | tuple[str, ...]) -> str:
+    return msgid if isinstance(msgid, str) else msgid[0]
+
+
+def _text(translation: str | tuple[str, ...] | list[str]) -> str | tuple[str, ...]:
+    # Plural translations come as a tuple from .po files and as a list from .mo files.
+    return translation if isinstance(translation, str) else tuple(translation)
+
+
+def _is_translated(translation: str | tuple[str, ...] | None) -> bool:
+    if isinstance(translation, tuple):
+        return all(translation)
+    return bool(translation)
 
 
 def test_every_german_text_has_an_english_translation(english: dict[str, str]) -> None:
     missing = {
         msgid: where
         for msgid, where in source_messages().items()
-        if not english.get(msgid) or english[msgid] == ("",)
+        if not _is_translated(english.get(msgid))
     }
     assert missing == {}, f"{len(missing)} texts without English translation: {missing}"
 
@@ -53,11 +69,7 @@ def test_every_german_text_has_an_english_translation(english: dict[str, str]) -
 def test_compiled_catalogue_matches_its_source(english: dict[str, str]) -> None:
     with (CATALOGUE / "messages.mo").open("rb") as handle:
         compiled = read_mo(handle)
-    compiled_ids = {
-        message.id if isinstance(message.id, str) else message.id[0]: message.string
-        for message in compiled
-        if message.id
-    }
+    compiled_ids = {_key(message.id): _text(message.string) for message in compiled if message.id}
     assert compiled_ids == english, "run `make translations` (pybabel compile) and commit the .mo"
 
 

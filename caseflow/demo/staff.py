@@ -19,7 +19,7 @@ from caseflow.staff.services import create_login
 DEMO_PASSWORD = "caseflow-demo"  # noqa: S105
 DEMO_LOGINS = [
     ("leitung@example.org", "Projektleitung"),
-    ("beratung@example.org", "Prozessbegleitung"),
+    ("beratung@example.org", "Prozessbegleiter*in"),
     ("admin@example.org", "Administration"),
 ]
 

@@ -68,7 +68,7 @@ def plan(phases: list[PhaseSpec], start: date, end: date) -> list[PlannedPhase]:
     if not phases:
         raise TemplateError(_("Die Vorlage hat keine Phasen."))
     if sum(phase.share_percent for phase in phases) != 100:
-        raise TemplateError(_("Die Anteile der Phasen müssen zusammen 100 % ergeben."))
+        raise TemplateError(_("Die Anteile der Phasen müssen zusammen 100 Prozent ergeben."))
     total_days = (end - start).days + 1
     if total_days < len(phases):
         raise TemplateError(_("Der Zeitraum ist kürzer als die Zahl der Phasen."))

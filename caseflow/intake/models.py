@@ -33,7 +33,7 @@ class ApplicationStatus(enum.StrEnum):
 APPLICATION_STATUS_LABELS = {
     ApplicationStatus.EINGEGANGEN: _l("eingegangen"),
     ApplicationStatus.IN_PRUEFUNG: _l("in Prüfung"),
-    ApplicationStatus.VORGESPRAECH: _l("Vorgespräch"),
+    ApplicationStatus.VORGESPRAECH: _l("im Vorgespräch"),
     ApplicationStatus.ANGENOMMEN: _l("angenommen"),
     ApplicationStatus.ABGELEHNT: _l("abgelehnt"),
     ApplicationStatus.WARTELISTE: _l("Warteliste"),

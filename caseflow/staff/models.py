@@ -30,7 +30,7 @@ class Role(enum.StrEnum):
 
 
 ROLE_LABELS = {
-    Role.CONSULTANT: _l("Prozessbegleitung"),
+    Role.CONSULTANT: _l("Prozessbegleiter*in"),
     Role.LEAD: _l("Projektleitung"),
     Role.ADMIN: _l("Administration"),
 }

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import logging
+import math
+import time
 
 from flask import Flask, render_template, request
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
-from caseflow.extensions import db
+from caseflow.extensions import db, limiter
 
 log = logging.getLogger(__name__)
 
@@ -82,15 +85,15 @@ def _handle_csrf(error: CSRFError):
 
 
 def _handle_rate_limit(error: RateLimitExceeded):
-    retry_after = None
-    limit = getattr(error, "limit", None)
-    if limit is not None:
-        retry_after = int(limit.limit.get_expiry())
+    current = limiter.current_limit
+    retry_after = max(1, math.ceil(current.reset_at - time.time())) if current else None
     detail = _("Zu viele Versuche in kurzer Zeit.")
     if retry_after:
-        minutes = max(1, round(retry_after / 60))
-        detail += " " + _(
-            "Bitte versuchen Sie es in %(minutes)d Minute(n) noch einmal.", minutes=minutes
+        minutes = math.ceil(retry_after / 60)
+        detail += " " + ngettext(
+            "Bitte versuchen Sie es in %(num)d Minute noch einmal.",
+            "Bitte versuchen Sie es in %(num)d Minuten noch einmal.",
+            minutes,
         )
     headers = {"Retry-After": str(retry_after)} if retry_after else {}
     return render_error(429, detail, headers)

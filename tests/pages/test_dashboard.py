@@ -163,7 +163,7 @@ def test_leads_see_applications_awaiting_a_decision_with_links(client, session, 
     with clock.frozen(TODAY):
         response = client.get("/dashboard")
     text = page_text(response)
-    assert "eingegangen: 3 in Prüfung: 0 Vorgespräch: 1 Warteliste: 2" in text
+    assert "eingegangen: 3 in Prüfung: 0 im Vorgespräch: 1 Warteliste: 2" in text
     html = response.get_data(as_text=True)
     assert 'href="/applications?status=eingegangen"' in html
     assert 'href="/applications?status=warteliste"' in html

@@ -295,7 +295,7 @@ def test_engagement_page_shows_follow_ups_activities_barriers_and_history(
     history = body_rows(table(response, "Protokollierte Änderungen"))
     actions = [row[2] for row in history]
     assert "engagement.started" in actions
-    assert "engagement.planned" in actions
+    assert "Prozessbegleitung geplant" in actions
     assert "not.this.one" not in actions
     assert [
         "15.01.2025, 10:00",

@@ -251,7 +251,7 @@ def test_admin_lists_the_staff_accounts_by_name(client, session, logged_in, make
     assert rows[1][2:4] == ["Administration", "ja"]
     session.refresh(admin)
     assert rows[1][4] == clock.local(admin.last_login_at).strftime("%d.%m.%Y, %H:%M")
-    assert rows[2][2] == "Prozessbegleitung"
+    assert rows[2][2] == "Prozessbegleiter*in"
 
 
 def test_admin_shows_last_login_in_berlin_time(client, session, logged_in, make_staff):

@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterator
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from caseflow.staff.importing.records import RawEntry, StaffImportError, first_line
 
@@ -112,11 +113,12 @@ def _unknown_column(line: int, column: str) -> str:
 
 def _csv_entry(line: int, cells: list[str], columns: list[str | None]) -> RawEntry:
     if any(cell.strip() for cell in cells[len(columns) :]):
-        message = _(
-            "Zeile %(line)s: %(count)s Werte, aber die Kopfzeile hat nur %(columns)s Spalten.",
+        message = ngettext(
+            "Zeile %(line)s: %(count)s Werte, aber die Kopfzeile hat nur %(num)d Spalte.",
+            "Zeile %(line)s: %(count)s Werte, aber die Kopfzeile hat nur %(num)d Spalten.",
+            len(columns),
             line=line,
             count=len(cells),
-            columns=len(columns),
         )
         raise StaffImportError(message)
     entry = RawEntry(line=line)

@@ -7,7 +7,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from flask_babel import gettext as _
+from flask_babel import ngettext
 
 MAX_PROBLEMS = 20
 
@@ -71,5 +71,7 @@ def problem_text(problems: list[str]) -> str:
     shown = problems[:MAX_PROBLEMS]
     if len(problems) > MAX_PROBLEMS:
         more = len(problems) - MAX_PROBLEMS
-        shown.append(_("… und %(count)s weitere Probleme.", count=more))
+        shown.append(
+            ngettext("… und %(num)d weiteres Problem.", "… und %(num)d weitere Probleme.", more)
+        )
     return "\n".join(shown)
