@@ -30,6 +30,7 @@ from caseflow.staff.views import bp as staff_bp
 from caseflow.web import errors, health
 from caseflow.web.converters import register_converters
 from caseflow.web.i18n import register_i18n, select_locale
+from caseflow.web.input import register_input_checks
 from caseflow.web.layout import register_layout
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -62,6 +63,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_layout(app)
     app.add_template_filter(action_label, "audit_action")
     register_request_hooks(app)
+    register_input_checks(app)
     register_cli(app)
     return app
 

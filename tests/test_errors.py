@@ -104,3 +104,11 @@ def test_hostile_login_input_never_gives_a_500(client, data) -> None:
     response = client.post("/login", data={**data, "csrf_token": csrf_token(client)})
     assert response.status_code in (400, 422)
     assert "<script>alert(1)</script>" not in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("path", ["/engagements?status=%00", "/applications?round=1%00"])
+def test_nul_characters_in_the_query_are_a_400(client, logged_in, path) -> None:
+    logged_in()
+    response = client.get(path)
+    assert response.status_code == 400
+    assert "Ungültige Anfrage" in response.get_data(as_text=True)
