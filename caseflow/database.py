@@ -4,14 +4,15 @@ convention, aware-UTC datetimes, enum columns with CHECK constraints, and SQLite
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import has_request_context, request
-from sqlalchemy import JSON, DateTime, Enum, MetaData, event
+from sqlalchemy import JSON, DateTime, Enum, MetaData, event, func, select
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, InstrumentedAttribute, Session
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -70,6 +71,19 @@ def enum_column_type(enum_class: type[enum.Enum], name: str) -> Enum:
 
 
 JSONDocument = JSON().with_variant(JSONB(), "postgresql")
+
+T = TypeVar("T")
+
+
+def count_by(
+    session: Session, column: InstrumentedAttribute[T], values: Iterable[T]
+) -> dict[T, int]:
+    """How many rows hold each of ``values`` in ``column`` (zero included); one statement."""
+    counts = dict.fromkeys(values, 0)
+    statement = select(column, func.count()).where(column.in_(counts)).group_by(column)
+    for value, count in session.execute(statement):
+        counts[value] = count
+    return counts
 
 
 def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:

@@ -22,6 +22,7 @@ from sqlalchemy.orm import (
 
 from caseflow.audit.models import AuditEvent
 from caseflow.audit.queries import history_of
+from caseflow.database import count_by
 from caseflow.engagements.models import (
     CLOSED_STATUSES,
     Activity,
@@ -246,8 +247,4 @@ def engagement_detail(
 
 def engagement_counts_by_status(session: Session) -> dict[EngagementStatus, int]:
     """How many engagements are in each status (every status present, zero included)."""
-    counts = dict.fromkeys(EngagementStatus, 0)
-    statement = select(Engagement.status, func.count(Engagement.id)).group_by(Engagement.status)
-    for status, count in session.execute(statement):
-        counts[status] = count
-    return counts
+    return count_by(session, Engagement.status, EngagementStatus)

@@ -29,6 +29,7 @@ from caseflow.organisations.models import Organisation
 from caseflow.organisations.views import organisation_list_columns, organisation_sections
 from caseflow.staff.access import staff_required
 from caseflow.staff.models import Role
+from caseflow.web.filters import enum_filter
 from caseflow.web.sections import ListColumn, PageSection, contributions
 
 bp = Blueprint("engagements", __name__)
@@ -38,18 +39,6 @@ engagement_sections = _signals.signal("engagement-sections")
 
 _MINE_ON = "1"
 _MINE_OFF = "0"
-
-
-def _status_filter(raw: str | None, notes: list[str]) -> EngagementStatus | None:
-    if not raw:
-        return None
-    try:
-        return EngagementStatus(raw)
-    except ValueError:
-        notes.append(
-            _("Den Status „%(value)s“ gibt es nicht; der Filter wurde ignoriert.", value=raw)
-        )
-        return None
 
 
 def _mine_filter(values: list[str], *, default: bool, notes: list[str]) -> bool:
@@ -69,7 +58,7 @@ def _mine_filter(values: list[str], *, default: bool, notes: list[str]) -> bool:
 def index() -> str:
     """All engagements, filtered by status and (consultants by default) to one's own."""
     notes: list[str] = []
-    status = _status_filter(request.args.get("status"), notes)
+    status = enum_filter(request.args.get("status"), EngagementStatus, notes)
     mine = _mine_filter(
         request.args.getlist("mine"), default=not current_user.has_role(Role.LEAD), notes=notes
     )

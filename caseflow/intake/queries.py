@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from caseflow.audit.models import AuditEvent
 from caseflow.audit.queries import history_of
+from caseflow.database import count_by
 from caseflow.intake.models import (
     REVIEW_CRITERIA,
     Application,
@@ -133,8 +134,4 @@ def application_detail(session: Session, application_id: int) -> ApplicationDeta
 
 def application_counts_by_status(session: Session) -> dict[ApplicationStatus, int]:
     """How many applications are in each status (every status present, zero included)."""
-    counts = dict.fromkeys(ApplicationStatus, 0)
-    statement = select(Application.status, func.count(Application.id)).group_by(Application.status)
-    for status, count in session.execute(statement):
-        counts[status] = count
-    return counts
+    return count_by(session, Application.status, ApplicationStatus)

@@ -15,6 +15,7 @@ from caseflow.intake.queries import application_detail, list_applications, list_
 from caseflow.organisations.models import Organisation
 from caseflow.organisations.views import organisation_sections
 from caseflow.staff.access import public, staff_required
+from caseflow.web.filters import enum_filter
 from caseflow.web.sections import PageSection
 
 bp = Blueprint("intake", __name__)
@@ -26,18 +27,6 @@ def landing():
     if current_user.is_authenticated:
         return redirect(url_for("portfolio.dashboard"))
     return render_template("intake/landing.html")
-
-
-def _status_filter(raw: str | None, notes: list[str]) -> ApplicationStatus | None:
-    if not raw:
-        return None
-    try:
-        return ApplicationStatus(raw)
-    except ValueError:
-        notes.append(
-            _("Den Status „%(value)s“ gibt es nicht; der Filter wurde ignoriert.", value=raw)
-        )
-        return None
 
 
 def _round_filter(
@@ -62,7 +51,7 @@ def applications() -> str:
     """All applications, filterable by status and round."""
     notes: list[str] = []
     rounds = list_rounds(db.session)
-    status = _status_filter(request.args.get("status"), notes)
+    status = enum_filter(request.args.get("status"), ApplicationStatus, notes)
     round_ = _round_filter(request.args.get("round"), rounds, notes)
     rows = list_applications(
         db.session,

@@ -16,6 +16,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, contains_eager
 
 from caseflow.clock import local
+from caseflow.database import count_by
 from caseflow.engagements.models import (
     Assignment,
     Barrier,
@@ -184,15 +185,7 @@ def open_follow_ups(
 
 def applications_awaiting_decision(session: Session) -> dict[ApplicationStatus, int]:
     """How many applications wait in each undecided status (zero included); one statement."""
-    counts = dict.fromkeys(AWAITING_DECISION, 0)
-    statement = (
-        select(Application.status, func.count(Application.id))
-        .where(Application.status.in_(AWAITING_DECISION))
-        .group_by(Application.status)
-    )
-    for status, count in session.execute(statement):
-        counts[status] = count
-    return counts
+    return count_by(session, Application.status, AWAITING_DECISION)
 
 
 # Timeline -------------------------------------------------------------------------------
@@ -266,13 +259,7 @@ def capacity_table(session: Session, *, start: date, end: date) -> CapacityTable
 
 def organisations_by_sector(session: Session) -> dict[Sector, int]:
     """How many organisations each sector has (zero included); one statement."""
-    counts = dict.fromkeys(Sector, 0)
-    statement = select(Organisation.sector, func.count(Organisation.id)).group_by(
-        Organisation.sector
-    )
-    for sector, count in session.execute(statement):
-        counts[sector] = count
-    return counts
+    return count_by(session, Organisation.sector, Sector)
 
 
 def milestone_figures(session: Session, *, today: date) -> MilestoneFigures:
