@@ -153,7 +153,13 @@ def list_engagements(
         .join(Engagement.organisation)
         .outerjoin(stats, stats.c.engagement_id == Engagement.id)
         .options(contains_eager(Engagement.organisation), selectinload(Engagement.assignments))
-        .order_by(Engagement.start_date, Organisation.name, Engagement.id)
+        # Running and planned work first; closed engagements after them.
+        .order_by(
+            case((Engagement.status.in_(CLOSED_STATUSES), 1), else_=0),
+            Engagement.start_date,
+            Organisation.name,
+            Engagement.id,
+        )
     )
     if statuses is not None:
         statement = statement.where(Engagement.status.in_(list(statuses)))

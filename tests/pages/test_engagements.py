@@ -334,3 +334,26 @@ def test_a_closed_engagement_shows_its_actual_end(client, session, logged_in):
 def test_unknown_engagement_is_404(client, logged_in):
     logged_in(Role.CONSULTANT)
     assert client.get("/engagements/999999").status_code == 404
+
+
+def test_closed_engagements_come_after_running_and_planned_ones(session, client, logged_in):
+    logged_in(Role.LEAD)
+    lead = factories.make_staff_member(session, name="Ria Leitung")
+    factories.make_engagement(
+        session,
+        lead=lead,
+        organisation=factories.make_organisation(session, name="Früh abgeschlossen"),
+        start=date(2024, 5, 1),
+        end=date(2024, 12, 31),
+        status=EngagementStatus.ABGESCHLOSSEN,
+    )
+    factories.make_engagement(
+        session,
+        lead=lead,
+        organisation=factories.make_organisation(session, name="Später aktiv"),
+        start=date(2025, 1, 1),
+        status=EngagementStatus.AKTIV,
+    )
+    with clock.frozen(TODAY):
+        html = client.get("/engagements").get_data(as_text=True)
+    assert html.index("Später aktiv") < html.index("Früh abgeschlossen")
