@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Flask
 
@@ -36,9 +37,9 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_ENABLED": True,
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_HEADERS_ENABLED": True,
-    # Failed login attempts (successful ones do not count).
-    "LOGIN_RATE_LIMIT_IP": "20 per 10 minutes",
-    "LOGIN_RATE_LIMIT_ACCOUNT": "5 per 15 minutes",
+    # Login attempts (every POST counts) per client address and per account.
+    "LOGIN_RATE_LIMIT_IP": "30 per 10 minutes",
+    "LOGIN_RATE_LIMIT_ACCOUNT": "10 per 15 minutes",
     "PASSWORD_MIN_LENGTH": 12,
     "MAX_CONTENT_LENGTH": 1024 * 1024,
     "SESSION_COOKIE_HTTPONLY": True,
@@ -116,6 +117,9 @@ def _derive(app: Flask) -> None:
         # Hosting platforms hand out plain postgres:// URLs; we talk psycopg 3.
         uri = "postgresql+psycopg://" + uri.split("://", 1)[1]
         config["SQLALCHEMY_DATABASE_URI"] = uri
+    if not uri.startswith("sqlite"):
+        # A server restart leaves dead connections in the pool; test each before use.
+        config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {}).setdefault("pool_pre_ping", True)
 
     if not config.get("SECRET_KEY"):
         if env == "production":
@@ -135,6 +139,10 @@ def _derive(app: Flask) -> None:
         raise ConfigError(f"PROGRAMME_END ({end}) must lie after PROGRAMME_START ({start})")
     if isinstance(config.get("CASEFLOW_TODAY"), str):
         config["CASEFLOW_TODAY"] = date.fromisoformat(config["CASEFLOW_TODAY"])
+    try:
+        ZoneInfo(config["TIMEZONE"])
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(f"TIMEZONE={config['TIMEZONE']!r} is not a known time zone") from exc
     config["BABEL_DEFAULT_TIMEZONE"] = config["TIMEZONE"]
 
 

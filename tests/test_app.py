@@ -111,6 +111,8 @@ def test_malformed_environment_values_name_the_variable(make_app, tmp_path: Path
         make_app(environ={"SECRET_KEY": "x", "CASEFLOW_ENV": "staging"})
     with pytest.raises(ConfigError, match="PROGRAMME_END"):
         make_app(environ={"SECRET_KEY": "x", "PROGRAMME_END": "2023-01-01"})
+    with pytest.raises(ConfigError, match="TIMEZONE"):
+        make_app(environ={"SECRET_KEY": "x", "TIMEZONE": "Europe/Berln"})
 
 
 def test_sqlite_connections_have_foreign_keys_wal_and_busy_timeout(

@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
@@ -78,3 +79,39 @@ def test_demo_without_flag_refuses_a_used_database(app: Flask, make_staff) -> No
     result = app.test_cli_runner().invoke(args=["demo"])
     assert result.exit_code == 1
     assert "Error" in result.output
+
+
+def test_users_create_matches_a_name_whatever_its_accents(app: Flask, session) -> None:
+    person = StaffMember(name="Selen Eriçok", created_at=clock.now())
+    session.add(person)
+    session.flush()
+    result = app.test_cli_runner().invoke(
+        args=[
+            "users", "create", "--name", "selen  ericok", "--email", "s@example.org",
+            "--role", "consultant", "--password", "ein-sehr-gutes-passwort",
+        ]
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert session.scalar(select(func.count()).select_from(StaffMember)) == 1
+    session.refresh(person)
+    assert person.email == "s@example.org"
+
+
+@pytest.mark.parametrize(
+    ("name", "email", "message"),
+    [
+        ("   ", "x@example.org", "Bitte geben Sie einen Namen an."),
+        ("N" * 201, "x@example.org", "höchstens 200 Zeichen"),
+        ("Jana Nau", "a@b@c", "gültige E-Mail-Adresse"),
+        ("Jana Nau", "ohne-at.example.org", "gültige E-Mail-Adresse"),
+    ],
+)
+def test_users_create_refuses_bad_input_clearly(app: Flask, session, name, email, message):
+    result = app.test_cli_runner().invoke(
+        args=["users", "create", "--name", name, "--email", email,
+              "--password", "ein-sehr-gutes-passwort"]
+    )  # fmt: skip
+    assert result.exit_code == 1
+    assert message in result.output
+    assert "Traceback" not in result.output
+    assert session.scalar(select(func.count()).select_from(StaffMember)) == 0

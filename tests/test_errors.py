@@ -10,6 +10,7 @@ from flask import Flask, abort
 from sqlalchemy.exc import OperationalError
 
 from caseflow import create_app
+from caseflow.staff import access
 from tests.conftest import config_for_tests, csrf_token, dispose_engines
 
 
@@ -78,6 +79,9 @@ def test_400_page_is_german(failing_app: Flask) -> None:
     [
         "/engagements/abc",
         "/engagements/99999999999999999999999",
+        "/engagements/3000000000",
+        "/organisations/2147483648",
+        "/applications/2147483647",
         "/applications/-1",
         "/%ff%fe",
         "/login?next=%ff%fe",
@@ -112,3 +116,22 @@ def test_nul_characters_in_the_query_are_a_400(client, logged_in, path) -> None:
     response = client.get(path)
     assert response.status_code == 400
     assert "Ungültige Anfrage" in response.get_data(as_text=True)
+
+
+class _DatabaseDown:
+    """Stands in for ``db`` in the user loader: every lookup fails as an outage would."""
+
+    class session:  # noqa: N801  (mimics ``db.session``)
+        @staticmethod
+        def get(*_args, **_kwargs):
+            raise OperationalError("SELECT", {}, Exception("connection refused"))
+
+
+def test_database_outage_gives_a_logged_in_user_the_german_503(client, logged_in, monkeypatch):
+    logged_in()
+    monkeypatch.setattr(access, "db", _DatabaseDown)
+    response = client.get("/dashboard")
+    assert response.status_code == 503
+    page = response.get_data(as_text=True)
+    assert "Vorübergehend nicht erreichbar" in page
+    assert '<html lang="de">' in page

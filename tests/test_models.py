@@ -20,14 +20,9 @@ def insert(session: Session, table: str, row: dict[str, Any]) -> int:
     values = ", ".join(f":{name}" for name in row)
     result = session.execute(
         text(f"INSERT INTO {table} ({columns}) VALUES ({values}) RETURNING id"),  # noqa: S608
-        {name: _bindable(value) for name, value in row.items()},
+        row,
     )
     return result.scalar_one()
-
-
-def _bindable(value: Any) -> Any:
-    # SQLite stores our datetimes as naive UTC; PostgreSQL takes the aware value.
-    return value
 
 
 @pytest.fixture
@@ -317,3 +312,48 @@ def test_barrier_follow_up_notification_and_template_rules(session: Session, bas
     insert(session, "phase_template", template)
     with pytest.raises(IntegrityError), session.begin_nested():
         insert(session, "phase_template", {**template, "name": "B"})  # a second default
+
+
+def test_activity_assignment_measure_template_and_contact_rules(session: Session, base) -> None:
+    activity = {
+        "engagement_id": base["engagement"],
+        "occurred_on": date(2025, 2, 1),
+        "kind": "workshop",
+        "created_at": NOW,
+    }
+    insert(session, "activity", activity)
+    for changes in ({"kind": "party"}, {"duration_minutes": -5}, {"participants_count": -1}):
+        with pytest.raises((IntegrityError, DataError)), session.begin_nested():
+            insert(session, "activity", {**activity, **changes})
+
+    with pytest.raises((IntegrityError, DataError)), session.begin_nested():
+        session.execute(
+            text(
+                "INSERT INTO assignment (engagement_id, staff_member_id, role) "
+                "VALUES (:e, :s, 'chef')"
+            ),
+            {"e": base["engagement"], "s": base["staff"]},
+        )
+    for measure, accepted in ((3, True), (4, False), (0, False)):
+        statement = text("INSERT INTO staff_measure (staff_member_id, measure) VALUES (:s, :m)")
+        if accepted:
+            session.execute(statement, {"s": base["staff"], "m": measure})
+            continue
+        with pytest.raises(IntegrityError), session.begin_nested():
+            session.execute(statement, {"s": base["staff"], "m": measure})
+
+    template = insert(
+        session, "phase_template", {"name": "T", "is_default": False, "created_at": NOW}
+    )
+    phase = {"template_id": template, "position": 1, "name": "P", "share_percent": 10}
+    insert(session, "template_phase", phase)
+    for share in (0, 101):
+        with pytest.raises(IntegrityError), session.begin_nested():
+            insert(session, "template_phase", {**phase, "position": 2, "share_percent": share})
+
+    contact = {"organisation_id": base["organisation"], "name": "Ada", "is_primary": True,
+               "is_restricted": False, "created_at": NOW}  # fmt: skip
+    insert(session, "contact_person", contact)
+    for changes in ({"name": None}, {"organisation_id": 999_999}):
+        with pytest.raises(IntegrityError), session.begin_nested():
+            insert(session, "contact_person", {**contact, **changes})

@@ -7,7 +7,6 @@ aware UTC datetimes.
 from __future__ import annotations
 
 import random
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -20,6 +19,7 @@ from caseflow import clock
 from caseflow.engagements.models import Engagement, PhaseTemplate
 from caseflow.intake.models import ApplicationRound, ApplicationStatus
 from caseflow.organisations.models import Organisation
+from caseflow.staff.identity import name_key
 from caseflow.staff.models import StaffMember
 
 DEMO_TODAY = date(2025, 10, 15)
@@ -78,12 +78,6 @@ class Demo:
             ),
             None,
         )
-
-
-def name_key(name: str) -> str:
-    """A name for matching: case-folded, without accents ("Selen Eriçok" = "selen ericok")."""
-    decomposed = unicodedata.normalize("NFKD", name.casefold().strip())
-    return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
 def parse_day(text: str) -> date:

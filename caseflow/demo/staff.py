@@ -9,8 +9,9 @@ from importlib import resources
 from sqlalchemy import select
 
 from caseflow import clock
-from caseflow.demo.context import Demo, DemoError, at, name_key
+from caseflow.demo.context import Demo, DemoError, at
 from caseflow.engagements.planning import default_template
+from caseflow.staff.identity import name_key
 from caseflow.staff.importing import StaffImportError, import_staff_file
 from caseflow.staff.models import Role, StaffMember
 from caseflow.staff.services import create_login

@@ -128,8 +128,9 @@ class Application(Model):
     organisation_id: Mapped[int | None] = mapped_column(
         ForeignKey("organisation.id", ondelete="SET NULL"), index=True
     )
+    # RESTRICT: an accepted application must keep its engagement (CHECK below).
     engagement_id: Mapped[int | None] = mapped_column(
-        ForeignKey("engagement.id", ondelete="SET NULL"), unique=True
+        ForeignKey("engagement.id", ondelete="RESTRICT"), unique=True
     )
 
     round: Mapped[ApplicationRound] = relationship()

@@ -2,57 +2,89 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from caseflow.audit.services import record
+from caseflow.staff.identity import is_valid_email, name_key, normalise_email
 from caseflow.staff.models import Role, StaffMember
 from caseflow.staff.passwords import hash_password, needs_rehash, policy_problems, verify_password
+
+NAME_MAX_LENGTH = 200
+EMAIL_MAX_LENGTH = 254
 
 
 class StaffError(ValueError):
     """A staff operation was refused; the message is German and meant for the user."""
 
 
-def normalise_email(email: str | None) -> str | None:
-    """Trimmed and lower-cased, or None when empty."""
-    if email is None:
-        return None
-    email = email.strip().lower()
-    return email or None
-
-
 def find_by_email(session: Session, email: str) -> StaffMember | None:
+    """The staff member with this email address (case and spacing ignored), or None."""
     address = normalise_email(email)
     if address is None:
         return None
     return session.scalar(select(StaffMember).where(StaffMember.email == address))
 
 
-def authenticate(
-    session: Session, email: str, password: str, *, now: datetime
-) -> StaffMember | None:
-    """Return the staff member whose credentials these are, or None.
+@dataclass(frozen=True)
+class Credentials:
+    """What it takes to check a password, detached from the database session."""
 
-    Takes the same time whether or not the account exists. Inactive accounts and accounts
-    without a password never authenticate. On success the login time is recorded and an
-    outdated hash is upgraded.
+    member_id: int | None = None
+    password_hash: str | None = None
+    can_log_in: bool = False
+
+
+def load_credentials(session: Session, email: str) -> Credentials:
+    """The credentials stored for ``email``; empty ones for an unknown address (reads only).
+
+    Checking empty credentials takes as long as checking real ones (``credentials_match``),
+    so the answer never tells whether an account exists.
     """
     member = find_by_email(session, email)
-    password_hash = member.password_hash if member is not None else None
-    if not verify_password(password_hash, password):
-        return None
-    assert member is not None
-    if not member.can_log_in:
+    if member is None:
+        return Credentials()
+    return Credentials(member.id, member.password_hash, member.can_log_in)
+
+
+def credentials_match(credentials: Credentials, password: str) -> bool:
+    """True when ``password`` is right and the account may log in. Slow on purpose (argon2)."""
+    password_ok = verify_password(credentials.password_hash, password)
+    return password_ok and credentials.can_log_in and credentials.member_id is not None
+
+
+def complete_login(
+    session: Session, member_id: int, password: str, *, now: datetime
+) -> StaffMember | None:
+    """Record a successful login: login time, an upgraded hash if argon2's parameters have
+    changed, and an audit event. None when the account can no longer log in (deactivated
+    between the password check and now)."""
+    member = session.get(StaffMember, member_id)
+    if member is None or not member.can_log_in:
         return None
     if needs_rehash(member.password_hash or ""):
         member.password_hash = hash_password(password)
     member.last_login_at = now
+    record(
+        session, actor=member, action="staff.login", object_type="staff_member", object_id=member.id
+    )
     session.flush()
     return member
+
+
+def authenticate(
+    session: Session, email: str, password: str, *, now: datetime
+) -> StaffMember | None:
+    """Check the credentials and record the login in one go (for the CLI and tests; the
+    login view runs the steps itself so that no transaction is open while argon2 works)."""
+    credentials = load_credentials(session, email)
+    if not credentials_match(credentials, password) or credentials.member_id is None:
+        return None
+    return complete_login(session, credentials.member_id, password, now=now)
 
 
 def set_password(
@@ -95,22 +127,27 @@ def create_login(
     """Give a login to a staff member and return them.
 
     The person is found by email, else by name among people without an email (so an
-    imported contact-list entry gets the login), else created.
-
-    Raises ``StaffError`` when the email is empty or the password breaks the policy.
+    imported contact-list entry gets the login; names compare as ``identity.name_key``
+    does), else created. Raises ``StaffError`` for an empty or too long name, an invalid
+    email address or a password that breaks the policy; nothing is changed then.
     """
-    address = normalise_email(email)
-    if not address or "@" not in address:
-        raise StaffError(_("Bitte geben Sie eine gültige E-Mail-Adresse an."))
-    member = find_by_email(session, address)
-    if member is None:
-        member = session.scalar(
-            select(StaffMember).where(
-                func.lower(StaffMember.name) == name.strip().lower(), StaffMember.email.is_(None)
-            )
+    name = " ".join(name.split())
+    if not name:
+        raise StaffError(_("Bitte geben Sie einen Namen an."))
+    if len(name) > NAME_MAX_LENGTH:
+        raise StaffError(
+            _("Der Name darf höchstens %(count)d Zeichen lang sein.", count=NAME_MAX_LENGTH)
         )
+    address = normalise_email(email)
+    if not address or len(address) > EMAIL_MAX_LENGTH or not is_valid_email(address):
+        raise StaffError(_("Bitte geben Sie eine gültige E-Mail-Adresse an."))
+    problems = policy_problems(password, min_length=min_length, email=address)
+    if problems:
+        raise StaffError(" ".join(problems))
+
+    member = find_by_email(session, address) or _unreachable_namesake(session, name)
     if member is None:
-        member = StaffMember(name=name.strip(), created_at=now)
+        member = StaffMember(name=name, created_at=now)
         session.add(member)
     member.email = address
     member.role = role
@@ -126,6 +163,17 @@ def create_login(
         changes={"email": address, "role": role},
     )
     return member
+
+
+def _unreachable_namesake(session: Session, name: str) -> StaffMember | None:
+    """The one person of this name who has no email address yet, if there is exactly one."""
+    key = name_key(name)
+    candidates = [
+        member
+        for member in session.scalars(select(StaffMember).where(StaffMember.email.is_(None)))
+        if name_key(member.name) == key
+    ]
+    return candidates[0] if len(candidates) == 1 else None
 
 
 def set_locale(session: Session, member: StaffMember, locale: str) -> None:
@@ -144,13 +192,6 @@ def set_locale(session: Session, member: StaffMember, locale: str) -> None:
     )
     member.locale = locale
     session.flush()
-
-
-def record_login(session: Session, member: StaffMember) -> None:
-    """Write the audit event of a successful login."""
-    record(
-        session, actor=member, action="staff.login", object_type="staff_member", object_id=member.id
-    )
 
 
 def directory(session: Session) -> list[StaffMember]:

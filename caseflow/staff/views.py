@@ -16,18 +16,18 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
-from werkzeug.wrappers import Response
 
 from caseflow import clock
 from caseflow.extensions import db, limiter
 from caseflow.staff.access import public, staff_required
 from caseflow.staff.forms import LanguageForm, LoginForm
+from caseflow.staff.identity import normalise_email
 from caseflow.staff.models import MEASURE_LABELS, Role, StaffMember
 from caseflow.staff.services import (
-    authenticate,
+    complete_login,
+    credentials_match,
     directory,
-    normalise_email,
-    record_login,
+    load_credentials,
     set_locale,
 )
 from caseflow.web.i18n import SESSION_KEY as LOCALE_KEY
@@ -46,27 +46,32 @@ def home_for(member: StaffMember) -> str:
     return url_for("portfolio.dashboard")
 
 
-def _login_failed(response: Response) -> bool:
-    return response.status_code != 302
+def _start_fresh_session() -> None:
+    """Nothing from before a login or logout carries over, except the chosen language."""
+    locale = session.get(LOCALE_KEY)
+    session.clear()
+    if locale:
+        session[LOCALE_KEY] = locale
 
 
 def _account_key() -> str:
     return "login-account:" + (normalise_email(request.form.get("email")) or "-")
 
 
+# Every login attempt counts, successful or not: the limit is taken before the view runs,
+# so parallel requests cannot slip past it (counting only failures would be checked before
+# and counted after each request). A user who logs in ten times in 15 minutes waits.
 @bp.route("/login", methods=["GET", "POST"])
 @public
 @limiter.limit(
     lambda: current_app.config["LOGIN_RATE_LIMIT_IP"],
     methods=["POST"],
-    deduct_when=_login_failed,
     scope="login-ip",
 )
 @limiter.limit(
     lambda: current_app.config["LOGIN_RATE_LIMIT_ACCOUNT"],
     methods=["POST"],
     key_func=_account_key,
-    deduct_when=_login_failed,
     scope="login-account",
 )
 def login():
@@ -75,14 +80,18 @@ def login():
     if current_user.is_authenticated and request.method == "GET":
         return redirect(next_url or home_for(current_user))
     if form.validate_on_submit():
-        member = authenticate(db.session, form.email.data, form.password.data, now=clock.now())
+        credentials = load_credentials(db.session, form.email.data)
+        # End the read before the slow password check: on SQLite a writing request's
+        # transaction holds the database's write lock for as long as it is open.
+        db.session.rollback()
+        member = None
+        if credentials_match(credentials, form.password.data) and credentials.member_id:
+            member = complete_login(
+                db.session, credentials.member_id, form.password.data, now=clock.now()
+            )
         if member is not None:
-            record_login(db.session, member)
             db.session.commit()
-            locale = session.get(LOCALE_KEY)
-            session.clear()  # nothing from before the login carries over
-            if locale:
-                session[LOCALE_KEY] = locale
+            _start_fresh_session()
             login_user(member)
             flash(_("Willkommen, %(name)s.", name=member.name), "success")
             return redirect(next_url or home_for(member))
@@ -100,11 +109,8 @@ def login():
 @public
 def logout():
     """Log out (POST with a CSRF token, so no other site can log anyone out)."""
-    locale = session.get(LOCALE_KEY)
     logout_user()
-    session.clear()
-    if locale:
-        session[LOCALE_KEY] = locale
+    _start_fresh_session()
     flash(_("Sie sind abgemeldet."), "success")
     return redirect(url_for("staff.login"))
 

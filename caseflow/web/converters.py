@@ -7,13 +7,13 @@ from typing import Any
 from flask import Flask
 from werkzeug.routing import IntegerConverter, Map
 
-# The largest value a database integer parameter can carry (SQLite and PostgreSQL bigint).
-MAX_ID = 2**63 - 1
+# Primary keys are INTEGER: 32 bits on PostgreSQL (SQLite would take 64).
+MAX_ID = 2**31 - 1
 
 
 class IdConverter(IntegerConverter):
-    """``<int:…>`` with an upper bound: ``/engagements/99999999999999999999`` is a 404 and not
-    an overflow error in the database driver."""
+    """``<int:…>`` with an upper bound: ``/engagements/3000000000`` is a 404 and not an
+    out-of-range error from the database."""
 
     def __init__(self, url_map: Map, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max", MAX_ID)

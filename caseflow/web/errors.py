@@ -6,7 +6,7 @@ import logging
 import math
 import time
 
-from flask import Flask, render_template, request
+from flask import Flask, g, render_template, request
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_limiter.errors import RateLimitExceeded
@@ -14,7 +14,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
-from caseflow.extensions import db, limiter
+from caseflow.extensions import db, limiter, login_manager
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +65,12 @@ def render_error(code: int, detail: str | None = None, headers: dict[str, str] |
     return body, code, headers or {}
 
 
+def _as_anonymous() -> None:
+    """Render the rest of this request as for a visitor: loading the staff member (or
+    refreshing them after a rollback) would ask the database that has just failed."""
+    g._login_user = login_manager.anonymous_user()
+
+
 def _handle_http(error: HTTPException):
     code = error.code or 500
     if code < 400:
@@ -102,12 +108,14 @@ def _handle_rate_limit(error: RateLimitExceeded):
 def _handle_database_down(error: OperationalError):
     log.error("database unavailable: %s", error.__class__.__name__)
     db.session.rollback()
+    _as_anonymous()
     return render_error(503, headers={"Retry-After": "30"})
 
 
 def _handle_unexpected(error: Exception):
     log.exception("unhandled error on %s %s", request.method, request.path)
     db.session.rollback()
+    _as_anonymous()
     return render_error(500)
 
 

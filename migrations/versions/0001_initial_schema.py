@@ -252,7 +252,7 @@ def upgrade():
     sa.CheckConstraint('reference_number > 0', name=op.f('ck_application_reference_number_positive')),
     sa.CheckConstraint('staff_size IS NULL OR staff_size > 0', name=op.f('ck_application_staff_size_positive')),
     sa.ForeignKeyConstraint(['decided_by_id'], ['staff_member.id'], name=op.f('fk_application_decided_by_id_staff_member'), ondelete='SET NULL'),
-    sa.ForeignKeyConstraint(['engagement_id'], ['engagement.id'], name=op.f('fk_application_engagement_id_engagement'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['engagement_id'], ['engagement.id'], name=op.f('fk_application_engagement_id_engagement'), ondelete='RESTRICT'),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], name=op.f('fk_application_organisation_id_organisation'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['round_id'], ['application_round.id'], name=op.f('fk_application_round_id_application_round'), ondelete='RESTRICT'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_application')),

@@ -224,6 +224,16 @@ def test_names_match_regardless_of_case_and_whitespace(session: Session, tmp_pat
     assert staff_count(session) == 8
 
 
+def test_names_match_without_accents(session: Session, tmp_path: Path) -> None:
+    """The DiFair page spells her "Selen Ericok" and "Selen Eriçok": one person."""
+    run(session, SHIPPED_CSV)
+
+    report = run(session, write(tmp_path, "plain.csv", "name;Telefon\nSelen Ericok;030 1234\n"))
+
+    assert report.updated == ["Selen Eriçok"]
+    assert staff_count(session) == 8
+
+
 def test_summary_lists_the_names_per_group(session: Session, tmp_path: Path) -> None:
     run(session, write(tmp_path, "a.csv", "name,phone\nJana Nau,1\nTeo Lünstroth,2\n"))
 

@@ -4,10 +4,11 @@ and the lines of a file."""
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 
 from flask_babel import ngettext
+
+from caseflow.staff.identity import name_key
 
 MAX_PROBLEMS = 20
 
@@ -54,11 +55,6 @@ class StaffEntry:
     @property
     def name_key(self) -> str:
         return name_key(self.name)
-
-
-def name_key(name: str) -> str:
-    """The form in which names are compared: case- and whitespace-insensitive."""
-    return " ".join(unicodedata.normalize("NFC", name).split()).casefold()
 
 
 def first_line(text: str) -> str:

@@ -7,9 +7,9 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterator
 
-from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 
+from caseflow.staff.identity import is_valid_email, normalise_email
 from caseflow.staff.importing.records import (
     MAX_LENGTHS,
     TEXT_FIELDS,
@@ -19,7 +19,6 @@ from caseflow.staff.importing.records import (
     problem_text,
 )
 from caseflow.staff.models import MEASURES
-from caseflow.staff.services import normalise_email
 
 
 def check_entries(raws: list[RawEntry]) -> list[StaffEntry]:
@@ -87,9 +86,7 @@ def _checked_email(raw: RawEntry, value: str, problems: list[str]) -> str | None
     address = normalise_email(value)
     if address is None:
         return None
-    try:
-        validate_email(address, check_deliverability=False)
-    except EmailNotValidError:
+    if not is_valid_email(address):
         problems.append(
             _(
                 "Zeile %(line)s: „%(value)s“ ist keine gültige E-Mail-Adresse.",
