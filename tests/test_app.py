@@ -5,12 +5,13 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
 from caseflow import create_app
+from caseflow.audit.models import AuditEvent
 from caseflow.config import _ENV_PARSERS as ENV_VARIABLES
 from caseflow.config import ConfigError
 from caseflow.extensions import db
@@ -162,10 +163,6 @@ def test_wsgi_module_builds_the_app_without_a_scheduler(tmp_path: Path) -> None:
 
 
 def test_aware_utc_datetimes_round_trip(session) -> None:
-    from datetime import UTC, datetime, timedelta, timezone
-
-    from caseflow.audit.models import AuditEvent
-
     berlin_summer = datetime(2025, 7, 1, 14, 0, tzinfo=timezone(timedelta(hours=2)))
     event = AuditEvent(
         occurred_at=berlin_summer, actor_label="x", action="t", object_type="t", changes={}
