@@ -1,0 +1,3 @@
+"""Application rounds: leads and admins create and edit them."""
+
+from __future__ import annotations
