@@ -6,7 +6,7 @@ import enum
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from caseflow.database import Model, UTCDateTime, enum_column_type
@@ -83,8 +83,10 @@ class Application(Model):
     reference: Mapped[str] = mapped_column(String(20), unique=True)
     reference_year: Mapped[int]
     reference_number: Mapped[int]
-    # Only a hash of the secret status link is kept.
+    # The secret status link: only its hash is kept, and a salt from which the link can be
+    # derived again with the SECRET_KEY (for the decision emails; see ``tokens``).
     status_token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    status_token_salt: Mapped[str | None] = mapped_column(String(32))
     status: Mapped[ApplicationStatus] = mapped_column(
         enum_column_type(ApplicationStatus, "status"),
         default=ApplicationStatus.EINGEGANGEN,
@@ -133,6 +135,9 @@ class Application(Model):
         ForeignKey("engagement.id", ondelete="RESTRICT"), unique=True
     )
 
+    # Optimistic locking: two people deciding at once cannot both win.
+    version: Mapped[int] = mapped_column(default=1, server_default=text("1"))
+
     round: Mapped[ApplicationRound] = relationship()
     decided_by: Mapped[StaffMember | None] = relationship()
     organisation: Mapped[Organisation | None] = relationship()
@@ -166,6 +171,8 @@ class Application(Model):
             name="withdrawn_at_iff_withdrawn",
         ),
     )
+
+    __mapper_args__ = {"version_id_col": version}
 
     @property
     def subtype_label(self) -> str:
