@@ -40,6 +40,7 @@ from caseflow.engagements.models import (
 from caseflow.engagements.rules import ProgrammeWindow, check_dates
 from caseflow.followups.models import FollowUp, FollowUpKind, FollowUpStatus
 from caseflow.intake.models import Application, ApplicationRound, ApplicationStatus
+from caseflow.intake.tokens import current_token, hash_token
 from caseflow.organisations.choices import SUBTYPES, District, Sector
 from caseflow.organisations.models import Organisation
 from caseflow.staff import passwords
@@ -151,6 +152,16 @@ def test_applications_in_every_status_inside_their_round(session: Session, demo:
         assert re.fullmatch(r"[0-9a-f]{64}", application.status_token_hash)
         assert 6 <= application.desired_duration_months <= 18
     assert len({a.status_token_hash for a in applications}) == len(applications)
+
+
+def test_summary_prints_a_working_status_link(app: Flask, session: Session, demo: str) -> None:
+    """The newcomer can try the applicant's side: the printed link is the application's."""
+    match = re.search(r"Statuslink der Bewerbung (DF-\d{4}-\d{4}) .*: /apply/status/(\S+)", demo)
+    assert match, demo
+    application = session.scalar(select(Application).filter_by(reference=match.group(1)))
+    assert application.status is ApplicationStatus.VORGESPRAECH
+    assert hash_token(match.group(2)) == application.status_token_hash
+    assert current_token(application, app.config["SECRET_KEY"]) == match.group(2)
 
 
 def test_reference_numbers_count_up_per_year(session: Session, demo: str) -> None:

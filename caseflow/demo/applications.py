@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from collections import Counter
 from datetime import datetime
+
+from flask import current_app
 
 from caseflow import clock
 from caseflow.demo.context import (
@@ -26,6 +26,7 @@ from caseflow.intake.models import (
     ApplicationRound,
     ApplicationStatus,
 )
+from caseflow.intake.tokens import issue_token
 from caseflow.organisations.choices import District, Sector
 
 # The people who review applications.
@@ -67,6 +68,8 @@ def create_applications(demo: Demo) -> None:
         year = local_day(parse_moment(entry["submitted"])).year
         numbers[year] += 1
         application = _application(demo, entry, year, numbers[year])
+        # A real status link, derivable with this instance's SECRET_KEY like any other.
+        issue_token(application, current_app.config["SECRET_KEY"])
         _add_reviews(demo, application, entry)
         demo.session.add(application)
     demo.session.flush()
@@ -79,7 +82,7 @@ def _application(demo: Demo, entry: Entry, year: int, number: int) -> Applicatio
         reference=f"DF-{year}-{number:04d}",
         reference_year=year,
         reference_number=number,
-        status_token_hash=_status_token_hash(),
+        status_token_hash="",  # set by issue_token below
         status=ApplicationStatus(entry["status"]),
         submitted_at=submitted_at,
         consent_at=submitted_at,
@@ -88,11 +91,6 @@ def _application(demo: Demo, entry: Entry, year: int, number: int) -> Applicatio
         **_request_fields(entry),
         **_outcome_fields(demo, entry),
     )
-
-
-def _status_token_hash() -> str:
-    """The hash of a fresh status token; the token itself is thrown away (demo only)."""
-    return hashlib.sha256(secrets.token_urlsafe(32).encode()).hexdigest()
 
 
 def _applicant_fields(organisation: Entry) -> Entry:

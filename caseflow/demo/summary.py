@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -20,6 +21,7 @@ from caseflow.engagements.models import (
 )
 from caseflow.followups.models import FollowUp, FollowUpStatus
 from caseflow.intake.models import Application, ApplicationRound, ApplicationStatus
+from caseflow.intake.tokens import current_token
 from caseflow.organisations.choices import District
 from caseflow.organisations.models import ContactPerson, Organisation
 from caseflow.staff.models import StaffMember
@@ -40,6 +42,7 @@ def summary(session: Session) -> str:
             ),
             _milestone_line(session),
             _work_line(session),
+            _status_link_line(session),
         ]
     )
 
@@ -94,4 +97,21 @@ def _work_line(session: Session) -> str:
         f"  Aktivitäten: {count_rows(session, Activity)}, "
         f"Zugangsbarrieren: {count_rows(session, Barrier)}, "
         f"Wiedervorlagen: {count_rows(session, FollowUp)} ({open_follow_ups} offen)"
+    )
+
+
+def _status_link_line(session: Session) -> str:
+    """The status link of one application in the preliminary talk, to try the public side."""
+    application = session.scalar(
+        select(Application)
+        .where(Application.status == ApplicationStatus.VORGESPRAECH)
+        .order_by(Application.reference)
+        .limit(1)
+    )
+    token = current_token(application, current_app.config["SECRET_KEY"]) if application else None
+    if token is None:
+        return "  Statuslink: keine Bewerbung im Vorgespräch"
+    return (
+        f"  Statuslink der Bewerbung {application.reference} ({application.status.label}): "
+        f"/apply/status/{token}"
     )
