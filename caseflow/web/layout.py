@@ -7,6 +7,7 @@ from typing import Any
 from flask import Flask, current_app, request
 
 from caseflow import clock
+from caseflow.web.outbox import outbox_enabled
 
 LANGUAGE_NAMES = {"de": "Deutsch", "en": "English"}
 
@@ -20,6 +21,7 @@ def _layout_context() -> dict[str, Any]:
             code: LANGUAGE_NAMES.get(code, code) for code in current_app.config["LANGUAGES"]
         },
         "current_path": request.full_path.rstrip("?") if request else "/",
+        "outbox_enabled": outbox_enabled(),
     }
 
 

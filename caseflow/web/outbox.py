@@ -1,0 +1,114 @@
+"""``/outbox``: read the mail written to the outbox folder, in development only.
+
+Both pages answer 404 unless ``CASEFLOW_ENV`` is ``development`` and mail goes to the outbox.
+A message's HTML part is never shown; the plain-text part is shown escaped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.parser import BytesParser
+from email.policy import default as default_policy
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+
+from flask import Blueprint, abort, current_app, render_template
+
+from caseflow.mail import OUTBOX_NAME, outbox_folder
+
+bp = Blueprint("outbox", __name__, url_prefix="/outbox")
+
+# The list shows the newest messages; a demo never needs more.
+LIST_LIMIT = 500
+SHOWN_HEADERS = ("From", "To", "Reply-To", "Subject", "Date", "Message-ID")
+
+
+@dataclass(frozen=True)
+class OutboxEntry:
+    name: str
+    sent_at: datetime | None
+    to: str
+    subject: str
+
+
+def outbox_enabled() -> bool:
+    """True when the outbox page may be shown: development with the outbox backend."""
+    return current_app.config["CASEFLOW_ENV"] == "development" and outbox_folder() is not None
+
+
+def _folder_or_404() -> Path:
+    folder = outbox_folder()
+    if current_app.config["CASEFLOW_ENV"] != "development" or folder is None:
+        abort(404)
+    return folder
+
+
+def _read(path: Path, *, headers_only: bool = False) -> EmailMessage:
+    with path.open("rb") as handle:
+        return BytesParser(policy=default_policy).parse(handle, headersonly=headers_only)  # type: ignore[return-value]
+
+
+def _sent_at(message: EmailMessage) -> datetime | None:
+    try:
+        sent_at = parsedate_to_datetime(str(message["Date"]))
+    except (TypeError, ValueError):
+        return None
+    # "-0000" means UTC of unknown origin; the filters want aware datetimes.
+    return sent_at if sent_at.tzinfo else sent_at.replace(tzinfo=UTC)
+
+
+@bp.get("")
+def index():
+    """The messages in the outbox, newest first."""
+    folder = _folder_or_404()
+    names = sorted(
+        (path.name for path in folder.glob("*.eml") if OUTBOX_NAME.match(path.name)),
+        reverse=True,
+    )
+    entries = []
+    for name in names[:LIST_LIMIT]:
+        try:
+            message = _read(folder / name, headers_only=True)
+        except OSError:
+            continue  # removed meanwhile
+        entries.append(
+            OutboxEntry(
+                name=name,
+                sent_at=_sent_at(message),
+                to=str(message["To"] or ""),
+                subject=str(message["Subject"] or ""),
+            )
+        )
+    return render_template(
+        "web/outbox.html", entries=entries, folder=folder, total=len(names), limit=LIST_LIMIT
+    )
+
+
+@bp.get("/<name>")
+def message(name: str):
+    """One message: its headers and its plain-text part."""
+    folder = _folder_or_404()
+    if not OUTBOX_NAME.match(name):
+        abort(404)
+    try:
+        email = _read(folder / name)
+    except (FileNotFoundError, IsADirectoryError):
+        abort(404)
+    headers = [(header, str(email[header])) for header in SHOWN_HEADERS if header in email]
+    body = email.get_body(preferencelist=("plain",))
+    text = body.get_content() if body is not None else ""
+    has_html = any(part.get_content_type() == "text/html" for part in email.walk())
+    return render_template(
+        "web/outbox_message.html",
+        name=name,
+        headers=headers,
+        subject=str(email["Subject"] or ""),
+        text=text,
+        has_html=has_html,
+    )
+
+
+index.is_public = True  # type: ignore[attr-defined]
+message.is_public = True  # type: ignore[attr-defined]
