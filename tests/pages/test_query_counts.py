@@ -6,16 +6,18 @@ The counts include Flask-Login loading the user. Each test prints what it measur
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from caseflow import clock
 from caseflow.engagements.models import EngagementStatus
 from caseflow.engagements.rules import end_after_months
-from caseflow.intake.models import ApplicationRound, ApplicationStatus
+from caseflow.intake.models import Application, ApplicationRound, ApplicationStatus
 from caseflow.staff.models import Role, StaffMember
 from tests import factories
+from tests.pages.helpers import body_rows, table
 
 TODAY = date(2025, 3, 10)
 MAX_QUERIES = 12
@@ -107,6 +109,61 @@ def test_list_pages_run_a_fixed_number_of_queries(client, session, logged_in, co
         _portfolio(session, 22, me=me, other=other, round_=round_)
         large = _queries(client, session, count_queries, path)
     print(f"{path}: {small} queries with 3 rows, {large} with 25")
+    assert small == large
+    assert large <= MAX_QUERIES
+
+
+def _applications(
+    session, count: int, *, rounds: list[ApplicationRound], reviewers: list[StaffMember]
+) -> None:
+    """``count`` more applications in every status, over two rounds, with zero to two reviews;
+    organisation names (spelt differently) and contact emails repeat, so most rows are flagged
+    as possible duplicates."""
+    statuses = list(ApplicationStatus)
+    start = len(session.scalars(select(Application.id)).all())
+    for index in range(start, start + count):
+        application = factories.make_application(
+            session,
+            round=rounds[index % len(rounds)],
+            status=statuses[index % len(statuses)],
+            decided_by=reviewers[0],
+            organisation_name=("Bezirksamt Neukölln " if index % 2 else "bezirksamt  neukolln ")
+            + str(index % 4),
+            contact_email=f"Amt{index % 5}@example.org",
+            submitted_at=datetime(2025, 1, 1, 9, 0, tzinfo=UTC) + timedelta(days=index),
+        )
+        for reviewer in reviewers[: index % 3]:
+            factories.make_review(session, application, reviewer)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "?status=eingegangen&sort=age",
+        "?round={round}&sector=buergerdienst&district=neukoelln"
+        "&received_from=2025-01-01&received_to=2025-12-31&sort=name",
+        "?sort=score&received_from=2025-01-02&status=abc&district=nirgends",
+    ],
+)
+def test_application_list_runs_a_fixed_number_of_queries(
+    client, session, logged_in, count_queries, query
+):
+    me = logged_in(Role.LEAD)
+    reviewers = [me, factories.make_staff_member(session)]
+    rounds = [factories.make_round(session), factories.make_round(session)]
+    path = "/applications" + query.format(round=rounds[0].id)
+    with clock.frozen(TODAY):
+        _applications(session, 3, rounds=rounds, reviewers=reviewers)
+        small = _queries(client, session, count_queries, path)
+        few = len(body_rows(table(client.get(path), "Bewerbungen")))
+        _applications(session, 27, rounds=rounds, reviewers=reviewers)
+        large = _queries(client, session, count_queries, path)
+        response = client.get(path)
+    rows = body_rows(table(response, "Bewerbungen"))
+    print(f"{path}: {small} queries with 3 applications, {large} with 30")
+    assert 0 < few < len(rows)
+    assert any(row[-1].startswith("mögliche Dublette") for row in rows)
     assert small == large
     assert large <= MAX_QUERIES
 
