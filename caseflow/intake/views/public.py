@@ -1,12 +1,78 @@
-"""The public side: landing page, application form, confirmation, status link."""
+"""The public side: landing page, application form, confirmation, status link, withdrawal,
+privacy notice and accessibility statement."""
 
 from __future__ import annotations
 
-from flask import redirect, render_template, url_for
-from flask_login import current_user
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
 
+from flask import (
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
+
+from caseflow import clock
+from caseflow.engagements.rules import ProgrammeWindow
+from caseflow.extensions import csrf, db, limiter
+from caseflow.intake.forms.public import NOT_SENT, SESSION_EXPIRED, ApplicationForm, WithdrawForm
+from caseflow.intake.models import Application
+from caseflow.intake.queries import find_by_token
+from caseflow.intake.services.mailing import send_applicant_mail
+from caseflow.intake.services.submission import (
+    CONSENT_TEXT_VERSION,
+    SubmissionError,
+    can_withdraw,
+    next_round,
+    open_round,
+    submit_application,
+    withdraw_application,
+)
 from caseflow.intake.views.blueprint import bp
 from caseflow.staff.access import public
+
+# The confirmation of a submission, kept in the session until the confirmation page shows it.
+DONE_KEY = "intake.apply_done"
+
+
+def _programme_window() -> ProgrammeWindow:
+    return ProgrammeWindow(
+        current_app.config["PROGRAMME_START"], current_app.config["PROGRAMME_END"]
+    )
+
+
+def _secret() -> str:
+    return current_app.config["SECRET_KEY"]
+
+
+def private_page(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Pages that carry the secret status link: never cached, never sent on as a referrer."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        response = make_response(view(*args, **kwargs))
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        return response
+
+    return wrapper
+
+
+def _application_or_404(token: str) -> Application:
+    application = find_by_token(db.session, token)
+    if application is None:
+        abort(404)
+    return application
 
 
 @bp.get("/")
@@ -14,4 +80,139 @@ from caseflow.staff.access import public
 def landing():
     if current_user.is_authenticated:
         return redirect(url_for("portfolio.dashboard"))
-    return render_template("intake/landing.html")
+    now = clock.now()
+    return render_template(
+        "intake/landing.html",
+        open_round=open_round(db.session, now),
+        next_round=next_round(db.session, now),
+    )
+
+
+# Every POST counts against the limit, before the view runs (as for the login). The view is
+# exempt from the global CSRF check: the form checks its own token, so that an expired
+# session gives the form back with everything entered instead of an error page.
+@bp.route("/apply", methods=["GET", "POST"])
+@public
+@csrf.exempt
+@limiter.limit(lambda: current_app.config["APPLY_RATE_LIMIT"], methods=["POST"], scope="apply-ip")
+def apply():
+    now = clock.now()
+    round_ = open_round(db.session, now)
+    if round_ is None:
+        upcoming = next_round(db.session, now)
+        status = 409 if request.method == "POST" else 200
+        return render_template("intake/apply_closed.html", next_round=upcoming), status
+    if request.method == "POST" and request.content_length and not request.form:
+        # A body that is not readable as a form (Werkzeug drops one that is not UTF-8 at
+        # all): browsers never send that, so there is nothing to give back but a 400.
+        abort(400)
+    form = ApplicationForm(today=clock.today(), window=_programme_window())
+    if form.is_submitted():
+        if form.is_spam:
+            # Stores nothing and says nothing about why; a person whose browser filled the
+            # hidden field just sends the form again.
+            form.fax_number.data = ""
+            form.form_errors.append(str(NOT_SENT))
+        elif form.validate():
+            try:
+                application, token = submit_application(
+                    db.session, form.to_data(), round_=round_, now=now, secret=_secret()
+                )
+            except SubmissionError as error:
+                db.session.rollback()
+                form.form_errors.append(str(error))
+            else:
+                db.session.commit()
+                mailed = send_applicant_mail(
+                    db.session, application, "eingang", secret=_secret(), actor=None
+                )
+                db.session.commit()
+                session[DONE_KEY] = {
+                    "reference": application.reference,
+                    "token": token,
+                    "email": application.contact_email,
+                    "mailed": mailed,
+                }
+                return redirect(url_for("intake.apply_done"))
+        elif form.csrf_failed:
+            form.form_errors.insert(0, str(SESSION_EXPIRED))
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("intake/apply.html", form=form, round=round_), status
+
+
+@bp.get("/apply/done")
+@public
+@private_page
+def apply_done():
+    """The confirmation: reference and status link, shown once (a reload shows neither)."""
+    done = session.pop(DONE_KEY, None)
+    status_url = None
+    if done:
+        status_url = url_for("intake.status", token=done["token"], _external=True)
+    return render_template("intake/apply_done.html", done=done, status_url=status_url)
+
+
+@bp.get("/apply/status/<token>")
+@public
+@private_page
+def status(token: str):
+    application = _application_or_404(token)
+    return render_template(
+        "intake/status.html",
+        application=application,
+        token=token,
+        can_withdraw=can_withdraw(application),
+    )
+
+
+@bp.route("/apply/status/<token>/withdraw", methods=["GET", "POST"])
+@public
+@private_page
+def withdraw(token: str):
+    """Withdraw an application: a confirmation page (GET), then the withdrawal (POST)."""
+    application = _application_or_404(token)
+    back = url_for("intake.status", token=token)
+    if not can_withdraw(application):
+        flash(_("Diese Bewerbung kann nicht mehr zurückgezogen werden."), "error")
+        return redirect(back)
+    form = WithdrawForm()
+    if not form.validate_on_submit():
+        return render_template(
+            "intake/withdraw.html", application=application, form=form, token=token
+        )
+    try:
+        withdraw_application(db.session, application, now=clock.now())
+        db.session.commit()
+    except (SubmissionError, StaleDataError) as error:
+        db.session.rollback()
+        message = (
+            str(error)
+            if isinstance(error, SubmissionError)
+            else _("Die Bewerbung wurde gerade bearbeitet. Bitte prüfen Sie den aktuellen Stand.")
+        )
+        flash(message, "error")
+        return redirect(back)
+    mailed = send_applicant_mail(
+        db.session, application, "zurueckgezogen", secret=_secret(), actor=None
+    )
+    db.session.commit()
+    if mailed:
+        flash(
+            _("Ihre Bewerbung ist zurückgezogen. Sie erhalten eine Bestätigung per E-Mail."),
+            "success",
+        )
+    else:
+        flash(_("Ihre Bewerbung ist zurückgezogen."), "success")
+    return redirect(back)
+
+
+@bp.get("/datenschutz")
+@public
+def privacy():
+    return render_template("intake/privacy.html", consent_version=CONSENT_TEXT_VERSION)
+
+
+@bp.get("/barrierefreiheit")
+@public
+def accessibility():
+    return render_template("intake/accessibility.html")

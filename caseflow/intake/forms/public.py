@@ -1,0 +1,542 @@
+"""The public application form (field names: DESIGN.md §5) and the withdrawal confirmation.
+
+Every field is checked on the server with a German message next to it; browsers' own checks
+are switched off in the template (``novalidate``) so that everyone gets the same messages.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    EmailField,
+    Field,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import AnyOf, Length, NumberRange, StopValidation, ValidationError
+from wtforms.widgets import DateInput, NumberInput
+
+from caseflow.engagements.rules import (
+    MAX_MONTHS,
+    MIN_MONTHS,
+    ProgrammeWindow,
+    end_after_months,
+    latest_start,
+)
+from caseflow.intake.services.submission import CONSENT_TEXT, ApplicationData
+from caseflow.organisations.choices import (
+    DISTRICT_LABELS,
+    SECTOR_LABELS,
+    SUBTYPES,
+    District,
+    Sector,
+)
+from caseflow.staff.identity import is_valid_email
+from caseflow.web.i18n import format_day
+
+# Length limits: the model's columns for short texts, a generous page or two for long ones.
+LONG_TEXT = 5000
+MEDIUM_TEXT = 2000
+MAX_STAFF_SIZE = 1_000_000
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+DIGITS = re.compile(r"[0-9]{1,12}")
+# A host name: labels of letters (also umlauts), digits and hyphens, at least one dot.
+HOST = re.compile(r"(?=.{1,253}\Z)([\w-]{1,63}\.)+[^\W\d_]{2,63}\.?", re.UNICODE)
+
+SESSION_EXPIRED = _l(
+    "Ihre Sitzung war abgelaufen. Bitte senden Sie das Formular noch einmal ab – "
+    "Ihre Angaben sind erhalten."
+)
+NOT_SENT = _l(
+    "Ihre Bewerbung konnte nicht gesendet werden. Bitte prüfen Sie Ihre Angaben und senden "
+    "Sie das Formular noch einmal ab."
+)
+CHOOSE = _l("Bitte wählen")
+SECTOR_VALUES = frozenset(sector.value for sector in Sector)
+
+
+def _strip(value: Any) -> Any:
+    """Trim surrounding whitespace; line breaks as browsers count them (CRLF → LF)."""
+    if isinstance(value, str):
+        return value.replace("\r\n", "\n").strip()
+    return value
+
+
+def _length(limit: int) -> Length:
+    return Length(
+        max=limit,
+        message=_l(
+            "Bitte höchstens %(max)d Zeichen eingeben – Sie haben %(length)d Zeichen eingegeben."
+        ),
+    )
+
+
+class Required:
+    """Like ``DataRequired``, with a German message, and silent when the value could not be
+    read at all (the field already says why, e.g. "not a date")."""
+
+    field_flags = {"required": True}
+
+    def __init__(self, message: Any) -> None:
+        self.message = message
+
+    def __call__(self, form: FlaskForm, field: Field) -> None:
+        if field.process_errors:
+            raise StopValidation()
+        data = field.data
+        if data is None or data is False or (isinstance(data, str) and not data.strip()):
+            raise StopValidation(str(self.message))
+
+
+class Optional:
+    """Stop checking an empty optional field (also after a read error was reported)."""
+
+    field_flags = {"optional": True}
+
+    def __call__(self, form: FlaskForm, field: Field) -> None:
+        if field.process_errors:
+            raise StopValidation()
+        data = field.data
+        if data is None or (isinstance(data, str) and not data.strip()):
+            raise StopValidation()
+
+
+class WholeNumberField(StringField):
+    """A whole number of ASCII digits; anything else gets ``invalid_message``."""
+
+    widget = NumberInput()
+
+    def __init__(self, *args: Any, invalid_message: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.invalid_message = invalid_message
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        self.data = None
+        if not valuelist or not valuelist[0].strip():
+            return
+        raw = valuelist[0].strip()
+        if DIGITS.fullmatch(raw) is None:
+            raise ValueError(str(self.invalid_message))
+        self.data = int(raw)
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        return "" if self.data is None else str(self.data)
+
+
+class IsoDateField(StringField):
+    """A calendar date as ``YYYY-MM-DD`` (what ``<input type="date">`` sends)."""
+
+    widget = DateInput()
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        self.data = None
+        if not valuelist or not valuelist[0].strip():
+            return
+        raw = valuelist[0].strip()
+        try:
+            if ISO_DATE.fullmatch(raw) is None:
+                raise ValueError(raw)
+            self.data = date.fromisoformat(raw)
+        except ValueError:
+            raise ValueError(
+                _(
+                    "Bitte geben Sie ein gültiges Datum im Format JJJJ-MM-TT ein, "
+                    "zum Beispiel 2025-09-01."
+                )
+            ) from None
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        return self.data.isoformat() if self.data else ""
+
+
+def _subtype_choices() -> list[SelectChoice]:
+    choices = [SelectChoice("", CHOOSE)]
+    for sector, options in SUBTYPES.items():
+        group = str(SECTOR_LABELS[sector])
+        choices.extend(
+            SelectChoice(value, str(label), optgroup=group) for value, label in options.items()
+        )
+    return choices
+
+
+def _is_website(value: str) -> bool:
+    if any(char.isspace() for char in value):
+        return False
+    if "://" in value:
+        try:
+            parts = urlsplit(value)
+            host = parts.hostname
+        except ValueError:
+            return False
+        return parts.scheme.lower() in ("http", "https") and bool(host) and _is_host(host)
+    host = value.split("/", 1)[0]
+    return _is_host(host)
+
+
+def _is_host(host: str) -> bool:
+    return HOST.fullmatch(host) is not None and ":" not in host
+
+
+def normalise_website(value: str | None) -> str | None:
+    """A checked website as a link target: a bare domain gets ``https://``."""
+    if not value:
+        return None
+    return value if "://" in value else "https://" + value
+
+
+class ApplicationForm(FlaskForm):
+    """The application form. ``today`` and ``window`` (the programme window) decide which
+    desired starts are possible."""
+
+    # Organisation
+    organisation_name = StringField(
+        _l("Name der Organisation"),
+        filters=[_strip],
+        validators=[
+            Required(_l("Bitte geben Sie den Namen Ihrer Organisation an.")),
+            _length(200),
+        ],
+        render_kw={"autocomplete": "organization"},
+    )
+    sector = SelectField(
+        _l("Bereich"),
+        choices=[
+            SelectChoice("", CHOOSE),
+            *(SelectChoice(sector.value, label) for sector, label in SECTOR_LABELS.items()),
+        ],
+        validate_choice=False,
+        validators=[
+            Required(_l("Bitte wählen Sie den Bereich Ihrer Organisation.")),
+            AnyOf(
+                [sector.value for sector in Sector],
+                message=_l("Bitte wählen Sie einen Bereich aus der Liste."),
+            ),
+        ],
+    )
+    subtype = SelectField(
+        _l("Art der Einrichtung"),
+        choices=_subtype_choices,
+        validate_choice=False,
+        validators=[
+            Required(_l("Bitte wählen Sie die Art Ihrer Einrichtung.")),
+            AnyOf(
+                [value for options in SUBTYPES.values() for value in options],
+                message=_l("Bitte wählen Sie eine Art aus der Liste."),
+            ),
+        ],
+    )
+    district = SelectField(
+        _l("Bezirk"),
+        choices=[
+            SelectChoice("", CHOOSE),
+            *(SelectChoice(district.value, label) for district, label in DISTRICT_LABELS.items()),
+        ],
+        validate_choice=False,
+        validators=[
+            Required(_l("Bitte wählen Sie den Bezirk (oder „berlinweit“).")),
+            AnyOf(
+                [district.value for district in District],
+                message=_l("Bitte wählen Sie einen Bezirk aus der Liste."),
+            ),
+        ],
+    )
+    address = TextAreaField(
+        _l("Anschrift"),
+        filters=[_strip],
+        validators=[Optional(), _length(300)],
+        render_kw={"autocomplete": "street-address", "rows": 3},
+    )
+    website = StringField(
+        _l("Website"),
+        filters=[_strip],
+        validators=[Optional(), _length(300)],
+        render_kw={"autocomplete": "url", "inputmode": "url", "spellcheck": "false"},
+    )
+    staff_size = WholeNumberField(
+        _l("Zahl der Mitarbeitenden"),
+        invalid_message=_l("Bitte geben Sie die Zahl der Mitarbeitenden als ganze Zahl an."),
+        validators=[
+            Optional(),
+            NumberRange(
+                min=1,
+                max=MAX_STAFF_SIZE,
+                message=_l("Bitte geben Sie eine Zahl zwischen 1 und 1.000.000 an."),
+            ),
+        ],
+        render_kw={"min": 1, "max": MAX_STAFF_SIZE, "inputmode": "numeric"},
+    )
+
+    # Ansprechperson
+    contact_name = StringField(
+        _l("Name der Ansprechperson"),
+        filters=[_strip],
+        validators=[
+            Required(_l("Bitte geben Sie den Namen der Ansprechperson an.")),
+            _length(200),
+        ],
+        render_kw={"autocomplete": "name"},
+    )
+    contact_role = StringField(
+        _l("Funktion"),
+        filters=[_strip],
+        validators=[Optional(), _length(200)],
+        render_kw={"autocomplete": "organization-title"},
+    )
+    contact_email = EmailField(
+        _l("E-Mail-Adresse"),
+        filters=[_strip],
+        validators=[Required(_l("Bitte geben Sie Ihre E-Mail-Adresse an.")), _length(254)],
+        render_kw={"autocomplete": "email", "spellcheck": "false"},
+    )
+    contact_phone = StringField(
+        _l("Telefon"),
+        filters=[_strip],
+        validators=[Optional(), _length(50)],
+        render_kw={"autocomplete": "tel", "type": "tel"},
+    )
+
+    # Anliegen
+    motivation = TextAreaField(
+        _l("Motivation"),
+        filters=[_strip],
+        validators=[
+            Required(_l("Bitte beschreiben Sie, warum Sie eine Prozessbegleitung möchten.")),
+            _length(LONG_TEXT),
+        ],
+        render_kw={"rows": 8},
+    )
+    known_barriers = TextAreaField(
+        _l("Bekannte Zugangsbarrieren"),
+        filters=[_strip],
+        validators=[Optional(), _length(LONG_TEXT)],
+        render_kw={"rows": 6},
+    )
+    target_groups = TextAreaField(
+        _l("Zielgruppen"),
+        filters=[_strip],
+        validators=[Optional(), _length(MEDIUM_TEXT)],
+        render_kw={"rows": 4},
+    )
+    leadership_support = RadioField(
+        _l("Unterstützt Ihre Leitung die Bewerbung?"),
+        choices=[SelectChoice("ja", _l("ja")), SelectChoice("nein", _l("nein"))],
+        validate_choice=False,
+        validators=[
+            Required(_l("Bitte geben Sie an, ob Ihre Leitung die Bewerbung unterstützt.")),
+            AnyOf(["ja", "nein"], message=_l("Bitte wählen Sie „ja“ oder „nein“.")),
+        ],
+    )
+    leadership_support_by = StringField(
+        _l("Wer in der Leitung unterstützt die Bewerbung?"),
+        filters=[_strip],
+        validators=[Optional(), _length(200)],
+    )
+    steering_group = TextAreaField(
+        _l("Ressourcen für eine Steuerungsgruppe"),
+        filters=[_strip],
+        validators=[Optional(), _length(MEDIUM_TEXT)],
+        render_kw={"rows": 4},
+    )
+
+    # Rahmen
+    desired_start = IsoDateField(
+        _l("Gewünschter Beginn"),
+        validators=[Required(_l("Bitte geben Sie den gewünschten Beginn an."))],
+    )
+    desired_duration_months = WholeNumberField(
+        _l("Gewünschte Dauer in Monaten"),
+        invalid_message=_l(
+            "Bitte geben Sie die Dauer als ganze Zahl von Monaten an (%(min)d bis %(max)d).",
+            min=MIN_MONTHS,
+            max=MAX_MONTHS,
+        ),
+        validators=[
+            Required(_l("Bitte geben Sie die gewünschte Dauer in Monaten an.")),
+            NumberRange(
+                min=MIN_MONTHS,
+                max=MAX_MONTHS,
+                message=_l("Die Dauer muss zwischen %(min)d und %(max)d Monaten liegen."),
+            ),
+        ],
+        render_kw={"min": MIN_MONTHS, "max": MAX_MONTHS, "inputmode": "numeric"},
+    )
+    consent = BooleanField(
+        CONSENT_TEXT,
+        validators=[
+            Required(
+                _l(
+                    "Bitte stimmen Sie der Verarbeitung Ihrer Angaben zu, damit wir Ihre "
+                    "Bewerbung bearbeiten können."
+                )
+            )
+        ],
+    )
+
+    # The honeypot: hidden from people (CSS, aria-hidden, out of the tab order); bots that
+    # fill every field give themselves away.
+    fax_number = StringField(_l("Bitte leer lassen"))
+
+    def __init__(self, *args: Any, today: date, window: ProgrammeWindow, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.today = today
+        self.window = window
+
+    @property
+    def is_spam(self) -> bool:
+        """The honeypot field was filled in."""
+        return bool((self.fax_number.data or "").strip())
+
+    @property
+    def csrf_failed(self) -> bool:
+        return bool(self.meta.csrf and self.csrf_token.errors)
+
+    def validate_contact_email(self, field: Field) -> None:
+        if field.errors:
+            return
+        raw = field.raw_data[0] if field.raw_data else ""
+        if "\r" in raw or "\n" in raw:
+            raise ValidationError(_("Die E-Mail-Adresse darf keinen Zeilenumbruch enthalten."))
+        if not is_valid_email(field.data):
+            raise ValidationError(
+                _("Bitte geben Sie eine gültige E-Mail-Adresse an, zum Beispiel name@amt.de.")
+            )
+
+    def validate_website(self, field: Field) -> None:
+        if field.errors:
+            return
+        if not _is_website(field.data):
+            raise ValidationError(
+                _(
+                    "Bitte geben Sie eine Web-Adresse wie www.beispiel.de oder "
+                    "https://www.beispiel.de an."
+                )
+            )
+
+    def validate_subtype(self, field: Field) -> None:
+        sector = self.sector.data
+        if sector in SECTOR_VALUES and field.data not in SUBTYPES[Sector(sector)]:
+            raise ValidationError(
+                _(
+                    "Diese Art passt nicht zum gewählten Bereich „%(sector)s“. Bitte wählen "
+                    "Sie eine Art aus der Gruppe dieses Bereichs.",
+                    sector=Sector(sector).label,
+                )
+            )
+
+    def validate_desired_start(self, field: Field) -> None:
+        start: date = field.data
+        window = self.window
+        if start < self.today:
+            raise ValidationError(
+                _(
+                    "Der gewünschte Beginn darf nicht in der Vergangenheit liegen "
+                    "(frühestens %(day)s).",
+                    day=format_day(max(self.today, window.start)),
+                )
+            )
+        if start < window.start:
+            raise ValidationError(
+                _(
+                    "Der Beginn darf nicht vor dem Start des Förderzeitraums (%(day)s) liegen.",
+                    day=format_day(window.start),
+                )
+            )
+        months = self.desired_duration_months.data
+        if not isinstance(months, int) or not MIN_MONTHS <= months <= MAX_MONTHS:
+            if start > window.end:
+                raise ValidationError(
+                    _(
+                        "Der Beginn liegt nach dem Ende des Förderzeitraums (%(day)s).",
+                        day=format_day(window.end),
+                    )
+                )
+            return
+        if end_after_months(start, months) <= window.end:
+            return
+        latest = latest_start(months, window)
+        earliest = max(self.today, window.start)
+        if latest >= earliest:
+            raise ValidationError(
+                _(
+                    "Eine Begleitung von %(months)d Monaten muss bis zum Ende des "
+                    "Förderzeitraums (%(end)s) abgeschlossen sein. Für diese Dauer ist der "
+                    "späteste mögliche Beginn der %(latest)s.",
+                    months=months,
+                    end=format_day(window.end),
+                    latest=format_day(latest),
+                )
+            )
+        longest = _longest_duration(earliest, window)
+        if longest is None:
+            raise ValidationError(
+                _(
+                    "Im Förderzeitraum (bis %(end)s) ist keine Begleitung von mindestens "
+                    "%(min)d Monaten mehr möglich.",
+                    end=format_day(window.end),
+                    min=MIN_MONTHS,
+                )
+            )
+        raise ValidationError(
+            _(
+                "Eine Begleitung von %(months)d Monaten passt nicht mehr in den Förderzeitraum "
+                "(bis %(end)s). Möglich sind höchstens %(longest)d Monate bei Beginn am "
+                "%(earliest)s.",
+                months=months,
+                end=format_day(window.end),
+                longest=longest,
+                earliest=format_day(earliest),
+            )
+        )
+
+    def to_data(self) -> ApplicationData:
+        """The checked values as the submission service takes them (call after validate)."""
+        return ApplicationData(
+            organisation_name=self.organisation_name.data,
+            sector=Sector(self.sector.data),
+            subtype=self.subtype.data,
+            district=District(self.district.data),
+            address=self.address.data or None,
+            website=normalise_website(self.website.data),
+            staff_size=self.staff_size.data,
+            contact_name=self.contact_name.data,
+            contact_role=self.contact_role.data or None,
+            contact_email=self.contact_email.data,
+            contact_phone=self.contact_phone.data or None,
+            motivation=self.motivation.data,
+            known_barriers=self.known_barriers.data or None,
+            target_groups=self.target_groups.data or None,
+            has_leadership_support=self.leadership_support.data == "ja",
+            leadership_support_by=self.leadership_support_by.data or None,
+            steering_group=self.steering_group.data or None,
+            desired_start=self.desired_start.data,
+            desired_duration_months=self.desired_duration_months.data,
+        )
+
+
+def _longest_duration(start: date, window: ProgrammeWindow) -> int | None:
+    """The most months (6–18) an engagement starting on ``start`` can last in the window."""
+    fitting = [
+        months
+        for months in range(MIN_MONTHS, MAX_MONTHS + 1)
+        if end_after_months(start, months) <= window.end
+    ]
+    return max(fitting) if fitting else None
+
+
+class WithdrawForm(FlaskForm):
+    """The confirmation step of a withdrawal: only the CSRF token."""

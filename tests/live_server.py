@@ -1,0 +1,134 @@
+"""A real caseflow server for tests that need several processes: a fresh, migrated database
+on the test database's server (SQLite file or a new PostgreSQL database) and gunicorn with
+several workers in front of it."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+@contextmanager
+def fresh_database(database_url: str, folder: Path) -> Iterator[str]:
+    """A new, empty database next to the test database; dropped afterwards."""
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        yield f"sqlite:///{folder / f'live-{uuid.uuid4().hex[:8]}.sqlite3'}"
+        return
+    name = f"caseflow_live_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        try:
+            yield url.set(database=name).render_as_string(hide_password=False)
+        finally:
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def server_environment(database_url: str, instance: Path, **extra: str) -> dict[str, str]:
+    """The environment of a caseflow process on ``database_url``."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("CASEFLOW_", "DATABASE_URL", "TEST_DATABASE_URL"))
+    }
+    env.update(
+        CASEFLOW_ENV="development",
+        CASEFLOW_INSTANCE_PATH=str(instance),
+        DATABASE_URL=database_url,
+        SECRET_KEY="live-server-secret",
+        RATELIMIT_ENABLED="false",
+        MAIL_URL=f"outbox://{instance / 'outbox'}",
+    )
+    env.update(extra)
+    return env
+
+
+def run_cli(env: Mapping[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """Run a ``caseflow`` command; raise with its output when it fails."""
+    result = subprocess.run(
+        [str(BIN / "caseflow"), *args],
+        env=dict(env),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    if result.returncode != 0:
+        raise AssertionError(f"caseflow {' '.join(args)} failed:\n{result.stdout}{result.stderr}")
+    return result
+
+
+@contextmanager
+def gunicorn(env: Mapping[str, str], *, workers: int = 4, threads: int = 2) -> Iterator[str]:
+    """Serve ``wsgi:app`` with gunicorn; yields the base URL once /healthz answers."""
+    port = _free_port()
+    process = subprocess.Popen(
+        [
+            str(BIN / "gunicorn"),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--threads",
+            str(threads),
+            "--log-level",
+            "warning",
+            "wsgi:app",
+        ],
+        env=dict(env),
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if process.poll() is not None:
+                raise AssertionError(f"gunicorn exited:\n{process.stdout.read()}")
+            try:
+                with urllib.request.urlopen(base + "/healthz", timeout=2) as response:  # noqa: S310
+                    if response.status == 200:
+                        break
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            if time.monotonic() > deadline:
+                raise AssertionError("gunicorn did not answer /healthz within 30 s")
+            time.sleep(0.2)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if process.stdout is not None:
+            process.stdout.close()
