@@ -22,12 +22,13 @@ from caseflow.database import configure_sqlite
 from caseflow.engagements.views import bp as engagements_bp
 from caseflow.extensions import babel, csrf, db, limiter, login_manager, migrate
 from caseflow.intake.views import bp as intake_bp
+from caseflow.mail import init_mail
 from caseflow.models import __all__ as _all_models  # noqa: F401  (every table on the metadata)
 from caseflow.organisations.views import bp as organisations_bp
 from caseflow.portfolio.views import bp as portfolio_bp
 from caseflow.staff.access import LOGIN_MESSAGE, load_user
 from caseflow.staff.views import bp as staff_bp
-from caseflow.web import errors, health
+from caseflow.web import errors, health, outbox
 from caseflow.web.converters import register_converters
 from caseflow.web.i18n import register_i18n, select_locale
 from caseflow.web.input import register_input_checks
@@ -55,6 +56,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         or os.environ.get("CASEFLOW_INSTANCE_PATH"),
     )
     load_config(app, config)
+    init_mail(app)
     register_extensions(app)
     register_converters(app)
     register_blueprints(app)
@@ -110,6 +112,9 @@ def register_blueprints(app: Flask) -> None:
         admin_bp,
     ):
         app.register_blueprint(blueprint)
+    if app.config["CASEFLOW_ENV"] == "development":
+        # The outbox page shows local mail files: it does not even exist outside development.
+        app.register_blueprint(outbox.bp)
 
 
 def register_request_hooks(app: Flask) -> None:

@@ -40,6 +40,8 @@ DEFAULTS: dict[str, Any] = {
     # Login attempts (every POST counts) per client address and per account.
     "LOGIN_RATE_LIMIT_IP": "30 per 10 minutes",
     "LOGIN_RATE_LIMIT_ACCOUNT": "10 per 15 minutes",
+    # Submissions of the public application form (every POST counts) per client address.
+    "APPLY_RATE_LIMIT": "20 per hour",
     "PASSWORD_MIN_LENGTH": 12,
     "MAX_CONTENT_LENGTH": 1024 * 1024,
     "SESSION_COOKIE_HTTPONLY": True,
@@ -53,6 +55,18 @@ DEFAULTS: dict[str, Any] = {
     "MIGRATIONS_DIRECTORY": None,  # found next to the package, see create_app
     # Reverse proxies in front of caseflow whose X-Forwarded-* headers are trusted.
     "TRUSTED_PROXIES": 0,
+    # Mail (caseflow.mail): MAIL_URL, or MAIL_SERVER and friends; neither means the outbox
+    # folder MAIL_OUTBOX (default <instance>/outbox).
+    "MAIL_URL": None,
+    "MAIL_SERVER": None,
+    "MAIL_PORT": 25,
+    "MAIL_USERNAME": None,
+    "MAIL_PASSWORD": None,
+    "MAIL_USE_TLS": False,
+    "MAIL_USE_SSL": False,
+    "MAIL_DEFAULT_SENDER": "DiFair – BQN Berlin <difair@bqn-berlin.de>",
+    "MAIL_TIMEOUT": 10,
+    "MAIL_OUTBOX": None,
 }
 
 # Environment variables read as they are (strings) or parsed by the given function.
@@ -68,7 +82,18 @@ _ENV_PARSERS: dict[str, Any] = {
     "RATELIMIT_STORAGE_URI": str,
     "LOGIN_RATE_LIMIT_IP": str,
     "LOGIN_RATE_LIMIT_ACCOUNT": str,
+    "APPLY_RATE_LIMIT": str,
     "TRUSTED_PROXIES": int,
+    "MAIL_URL": str,
+    "MAIL_SERVER": str,
+    "MAIL_PORT": int,
+    "MAIL_USERNAME": str,
+    "MAIL_PASSWORD": str,
+    "MAIL_USE_TLS": lambda value: value.strip().lower() in {"1", "true", "yes", "on"},
+    "MAIL_USE_SSL": lambda value: value.strip().lower() in {"1", "true", "yes", "on"},
+    "MAIL_DEFAULT_SENDER": str,
+    "MAIL_TIMEOUT": float,
+    "MAIL_OUTBOX": str,
 }
 
 

@@ -24,6 +24,7 @@ from caseflow import clock, create_app
 from caseflow.extensions import db, limiter
 from caseflow.staff.models import Role, StaffMember
 from caseflow.staff.passwords import hash_password
+from tests.mail_server import LocalSmtpServer
 
 TEST_PASSWORD = "richtig-langes-passwort"
 _HASHED_TEST_PASSWORD = hash_password(TEST_PASSWORD)
@@ -76,6 +77,10 @@ def config_for_tests(url: str, instance: Path) -> dict:
         "INSTANCE_PATH": str(instance),
         "RATELIMIT_STORAGE_URI": "memory://",
         "SERVER_NAME": "caseflow.test",
+        # Whatever the developer's shell sets, tests never send real mail.
+        "MAIL_URL": None,
+        "MAIL_SERVER": None,
+        "MAIL_OUTBOX": str(instance / "outbox"),
     }
 
 
@@ -254,3 +259,16 @@ def count_queries(app: Flask) -> Callable[[], QueryCounter]:
             event.remove(engine, "before_cursor_execute", counter)
 
     return counting
+
+
+@pytest.fixture
+def smtp_server(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalSmtpServer]:
+    """A real SMTP server on 127.0.0.1 (aiosmtpd); the app sends its mail there for this test.
+    ``smtp_server.messages`` / ``smtp_server.wait_for(count)`` give the parsed messages, each
+    with ``.envelope_rcpt``."""
+    server = LocalSmtpServer().start()
+    monkeypatch.setitem(app.config, "MAIL_URL", server.url)
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -41,7 +41,7 @@ from caseflow.intake.models import (
 )
 from caseflow.organisations.choices import District, Sector
 from caseflow.organisations.models import ContactPerson, Organisation
-from caseflow.staff.models import Role, StaffMember
+from caseflow.staff.models import Role, StaffMeasure, StaffMember
 
 WINDOW = ProgrammeWindow(date(2024, 4, 1), date(2026, 7, 31))
 MOMENT = datetime(2025, 1, 15, 9, 0, tzinfo=UTC)
@@ -365,3 +365,43 @@ def make_audit_event(
     session.add(event)
     session.flush()
     return event
+
+
+def application_form(**overrides: str | None) -> dict[str, str]:
+    """Valid values of the public application form (DESIGN.md §5 field names), as a browser
+    posts them, for a submission on 2025-01-15 (desired start 2025-03-01, 12 months); without
+    the CSRF token. ``None`` as an override leaves the field out."""
+    values: dict[str, str | None] = {
+        "organisation_name": "Jugendamt Friedrichshain-Kreuzberg",
+        "sector": "buergerdienst",
+        "subtype": "jugendamt",
+        "district": "friedrichshain-kreuzberg",
+        "address": "Frankfurter Allee 35/37\n10247 Berlin",
+        "website": "www.berlin.de/ba-friedrichshain-kreuzberg",
+        "staff_size": "250",
+        "contact_name": "Dilek Yılmaz",
+        "contact_role": "Teamleitung",
+        "contact_email": "dilek.yilmaz@ba-fk.example.org",
+        "contact_phone": "030 90298-0",
+        "motivation": "Wir möchten Zugangsbarrieren für Familien aus Drittstaaten abbauen.",
+        "known_barriers": "Bescheide nur auf Deutsch; lange Wartezeiten.",
+        "target_groups": "Familien mit Fluchtgeschichte",
+        "leadership_support": "ja",
+        "leadership_support_by": "Amtsleitung",
+        "steering_group": "Vier Kolleg*innen, je zwei Stunden im Monat",
+        "desired_start": "2025-03-01",
+        "desired_duration_months": "12",
+        "consent": "y",
+    }
+    values.update(overrides)
+    return {key: value for key, value in values.items() if value is not None}
+
+
+def make_measure3_consultant(
+    session: Session, *, name: str | None = None, is_active: bool = True, **fields: Any
+) -> StaffMember:
+    """A staff member of measure 3 (Organisationsberatung), who may lead an engagement."""
+    member = make_staff_member(session, name=name, is_active=is_active, **fields)
+    member.measures.append(StaffMeasure(measure=3))
+    session.flush()
+    return member

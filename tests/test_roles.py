@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import date
 
 import pytest
 from flask import Flask
 from werkzeug.routing import Rule
 
+from caseflow.intake.models import ApplicationStatus
+from caseflow.intake.tokens import issue_token
 from caseflow.staff.models import Role
 from tests import factories
 from tests.conftest import login
@@ -24,15 +27,22 @@ def _get_rules(app: Flask) -> Iterator[Rule]:
 
 
 @pytest.fixture
-def objects(session) -> dict[str, int]:
+def objects(app: Flask, session) -> dict[str, int | str]:
     """One object of each kind that has a page, so detail routes answer 200."""
     lead = factories.make_staff_member(session, role=Role.CONSULTANT)
     engagement = factories.make_engagement(session, lead=lead)
-    application = factories.make_application(session)
+    # In the preliminary talk, so that every action page of an application (accept) opens.
+    application = factories.make_application(
+        session, status=ApplicationStatus.VORGESPRAECH, preliminary_talk_on=date(2025, 2, 1)
+    )
+    token = issue_token(application, app.config["SECRET_KEY"])
+    session.flush()
     return {
         "engagement_id": engagement.id,
         "organisation_id": engagement.organisation_id,
         "application_id": application.id,
+        "round_id": application.round_id,
+        "token": token,
     }
 
 
