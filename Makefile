@@ -50,7 +50,7 @@ lint: install-test
 # empty entries in caseflow/translations/en/LC_MESSAGES/messages.po and compile).
 translations: install-test
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o caseflow/translations/messages.pot .
-	$(BIN)/pybabel update -i caseflow/translations/messages.pot -d caseflow/translations --no-fuzzy-matching
+	$(BIN)/pybabel update -i caseflow/translations/messages.pot -d caseflow/translations --no-fuzzy-matching --ignore-obsolete
 	$(BIN)/pybabel compile -d caseflow/translations
 
 clean:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from caseflow import clock
 from caseflow.database import Model, UTCDateTime, enum_column_type
 from caseflow.engagements.models import Engagement
 from caseflow.organisations.choices import District, Sector, subtype_check_sql, subtype_label
@@ -69,6 +70,20 @@ class ApplicationRound(Model):
 
     def is_open(self, now: datetime) -> bool:
         return self.opens_at <= now < self.closes_at
+
+    @property
+    def first_day(self) -> date:
+        """The first day (local) on which the round is open."""
+        return clock.local(self.opens_at).date()
+
+    @property
+    def last_day(self) -> date:
+        """The last day (local) on which the round is open: the day before it closes, or the
+        day it closes when that is not at midnight."""
+        closes = clock.local(self.closes_at)
+        if closes.time() == time.min:
+            return closes.date() - timedelta(days=1)
+        return closes.date()
 
 
 class Application(Model):

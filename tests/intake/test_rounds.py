@@ -11,7 +11,7 @@ from sqlalchemy import select
 from caseflow import clock
 from caseflow.audit.models import AuditEvent
 from caseflow.intake.models import ApplicationRound
-from caseflow.intake.services.rounds import RoundError, first_day_of, last_day_of, save_round
+from caseflow.intake.services.rounds import RoundError, save_round
 from caseflow.staff.models import Role
 from tests import factories
 from tests.conftest import csrf_token
@@ -53,7 +53,7 @@ def test_a_round_runs_from_local_midnight_to_local_midnight_after_its_last_day(s
     # Winter: Berlin is UTC+1.
     assert round_.opens_at == datetime(2025, 12, 31, 23, 0, tzinfo=UTC)
     assert round_.closes_at == datetime(2026, 2, 28, 23, 0, tzinfo=UTC)
-    assert (first_day_of(round_), last_day_of(round_)) == (date(2026, 1, 1), date(2026, 2, 28))
+    assert (round_.first_day, round_.last_day) == (date(2026, 1, 1), date(2026, 2, 28))
     assert round_.is_open(datetime(2026, 2, 28, 22, 59, tzinfo=UTC))
     assert not round_.is_open(datetime(2026, 2, 28, 23, 0, tzinfo=UTC))
     [event] = _events(session, round_.id)
@@ -72,7 +72,7 @@ def test_a_one_day_round_and_a_summer_round(session, lead):
 def test_editing_records_only_what_changed(session, lead):
     round_ = _save(session, lead)
     _save(session, lead, round_, name="Frühjahr 2026", last=date(2026, 3, 15))
-    assert last_day_of(round_) == date(2026, 3, 15)
+    assert round_.last_day == date(2026, 3, 15)
     created, updated = _events(session, round_.id)
     assert updated.action == "round.updated"
     assert set(updated.changes) == {"closes_at"}
@@ -150,7 +150,7 @@ def test_a_round_keeps_covering_its_applications(session, lead):
         _save(session, lead, round_, name="Herbst", first=date(2025, 9, 1), last=date(2025, 10, 19))
     assert raised.value.field == "last_day"
     _save(session, lead, round_, name="Herbst", first=date(2025, 10, 20), last=date(2025, 10, 20))
-    assert last_day_of(round_) == date(2025, 10, 20)
+    assert round_.last_day == date(2025, 10, 20)
 
 
 # -- pages -----------------------------------------------------------------------------------
@@ -224,7 +224,7 @@ def test_leads_and_admins_list_create_and_edit_rounds(client, session, logged_in
         )
         assert response.status_code == 302
         session.refresh(spring)
-        assert last_day_of(spring) == date(2026, 3, 15)
+        assert spring.last_day == date(2026, 3, 15)
 
 
 @pytest.mark.parametrize(

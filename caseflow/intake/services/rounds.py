@@ -33,20 +33,6 @@ class RoundError(ValueError):
         self.field = field
 
 
-def first_day_of(round_: ApplicationRound) -> date:
-    """The first day (local) on which ``round_`` is open."""
-    return clock.local(round_.opens_at).date()
-
-
-def last_day_of(round_: ApplicationRound) -> date:
-    """The last day (local) on which ``round_`` is open: the day before it closes, or the day
-    it closes when that is not at midnight."""
-    closes = clock.local(round_.closes_at)
-    if closes.time() == datetime.min.time():
-        return closes.date() - ONE_DAY
-    return closes.date()
-
-
 def _check_name(session: Session, round_: ApplicationRound | None, name: str) -> str:
     name = " ".join((name or "").split())
     if not name:
@@ -80,8 +66,8 @@ def _check_overlap(
                 "Die Runde überschneidet sich mit der Runde „%(name)s“ (%(first)s bis "
                 "%(last)s). Runden dürfen sich nicht überschneiden.",
                 name=other.name,
-                first=format_day(first_day_of(other)),
-                last=format_day(last_day_of(other)),
+                first=format_day(other.first_day),
+                last=format_day(other.last_day),
             ),
             field="first_day",
         )

@@ -13,7 +13,7 @@ from caseflow.extensions import db
 from caseflow.intake.forms.staff import RoundForm
 from caseflow.intake.models import ApplicationRound
 from caseflow.intake.queries import round_rows
-from caseflow.intake.services.rounds import RoundError, first_day_of, last_day_of, save_round
+from caseflow.intake.services.rounds import RoundError, save_round
 from caseflow.intake.views.blueprint import bp
 from caseflow.staff.access import lead_required
 
@@ -26,8 +26,6 @@ def rounds() -> str:
         "intake/rounds.html",
         rows=round_rows(db.session),
         now=clock.now(),
-        first_day_of=first_day_of,
-        last_day_of=last_day_of,
     )
 
 
@@ -35,8 +33,8 @@ def _edit(round_: ApplicationRound | None) -> Response | tuple[str, int]:
     form = RoundForm()
     if round_ is not None and not form.is_submitted():
         form.name.data = round_.name
-        form.first_day.data = first_day_of(round_)
-        form.last_day.data = last_day_of(round_)
+        form.first_day.data = round_.first_day
+        form.last_day.data = round_.last_day
     if form.validate_on_submit():
         try:
             saved = save_round(
