@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Flask
@@ -55,6 +56,9 @@ DEFAULTS: dict[str, Any] = {
     "MIGRATIONS_DIRECTORY": None,  # found next to the package, see create_app
     # Reverse proxies in front of caseflow whose X-Forwarded-* headers are trusted.
     "TRUSTED_PROXIES": 0,
+    # The public address of caseflow (https://…), from which links in emails are built;
+    # required in production, where the request's Host header must not decide them.
+    "BASE_URL": None,
     # Mail (caseflow.mail): MAIL_URL, or MAIL_SERVER and friends; neither means the outbox
     # folder MAIL_OUTBOX (default <instance>/outbox).
     "MAIL_URL": None,
@@ -84,6 +88,7 @@ _ENV_PARSERS: dict[str, Any] = {
     "LOGIN_RATE_LIMIT_ACCOUNT": str,
     "APPLY_RATE_LIMIT": str,
     "TRUSTED_PROXIES": int,
+    "BASE_URL": str,
     "MAIL_URL": str,
     "MAIL_SERVER": str,
     "MAIL_PORT": int,
@@ -142,9 +147,12 @@ def _derive(app: Flask) -> None:
         # Hosting platforms hand out plain postgres:// URLs; we talk psycopg 3.
         uri = "postgresql+psycopg://" + uri.split("://", 1)[1]
         config["SQLALCHEMY_DATABASE_URI"] = uri
+    engine_options = config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+    # Database errors in the log name the statement, never the submitted values.
+    engine_options.setdefault("hide_parameters", True)
     if not uri.startswith("sqlite"):
         # A server restart leaves dead connections in the pool; test each before use.
-        config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {}).setdefault("pool_pre_ping", True)
+        engine_options.setdefault("pool_pre_ping", True)
 
     if not config.get("SECRET_KEY"):
         if env == "production":
@@ -169,6 +177,22 @@ def _derive(app: Flask) -> None:
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise ConfigError(f"TIMEZONE={config['TIMEZONE']!r} is not a known time zone") from exc
     config["BABEL_DEFAULT_TIMEZONE"] = config["TIMEZONE"]
+    _check_base_url(config, env)
+
+
+def _check_base_url(config: Any, env: str) -> None:
+    base = config.get("BASE_URL")
+    if not base:
+        if env == "production":
+            raise ConfigError(
+                "BASE_URL is not set. Set it to caseflow's public address (for example: "
+                "export BASE_URL=https://caseflow.example.org); links in emails use it."
+            )
+        return
+    parts = urlsplit(base)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query:
+        raise ConfigError(f"BASE_URL={base!r} is not an http(s) address like https://host")
+    config["BASE_URL"] = base.rstrip("/")
 
 
 def _instance_secret(instance: Path) -> str:

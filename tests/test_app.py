@@ -56,6 +56,15 @@ def test_production_refuses_to_start_without_secret_key(make_app, tmp_path: Path
         make_app(environ={}, CASEFLOW_ENV="production")
 
 
+def test_production_refuses_to_start_without_base_url(make_app) -> None:
+    """Links in emails must not come from the request's Host header."""
+    with pytest.raises(ConfigError, match="BASE_URL is not set"):
+        make_app(environ={"SECRET_KEY": "x"}, CASEFLOW_ENV="production")
+    for bad in ("caseflow.example.org", "ftp://caseflow.example.org", "https://"):
+        with pytest.raises(ConfigError, match="BASE_URL"):
+            make_app(environ={"SECRET_KEY": "x", "BASE_URL": bad}, CASEFLOW_ENV="production")
+
+
 def test_development_keeps_a_generated_secret_in_the_instance_folder(
     make_app, tmp_path: Path
 ) -> None:
@@ -83,6 +92,7 @@ def test_layers_defaults_instance_file_environment_overrides(make_app, tmp_path:
         "CASEFLOW_TODAY": "2025-10-15",
         "RATELIMIT_ENABLED": "false",
         "LOGIN_RATE_LIMIT_IP": "3 per minute",
+        "BASE_URL": "https://caseflow.example.org/",
     }
     app = make_app(environ=environ, CASEFLOW_ENV="production", LOGIN_RATE_LIMIT_IP="9/hour")
     config = app.config
@@ -95,10 +105,13 @@ def test_layers_defaults_instance_file_environment_overrides(make_app, tmp_path:
     assert config["RATELIMIT_ENABLED"] is False
     assert config["LOGIN_RATE_LIMIT_IP"] == "9/hour"  # test mapping beats environment
     assert config["SESSION_COOKIE_SECURE"] is True  # production
+    assert config["BASE_URL"] == "https://caseflow.example.org"
 
 
 def test_cookies_are_secure_httponly_samesite_in_production(make_app, tmp_path: Path) -> None:
-    app = make_app(environ={"SECRET_KEY": "x"}, CASEFLOW_ENV="production")
+    app = make_app(
+        environ={"SECRET_KEY": "x", "BASE_URL": "https://x.example"}, CASEFLOW_ENV="production"
+    )
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
@@ -157,7 +170,12 @@ def test_wsgi_module_builds_the_app_without_a_scheduler(tmp_path: Path) -> None:
         capture_output=True,
         text=True,
         check=False,
-        env={"SECRET_KEY": "x", "DATABASE_URL": f"sqlite:///{tmp_path}/w.db", "PATH": ""},
+        env={
+            "SECRET_KEY": "x",
+            "BASE_URL": "https://caseflow.example.org",
+            "DATABASE_URL": f"sqlite:///{tmp_path}/w.db",
+            "PATH": "",
+        },
     )
     assert result.returncode == 0, result.stderr
 

@@ -261,6 +261,7 @@ def make_prod_app(app: Flask, tmp_path) -> Iterator:
             {
                 "CASEFLOW_ENV": "production",
                 "SECRET_KEY": "prod-test",
+                "BASE_URL": "https://caseflow.example.org",
                 "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
                 "INSTANCE_PATH": str(tmp_path),
             }

@@ -427,11 +427,15 @@ def test_production_without_mail_settings_warns_once(
     make_app, caplog: pytest.LogCaptureFixture
 ) -> None:
     with caplog.at_level(logging.WARNING, logger="caseflow.mail"):
-        make_app(CASEFLOW_ENV="production")
+        make_app(CASEFLOW_ENV="production", BASE_URL="https://caseflow.example.org")
         warnings = [r for r in caplog.records if "MAIL_URL" in r.getMessage()]
         assert len(warnings) == 1
         caplog.clear()
-        make_app(CASEFLOW_ENV="production", MAIL_URL="smtp://mail.example.org")
+        make_app(
+            CASEFLOW_ENV="production",
+            BASE_URL="https://caseflow.example.org",
+            MAIL_URL="smtp://mail.example.org",
+        )
         make_app(CASEFLOW_ENV="development")
         assert not [r for r in caplog.records if "MAIL_URL" in r.getMessage()]
 
@@ -512,7 +516,7 @@ def test_outbox_names_are_checked(make_app, path: str) -> None:
 
 def test_outbox_page_is_404_outside_development(make_app, client) -> None:
     assert client.get("/outbox").status_code == 404  # the testing app of the suite
-    production = make_app(CASEFLOW_ENV="production")
+    production = make_app(CASEFLOW_ENV="production", BASE_URL="https://caseflow.example.org")
     _send_three(production)
     name = next((Path(production.instance_path) / "outbox").glob("*.eml")).name
     for path in ("/outbox", f"/outbox/{name}"):

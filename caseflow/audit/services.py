@@ -56,6 +56,17 @@ def _plain(value: Any) -> Any:
     return value
 
 
+# What the audit trail keeps of a free text (a comment, a reason): that it was written or
+# changed, not its content. Audit rows are never edited, while the texts may hold personal
+# data that has to go when an application is anonymised.
+FREE_TEXT = "[Freitext]"
+
+
+def redacted(value: str | None) -> str | None:
+    """``FREE_TEXT`` for a text, None for no text."""
+    return FREE_TEXT if value else None
+
+
 def changes_of(obj: Any, *, exclude: frozenset[str] = frozenset()) -> dict[str, list[Any]]:
     """The pending column changes of ``obj`` as ``{field: [old, new]}`` (before a flush).
 

@@ -86,6 +86,18 @@ class ApplicationRound(Model):
         return closes.date()
 
 
+class ReferenceCounter(Model):
+    """The last reference number handed out per year. Incremented with one atomic
+    INSERT … ON CONFLICT DO UPDATE, whose row lock queues simultaneous submissions."""
+
+    __tablename__ = "application_reference_counter"
+
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last_number: Mapped[int]
+
+    __table_args__ = (CheckConstraint("last_number > 0", name="last_number_positive"),)
+
+
 class Application(Model):
     """What an authority submitted through the public form, and what became of it."""
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+from typing import Any
 
 from flask import Flask, g, render_template, request
 from flask_babel import gettext as _
@@ -112,14 +113,22 @@ def _handle_database_down(error: OperationalError):
     return render_error(503, headers={"Retry-After": "30"})
 
 
+def _log_exception(exc_info: Any) -> None:
+    """Flask's log of an unhandled error, naming the route's pattern instead of the path:
+    a path may carry a secret (the status link's token)."""
+    where = request.url_rule.rule if request.url_rule is not None else "(no route)"
+    log.error("unhandled error on %s %s", request.method, where, exc_info=exc_info)
+
+
 def _handle_unexpected(error: Exception):
-    log.exception("unhandled error on %s %s", request.method, request.path)
+    # Flask has logged the error already (through _log_exception).
     db.session.rollback()
     _as_anonymous()
     return render_error(500)
 
 
 def register_error_handlers(app: Flask) -> None:
+    app.log_exception = _log_exception  # type: ignore[method-assign]
     app.register_error_handler(CSRFError, _handle_csrf)
     app.register_error_handler(RateLimitExceeded, _handle_rate_limit)
     app.register_error_handler(HTTPException, _handle_http)

@@ -77,7 +77,7 @@ def test_a_review_is_created_then_updated_by_its_author(session):
         "review_id": review.id,
         "new": False,
         "score_feasibility": [2, 5],
-        "comment": ["Gut", None],
+        "comment": ["[Freitext]", None],  # not the text: audit rows outlive it
     }
 
 

@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from caseflow import clock
-from caseflow.audit.services import record
+from caseflow.audit.services import record, redacted
 from caseflow.engagements.models import Engagement
 from caseflow.engagements.rules import (
     MAX_MONTHS,
@@ -147,7 +147,7 @@ def _decide(
     """Set the decision fields; return the changes for the audit trail."""
     changes: dict[str, object] = {"status": [application.status, target]}
     if reason != application.decision_reason:
-        changes["decision_reason"] = [application.decision_reason, reason]
+        changes["decision_reason"] = [redacted(application.decision_reason), redacted(reason)]
     application.status = target
     application.decided_at = now
     application.decided_by = actor

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import url_for
+from flask import current_app, url_for
 from sqlalchemy.orm import Session
 
 from caseflow.audit.services import Actor, record
@@ -51,7 +51,16 @@ def status_link(
             object_id=application.id,
         )
         session.flush()
-    return url_for("intake.status", token=token, _external=True)
+    return absolute_url("intake.status", token=token)
+
+
+def absolute_url(endpoint: str, **values: str) -> str:
+    """An absolute link for an email: from ``BASE_URL`` when set (always in production), so
+    that a forged Host header cannot put another address into caseflow's mails."""
+    base = current_app.config.get("BASE_URL")
+    if base:
+        return base + url_for(endpoint, **values)
+    return url_for(endpoint, **values, _external=True)
 
 
 def send_applicant_mail(
@@ -74,7 +83,9 @@ def send_applicant_mail(
     if kind not in SUBJECTS:
         raise ValueError(f"unknown applicant mail kind {kind!r}")
     url = status_link(session, application, secret=secret, actor=actor)
-    changes = {"kind": kind, "to": application.contact_email}
+    # The recipient follows from the application; the audit trail outlives its anonymisation,
+    # so it keeps no address.
+    changes = {"kind": kind}
     try:
         message = compose(
             application.contact_email,
@@ -85,7 +96,9 @@ def send_applicant_mail(
         )
         send_mail(message)
     except MailError as error:
-        log.warning("mail %s for application %s failed: %s", kind, application.reference, error)
+        # Server replies may quote the address: the log keeps no personal data.
+        reason = str(error).replace(application.contact_email, "<recipient>")
+        log.warning("mail %s for application %s failed: %s", kind, application.reference, reason)
         record(
             session,
             actor=actor,

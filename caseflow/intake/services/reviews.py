@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from caseflow.audit.services import changes_of, record
+from caseflow.audit.services import changes_of, record, redacted
 from caseflow.intake.models import (
     REVIEW_CRITERIA,
     Application,
@@ -138,6 +138,8 @@ def save_review(
         review,
         exclude=frozenset({"id", "application_id", "reviewer_id", "created_at", "updated_at"}),
     )
+    if "comment" in changes:
+        changes["comment"] = [redacted(value) for value in changes["comment"]]
     if not changes and not is_new:
         return review
     review.updated_at = now

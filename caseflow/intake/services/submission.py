@@ -1,11 +1,12 @@
 """The applicant's side: rounds open for submissions, submitting an application, withdrawing it.
 
 Reference numbers (``DF-2025-0042``) count up per calendar year of submission in the
-programme's time zone. The next number is the year's highest plus one, inserted inside a
-savepoint: two submissions that pick the same number collide on the unique constraint
-(reference_year, reference_number), and the loser takes the next number. On SQLite, writing
-requests are serialised anyway (BEGIN IMMEDIATE); on PostgreSQL the second insert waits on the
-unique index until the first commits, fails, and retries with a fresh maximum.
+programme's time zone. They come from a counter row per year, taken with one atomic
+``INSERT … ON CONFLICT DO UPDATE … RETURNING``: on PostgreSQL the row lock makes simultaneous
+submissions wait for each other instead of colliding (SQLite serialises writing requests
+anyway). The counter never falls behind the numbers already used (the demo or an import may
+have inserted applications directly), and the unique constraint on (reference_year,
+reference_number) stays the last line of defence.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from datetime import date, datetime
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -99,11 +100,26 @@ def format_reference(year: int, number: int) -> str:
     return f"{REFERENCE_PREFIX}-{year}-{number:04d}"
 
 
+# One statement on SQLite and PostgreSQL: start the year's counter after the highest number
+# already used, or count it up; never below the highest used number plus one.
+_TAKE_NUMBER = text(
+    """
+    INSERT INTO application_reference_counter (year, last_number)
+    SELECT :year, COALESCE(MAX(reference_number), 0) + 1
+    FROM application WHERE reference_year = :year
+    ON CONFLICT (year) DO UPDATE SET last_number = CASE
+        WHEN excluded.last_number > application_reference_counter.last_number
+        THEN excluded.last_number
+        ELSE application_reference_counter.last_number + 1
+    END
+    RETURNING last_number
+    """
+)
+
+
 def _next_reference_number(session: Session, year: int) -> int:
-    highest = session.scalar(
-        select(func.max(Application.reference_number)).where(Application.reference_year == year)
-    )
-    return (highest or 0) + 1
+    """Take the next reference number of ``year`` (it stays taken even if unused)."""
+    return session.execute(_TAKE_NUMBER, {"year": year}).scalar_one()
 
 
 def _is_reference_collision(error: IntegrityError) -> bool:
