@@ -41,7 +41,7 @@ DEFAULTS: dict[str, Any] = {
     # Login attempts (every POST counts) per client address and per account.
     "LOGIN_RATE_LIMIT_IP": "30 per 10 minutes",
     "LOGIN_RATE_LIMIT_ACCOUNT": "10 per 15 minutes",
-    # Submissions of the public application form (every POST counts) per client address.
+    # Applications stored through the public form per client address (only stored ones count).
     "APPLY_RATE_LIMIT": "20 per hour",
     "PASSWORD_MIN_LENGTH": 12,
     "MAX_CONTENT_LENGTH": 1024 * 1024,

@@ -3,22 +3,29 @@ rate limit, CSRF failure, closed rounds, the confirmation page and the public pa
 
 from __future__ import annotations
 
+import io
 import re
+import time
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from urllib.parse import urlencode
 
+import flask_migrate
+import itsdangerous.timed
 import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from caseflow import clock
+from caseflow import clock, create_app
 from caseflow.audit.models import AuditEvent
+from caseflow.config import _ENV_PARSERS as ENV_VARIABLES
+from caseflow.extensions import db
 from caseflow.intake.models import Application, ApplicationStatus
-from caseflow.intake.services.submission import CONSENT_TEXT_VERSION
+from caseflow.intake.services.submission import CONSENT_TEXT, CONSENT_TEXT_VERSION
 from caseflow.organisations.choices import District, Sector
 from caseflow.staff.models import Role
 from tests import factories
-from tests.conftest import csrf_token
+from tests.conftest import CSRF_PATTERN, csrf_token, dispose_engines
 from tests.pages.helpers import page_text
 
 TODAY = date(2025, 1, 15)
@@ -115,9 +122,45 @@ def test_privacy_information_sits_next_to_the_consent_box(client, open_round) ->
     consent = page.index('id="consent"')
     hint = page.index('id="consent-hint"')
     assert abs(consent - hint) < 1500
-    assert 'aria-describedby="consent-hint"' in page
+    box = re.search(r'<input[^>]*id="consent"[^>]*>', page).group(0)
+    assert 'aria-describedby="consent-text consent-hint"' in box
+    assert "required" in box
     assert 'href="/datenschutz"' in page[hint : hint + 1500]
     assert "anonymisieren wir nach sechs Monaten" in page
+
+
+def test_consent_has_a_short_label_and_its_full_text_next_to_the_box(client, open_round):
+    page = client.get("/apply").get_data(as_text=True)
+    label = re.search(r'<label for="consent">(.*?)</label>', page, re.S).group(1)
+    assert re.sub(r"<[^>]+>", "", label).split() == [
+        "Einwilligung",
+        "in",
+        "die",
+        "Datenverarbeitung",
+        "(Pflichtfeld)",
+    ]
+    text = re.search(r'<p class="consent-text" id="consent-text">(.*?)</p>', page, re.S)
+    assert text.group(1) == str(CONSENT_TEXT)
+    assert page.index('id="consent"') < page.index('id="consent-text"')
+
+    # Without consent: the summary names the field by its short label, the box is marked.
+    response = _post(client, consent=None)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    summary = page[
+        page.index('id="error-summary"') : page.index('<form method="post" action="/apply"')
+    ]
+    link = re.search(r'<a href="#consent">(.*?)</a>', summary, re.S).group(1)
+    assert link == (
+        "Einwilligung in die Datenverarbeitung: Bitte stimmen Sie der Verarbeitung Ihrer "
+        "Angaben zu, damit wir Ihre Bewerbung bearbeiten können."
+    )
+    assert "Ich willige ein" not in summary
+    box = re.search(r'<input[^>]*id="consent"[^>]*>', page).group(0)
+    assert 'aria-describedby="consent-text consent-hint consent-error"' in box
+    assert 'aria-invalid="true"' in box
+    assert _field_error(response, "consent").startswith("Bitte stimmen Sie der Verarbeitung")
+    assert str(CONSENT_TEXT) in page  # still shown next to the box
 
 
 def test_honeypot_is_hidden_from_people(client, open_round) -> None:
@@ -290,6 +333,14 @@ def test_whitespace_only_counts_as_empty(client, session, open_round) -> None:
             "ok@amt.example.org\nBcc: alle@example.org",
             "Die E-Mail-Adresse darf keinen Zeilenumbruch enthalten.",
         ),
+        (
+            "contact_email",
+            "ü@b.de",
+            "An Adressen mit Umlauten oder anderen Sonderzeichen vor dem @ können wir leider "
+            "keine E-Mails senden.",
+        ),
+        ("contact_email", "jürgen.öz@amt.de", "An Adressen mit Umlauten oder anderen"),
+        ("contact_email", "info@bürger amt.de", "Bitte geben Sie eine gültige E-Mail-Adresse an"),
         ("sector", "behoerde", "Bitte wählen Sie einen Bereich aus der Liste."),
         ("subtype", "finanzamt", "Bitte wählen Sie eine Art aus der Liste."),
         ("district", "hamburg", "Bitte wählen Sie einen Bezirk aus der Liste."),
@@ -307,6 +358,21 @@ def test_whitespace_only_counts_as_empty(client, session, open_round) -> None:
         ("desired_duration_months", "12.5", "Bitte geben Sie die Dauer als ganze Zahl von Monaten"),
         ("desired_duration_months", "5", "Die Dauer muss zwischen 6 und 18 Monaten liegen."),
         ("desired_duration_months", "19", "Die Dauer muss zwischen 6 und 18 Monaten liegen."),
+        (
+            "desired_duration_months",
+            "999999999999",
+            "Die Dauer muss zwischen 6 und 18 Monaten liegen.",
+        ),
+        (
+            "desired_duration_months",
+            "99999999999999999999",
+            "Bitte geben Sie die Dauer als ganze Zahl von Monaten an (6 bis 18).",
+        ),
+        (
+            "staff_size",
+            "99999999999999999999",
+            "Bitte geben Sie die Zahl der Mitarbeitenden als ganze Zahl an.",
+        ),
         ("desired_start", "2025-02-30", "Bitte geben Sie ein gültiges Datum im Format JJJJ-MM-TT"),
         ("desired_start", "01.03.2025", "Bitte geben Sie ein gültiges Datum im Format JJJJ-MM-TT"),
         ("desired_start", "morgen", "Bitte geben Sie ein gültiges Datum im Format JJJJ-MM-TT"),
@@ -324,6 +390,30 @@ def test_bad_values_get_a_german_message_and_nothing_is_stored(
     assert response.status_code == 422
     assert _field_error(response, field).startswith(message)
     assert _count(session) == 0
+
+
+def test_an_internationalised_domain_is_stored_and_mailed_in_its_ascii_form(
+    client, session, open_round, smtp_server
+) -> None:
+    # caseflow.mail would write "info@bürgeramt.de" as an encoded word inside the address
+    # (not a valid To header) and need SMTPUTF8 from the server; the ASCII form works anywhere.
+    response = _post(client, contact_email="Info@Bürgeramt.de")
+    assert response.status_code == 302
+    assert session.scalar(select(Application.contact_email)) == "Info@xn--brgeramt-65a.de"
+    [message] = smtp_server.wait_for(1)
+    assert message.envelope_rcpt == ["Info@xn--brgeramt-65a.de"]
+    assert message["To"] == "Info@xn--brgeramt-65a.de"
+    assert "Ihre Bewerbung" in message["Subject"]
+    # An address that is ASCII already is kept exactly as entered.
+    assert _post(client, contact_email="Dilek@BA-FK.example.org").status_code == 302
+    emails = session.scalars(select(Application.contact_email).order_by(Application.id))
+    assert list(emails)[-1] == "Dilek@BA-FK.example.org"
+
+
+def test_an_address_refused_for_its_umlauts_is_shown_again_as_entered(client, open_round):
+    response = _post(client, contact_email="jürgen@amt.de")
+    assert response.status_code == 422
+    assert 'value="jürgen@amt.de"' in response.get_data(as_text=True)
 
 
 def test_a_bad_value_is_shown_again_as_entered(client, open_round) -> None:
@@ -367,6 +457,40 @@ def test_start_after_the_programme_end_is_refused(client, session, open_round) -
     assert _field_error(response, "desired_start") == (
         "Der Beginn liegt nach dem Ende des Förderzeitraums (31.07.2026)."
     )
+    assert _count(session) == 0
+
+
+@pytest.mark.parametrize(
+    ("start", "months", "message"),
+    [
+        (
+            "9999-12-31",
+            "12",
+            "Eine Begleitung von 12 Monaten muss bis zum Ende des Förderzeitraums (31.07.2026) "
+            "abgeschlossen sein. Für diese Dauer ist der späteste mögliche Beginn der 01.08.2025.",
+        ),
+        ("9999-12-31", "18", "Für diese Dauer ist der späteste mögliche Beginn der 01.02.2025."),
+        ("9999-12-31", "", "Der Beginn liegt nach dem Ende des Förderzeitraums (31.07.2026)."),
+        (
+            "9999-12-31",
+            "99999999999999999999",
+            "Der Beginn liegt nach dem Ende des Förderzeitraums (31.07.2026).",
+        ),
+        (
+            "0001-01-01",
+            "12",
+            "Der gewünschte Beginn darf nicht in der Vergangenheit liegen (frühestens 15.01.2025).",
+        ),
+        ("0000-01-01", "12", "Bitte geben Sie ein gültiges Datum im Format JJJJ-MM-TT ein"),
+        ("１９９９-０１-０１", "12", "Bitte geben Sie ein gültiges Datum im Format JJJJ-MM-TT ein"),
+    ],
+)
+def test_dates_at_the_ends_of_the_calendar_get_the_normal_message(
+    client, session, open_round, start, months, message
+) -> None:
+    response = _post(client, desired_start=start, desired_duration_months=months)
+    assert response.status_code == 422
+    assert message in _field_error(response, "desired_start")
     assert _count(session) == 0
 
 
@@ -452,15 +576,44 @@ def test_a_600_kb_motivation_is_refused_and_nothing_stored(client, session, open
 # --- malformed requests ----------------------------------------------------------------------
 
 
-def test_undecodable_percent_escapes_are_kept_as_text(client, session, open_round) -> None:
-    data = factories.application_form()
+def _post_body(client, body: bytes, content_type: str = "application/x-www-form-urlencoded"):
+    return client.post("/apply", data=body, content_type=content_type)
+
+
+def _form_body(client, **overrides) -> bytes:
+    data = factories.application_form(**overrides)
     data["csrf_token"] = csrf_token(client, "/apply")
-    del data["motivation"]
-    body = urlencode(data).encode() + b"&motivation=Gr%FC%DFe+%FF%FE"
-    response = client.post("/apply", data=body, content_type="application/x-www-form-urlencoded")
-    # Werkzeug keeps escapes that are no UTF-8 as they were: stored as text, no 500.
+    return urlencode(data).encode()
+
+
+@pytest.mark.parametrize(
+    ("name", "escaped"),
+    [
+        ("contact_name", b"J%FCrgen"),  # ISO-8859-1, not UTF-8
+        ("motivation", b"Gr%FC%DFe+%FF%FE"),
+        ("contact_name", b"J%C3rgen"),  # a UTF-8 sequence cut short
+        ("organisation_name", b"Amt%ED%A0%80"),  # a lone surrogate
+        ("x%FF", b"egal"),  # in a field name
+    ],
+)
+def test_percent_escapes_that_are_no_utf8_get_a_400(client, session, open_round, name, escaped):
+    body = _form_body(client, **{name: None}) + b"&" + name.encode() + b"=" + escaped
+    response = _post_body(client, body)
+    assert response.status_code == 400
+    assert "Ungültige Anfrage" in response.get_data(as_text=True)
+    assert _count(session) == 0
+
+
+def test_utf8_escapes_and_raw_utf8_are_stored_as_sent(client, session, open_round) -> None:
+    name = "Jürgen Çelik 😀 – Straße"
+    response = _post_body(client, _form_body(client, contact_name=name))
     assert response.status_code == 302
-    assert session.scalar(select(Application.motivation)) == "Gr%FC%DFe %FF%FE"
+    assert session.scalar(select(Application.contact_name)) == name
+    # Raw UTF-8 bytes (no escapes, as curl sends them) are fine too.
+    body = _form_body(client, contact_name=None) + "&contact_name=Ağrı Öz".encode()
+    assert _post_body(client, body).status_code == 302
+    names = session.scalars(select(Application.contact_name).order_by(Application.id))
+    assert list(names) == [name, "Ağrı Öz"]
 
 
 def test_a_body_that_is_not_utf8_gets_a_400(client, session, open_round) -> None:
@@ -476,6 +629,45 @@ def test_a_body_that_is_not_utf8_gets_a_400(client, session, open_round) -> None
 def test_nul_bytes_get_a_400(client, session, open_round) -> None:
     response = _post(client, motivation="a\x00b")
     assert response.status_code == 400
+    assert _count(session) == 0
+
+
+@pytest.mark.parametrize("name", ["motivation", "contact_email", "desired_start", "anhang"])
+def test_a_file_upload_gets_a_400(client, session, open_round, name) -> None:
+    data: dict = factories.application_form()
+    data["csrf_token"] = csrf_token(client, "/apply")
+    data[name] = (io.BytesIO(b"Motivation als Datei"), "motivation.txt")
+    response = client.post("/apply", data=data, content_type="multipart/form-data")
+    assert response.status_code == 400
+    assert "Ungültige Anfrage" in response.get_data(as_text=True)
+    assert _count(session) == 0
+
+
+def test_a_multipart_form_without_files_is_read(client, session, open_round) -> None:
+    data = factories.application_form(contact_name="Jürgen")
+    data["csrf_token"] = csrf_token(client, "/apply")
+    response = client.post("/apply", data=data, content_type="multipart/form-data")
+    assert response.status_code == 302
+    assert session.scalar(select(Application.contact_name)) == "Jürgen"
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [{"motivation": 5, "consent": True}, [1, 2, 3], 7],
+)
+def test_a_json_body_gets_a_400(client, session, open_round, payload) -> None:
+    token = csrf_token(client, "/apply")
+    if isinstance(payload, dict):
+        payload = {**factories.application_form(), **payload, "csrf_token": token}
+    response = client.post("/apply", json=payload)
+    assert response.status_code == 400
+    assert _count(session) == 0
+
+
+def test_a_body_of_another_type_gets_the_form_back(client, session, open_round) -> None:
+    response = _post_body(client, _form_body(client), content_type="text/plain")
+    assert response.status_code == 422
+    assert "Ihre Sitzung war abgelaufen" in response.get_data(as_text=True)
     assert _count(session) == 0
 
 
@@ -515,6 +707,71 @@ def test_rate_limit_default_is_configurable(app: Flask) -> None:
     assert app.config["APPLY_RATE_LIMIT"] == "20 per hour"
 
 
+def test_only_stored_submissions_use_up_the_rate_limit(
+    app: Flask, client, session, open_round, monkeypatch
+) -> None:
+    monkeypatch.setitem(app.config, "APPLY_RATE_LIMIT", "2 per hour")
+    for _attempt in range(5):  # someone correcting their entries is never locked out
+        assert _post(client, desired_start="2025-02-30").status_code == 422
+    assert _post(client, fax_number="Bot").status_code == 422
+    assert _post(client, organisation_name="Erste").status_code == 302
+    assert _post(client, motivation="").status_code == 422
+    assert _post(client, organisation_name="Zweite").status_code == 302
+    # Two stored: now every POST from this address is refused before the form is read.
+    response = _post(client, motivation="")
+    assert response.status_code == 429
+    assert re.search(
+        r"Bitte versuchen Sie es in (1 Minute|\d+ Minuten) noch einmal", page_text(response)
+    )
+    assert 0 < int(response.headers["Retry-After"]) <= 3600
+    assert _post(client, organisation_name="Dritte").status_code == 429
+    assert _count(session) == 2
+
+
+@pytest.fixture
+def app_from_environment(tmp_path, monkeypatch) -> Iterator[Callable[[dict[str, str]], Flask]]:
+    """Build an app configured only by the given environment, on a new SQLite database."""
+    built: list[Flask] = []
+
+    def build(environ: dict[str, str]) -> Flask:
+        for name in (*ENV_VARIABLES, "DATABASE_URL"):
+            monkeypatch.delenv(name, raising=False)
+        environ = {
+            "CASEFLOW_ENV": "testing",
+            "SECRET_KEY": "test-secret-key",
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'environment.sqlite3'}",
+            **environ,
+        }
+        for name, value in environ.items():
+            monkeypatch.setenv(name, value)
+        app = create_app({"INSTANCE_PATH": str(tmp_path)})
+        built.append(app)
+        with app.app_context():
+            flask_migrate.upgrade()
+        return app
+
+    yield build
+    for app in built:
+        dispose_engines(app)
+
+
+def test_the_rate_limit_is_set_through_the_environment(app_from_environment) -> None:
+    app = app_from_environment({"APPLY_RATE_LIMIT": "1 per 2 hours"})
+    assert app.config["APPLY_RATE_LIMIT"] == "1 per 2 hours"
+    with app.app_context():
+        factories.make_round(db.session, opens_on=date(2024, 12, 1), closes_on=date(2025, 3, 31))
+        db.session.commit()
+    client = app.test_client()
+    assert _post(client, motivation="").status_code == 422
+    assert _post(client).status_code == 302
+    response = _post(client)
+    assert response.status_code == 429
+    assert 3600 < int(response.headers["Retry-After"]) <= 7260
+    assert re.search(r"Bitte versuchen Sie es in 12[01] Minuten noch einmal", page_text(response))
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Application.id))) == 1
+
+
 # --- CSRF ------------------------------------------------------------------------------------
 
 
@@ -542,6 +799,49 @@ def test_csrf_failure_keeps_every_value(client, session, open_round, token) -> N
     data["csrf_token"] = fresh
     assert client.post("/apply", data=data).status_code == 302
     assert _count(session) == 1
+
+
+class _ShiftedTime:
+    """Stands in for the ``time`` module inside itsdangerous, where Flask-WTF's signed CSRF
+    token gets its timestamp and is checked for its age (``TimestampSigner.get_timestamp``)."""
+
+    def __init__(self, hours: float) -> None:
+        self.seconds = hours * 3600
+
+    def time(self) -> float:
+        return time.time() + self.seconds
+
+
+def test_a_csrf_token_two_hours_old_is_still_accepted(client, session, open_round, monkeypatch):
+    token = csrf_token(client, "/apply")
+    monkeypatch.setattr(itsdangerous.timed, "time", _ShiftedTime(hours=2))
+    response = _post(client, csrf_token=token)
+    assert response.status_code == 302
+    assert _count(session) == 1
+
+
+def test_a_csrf_token_nine_hours_old_gives_the_form_back_with_every_value(
+    client, session, open_round, monkeypatch
+) -> None:
+    token = csrf_token(client, "/apply")
+    monkeypatch.setattr(itsdangerous.timed, "time", _ShiftedTime(hours=9))
+    data = {**factories.application_form(motivation="Eine Stunde Arbeit"), "csrf_token": token}
+    response = client.post("/apply", data=data)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert (
+        "Ihre Sitzung war abgelaufen. Bitte senden Sie das Formular noch einmal ab – "
+        "Ihre Angaben sind erhalten." in page_text(response)
+    )
+    assert 'value="Jugendamt Friedrichshain-Kreuzberg"' in page
+    assert 'value="dilek.yilmaz@ba-fk.example.org"' in page
+    assert "Eine Stunde Arbeit</textarea>" in page
+    assert 'value="2025-03-01"' in page and 'value="12"' in page
+    assert re.search(r'<input[^>]* checked id="consent"', page)
+    assert _count(session) == 0
+    # The page carries a fresh token, valid from now on.
+    data["csrf_token"] = CSRF_PATTERN.search(page).group(1)
+    assert client.post("/apply", data=data).status_code == 302
 
 
 # --- outside a round -------------------------------------------------------------------------

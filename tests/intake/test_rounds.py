@@ -123,6 +123,34 @@ def test_round_rules(session, lead, name, first, last, field, message):
     assert len(_events(session, autumn.id)) == 1
 
 
+YEARS_MESSAGE = "Bitte geben Sie ein Datum in den Jahren 1900 bis 2999 an."
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "field"),
+    [
+        (date(1, 1, 1), date(2026, 1, 31), "first_day"),
+        (date(2026, 1, 1), date(9999, 12, 31), "last_day"),
+        (date(1, 1, 1), date(9999, 12, 31), "first_day"),
+        (date(1899, 12, 31), date(2026, 1, 31), "first_day"),
+        (date(2026, 1, 1), date(3000, 1, 1), "last_day"),
+    ],
+)
+def test_days_outside_the_years_1900_to_2999_are_refused(session, lead, first, last, field):
+    # Midnight in UTC of the calendar's first or last day would overflow.
+    with pytest.raises(RoundError) as raised:
+        _save(session, lead, first=first, last=last)
+    assert str(raised.value) == YEARS_MESSAGE
+    assert raised.value.field == field
+    assert list(session.scalars(select(ApplicationRound))) == []
+    assert session.scalars(select(AuditEvent)).first() is None
+
+
+def test_the_first_and_last_plausible_years_are_fine(session, lead):
+    round_ = _save(session, lead, first=date(1900, 1, 1), last=date(2999, 12, 31))
+    assert (round_.first_day, round_.last_day) == (date(1900, 1, 1), date(2999, 12, 31))
+
+
 def test_adjacent_rounds_do_not_overlap_and_a_round_may_keep_its_own_days(session, lead):
     autumn = _save(
         session, lead, name="Herbst 2025", first=date(2025, 9, 1), last=date(2025, 10, 31)
@@ -234,6 +262,10 @@ def test_leads_and_admins_list_create_and_edit_rounds(client, session, logged_in
         ({"name": "x" * 201}, "name", "Der Name darf höchstens 200 Zeichen lang sein."),
         ({"name": "herbst 2025"}, "name", "Eine Runde mit dem Namen „Herbst 2025“ gibt es"),
         ({"first_day": "2026-02-30"}, "first_day", "Kein gültiges Datum."),
+        ({"first_day": "0001-01-01"}, "first_day", YEARS_MESSAGE),
+        ({"last_day": "9999-12-31"}, "last_day", YEARS_MESSAGE),
+        ({"first_day": "1899-12-31"}, "first_day", YEARS_MESSAGE),
+        ({"first_day": "0001-01-01", "last_day": "9999-12-31"}, "last_day", YEARS_MESSAGE),
         ({"first_day": ""}, "first_day", "Bitte geben Sie den ersten Tag an."),
         ({"last_day": "2025-12-31"}, "last_day", "nicht vor dem ersten Tag liegen"),
         (

@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 from urllib.parse import urlsplit
 
+from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -49,7 +50,7 @@ from caseflow.web.i18n import format_day
 LONG_TEXT = 5000
 MEDIUM_TEXT = 2000
 MAX_STAFF_SIZE = 1_000_000
-ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 DIGITS = re.compile(r"[0-9]{1,12}")
 # A host name: labels of letters (also umlauts), digits and hyphens, at least one dot.
 HOST = re.compile(r"(?=.{1,253}\Z)([\w-]{1,63}\.)+[^\W\d_]{2,63}\.?", re.UNICODE)
@@ -162,6 +163,27 @@ class IsoDateField(StringField):
         if self.raw_data:
             return self.raw_data[0]
         return self.data.isoformat() if self.data else ""
+
+
+def mailable_address(address: str) -> str:
+    """``address`` (syntactically valid) as it can be mailed: an internationalised domain in its
+    ASCII form (``info@bürgeramt.de`` → ``info@xn--brgeramt-65a.de``), which every mail server
+    takes; anything else as entered. Raises ``ValidationError`` (German) for characters before
+    the @ that need SMTPUTF8 (``jürgen@amt.de``): few mail servers deliver to such addresses."""
+    try:
+        checked = validate_email(address, allow_smtputf8=False, check_deliverability=False)
+    except EmailNotValidError:
+        raise ValidationError(
+            _(
+                "An Adressen mit Umlauten oder anderen Sonderzeichen vor dem @ können wir "
+                "leider keine E-Mails senden. Bitte geben Sie eine Adresse ohne solche Zeichen "
+                "an, zum Beispiel name@amt.de."
+            )
+        ) from None
+    if address.isascii():
+        return address
+    local_part = address.rpartition("@")[0]  # ASCII: anything else was refused above
+    return f"{local_part}@{checked.ascii_domain}"
 
 
 def _subtype_choices() -> list[SelectChoice]:
@@ -375,8 +397,11 @@ class ApplicationForm(FlaskForm):
         ],
         render_kw={"min": MIN_MONTHS, "max": MAX_MONTHS, "inputmode": "numeric"},
     )
+    # A short label (it names the field in the error summary); the consent text itself is
+    # the description, shown next to the box (templates/intake/apply.html).
     consent = BooleanField(
-        CONSENT_TEXT,
+        _l("Einwilligung in die Datenverarbeitung"),
+        description=CONSENT_TEXT,
         validators=[
             Required(
                 _l(
@@ -415,6 +440,7 @@ class ApplicationForm(FlaskForm):
             raise ValidationError(
                 _("Bitte geben Sie eine gültige E-Mail-Adresse an, zum Beispiel name@amt.de.")
             )
+        mailable_address(field.data)
 
     def validate_website(self, field: Field) -> None:
         if field.errors:
@@ -457,16 +483,19 @@ class ApplicationForm(FlaskForm):
                 )
             )
         months = self.desired_duration_months.data
-        if not isinstance(months, int) or not MIN_MONTHS <= months <= MAX_MONTHS:
-            if start > window.end:
-                raise ValidationError(
-                    _(
-                        "Der Beginn liegt nach dem Ende des Förderzeitraums (%(day)s).",
-                        day=format_day(window.end),
-                    )
+        has_months = isinstance(months, int) and MIN_MONTHS <= months <= MAX_MONTHS
+        # A start after the programme end (9999-12-31 too) is refused before any month
+        # arithmetic on it, which would overflow near the end of the calendar.
+        if start > window.end and not has_months:
+            raise ValidationError(
+                _(
+                    "Der Beginn liegt nach dem Ende des Förderzeitraums (%(day)s).",
+                    day=format_day(window.end),
                 )
+            )
+        if not has_months:
             return
-        if end_after_months(start, months) <= window.end:
+        if start <= window.end and end_after_months(start, months) <= window.end:
             return
         latest = latest_start(months, window)
         earliest = max(self.today, window.start)
@@ -515,7 +544,7 @@ class ApplicationForm(FlaskForm):
             staff_size=self.staff_size.data,
             contact_name=self.contact_name.data,
             contact_role=self.contact_role.data or None,
-            contact_email=self.contact_email.data,
+            contact_email=mailable_address(self.contact_email.data),
             contact_phone=self.contact_phone.data or None,
             motivation=self.motivation.data,
             known_barriers=self.known_barriers.data or None,

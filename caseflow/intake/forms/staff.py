@@ -24,11 +24,25 @@ from caseflow.intake.services.reviews import COMMENT_MAX_LENGTH, MAX_SCORE, MIN_
 from caseflow.intake.services.rounds import NAME_MAX_LENGTH
 from caseflow.organisations.models import Organisation
 from caseflow.staff.models import StaffMember
+from caseflow.web.filters import FILTER_YEARS
 
 SCORE_CHOICES = [SelectChoice(str(score), str(score)) for score in range(MIN_SCORE, MAX_SCORE + 1)]
 NEW_ORGANISATION = "neu"
 OTHER_ORGANISATION = "andere"
 MOVE_TARGETS = (ApplicationStatus.IN_PRUEFUNG, ApplicationStatus.VORGESPRAECH)
+
+
+def _day_in_plausible_years(form: FlaskForm, field: DateField) -> None:
+    """Refuse a day outside ``FILTER_YEARS`` (0001-01-01, 9999-12-31): day arithmetic on it,
+    or midnight in UTC, could leave the calendar."""
+    if field.data is not None and field.data.year not in FILTER_YEARS:
+        raise ValidationError(
+            _l(
+                "Bitte geben Sie ein Datum in den Jahren %(first)d bis %(last)d an.",
+                first=FILTER_YEARS.start,
+                last=FILTER_YEARS.stop - 1,
+            )
+        )
 
 
 def _score_in_range(form: FlaskForm, field: RadioField) -> None:
@@ -89,7 +103,7 @@ class MoveForm(FlaskForm):
     target = HiddenField(validators=[_status_target])
     talk_on = DateField(
         _l("Datum des Vorgesprächs"),
-        validators=[Optional()],
+        validators=[Optional(), _day_in_plausible_years],
         render_kw={"autocomplete": "off"},
     )
 
@@ -143,7 +157,7 @@ class AcceptForm(FlaskForm):
     other_organisation = SelectField(_l("Andere bestehende Organisation"), validate_choice=False)
     start_date = DateField(
         _l("Beginn der Prozessbegleitung"),
-        validators=[InputRequired(_l("Bitte geben Sie den Beginn an."))],
+        validators=[InputRequired(_l("Bitte geben Sie den Beginn an.")), _day_in_plausible_years],
     )
     duration_months = SelectField(_l("Dauer"), validate_choice=False)
     lead = SelectField(_l("Federführung"), validate_choice=False)
@@ -253,13 +267,23 @@ class RoundForm(FlaskForm):
         ],
     )
     first_day = DateField(
-        _l("Erster Tag"), validators=[InputRequired(_l("Bitte geben Sie den ersten Tag an."))]
+        _l("Erster Tag"),
+        validators=[
+            InputRequired(_l("Bitte geben Sie den ersten Tag an.")),
+            _day_in_plausible_years,
+        ],
     )
     last_day = DateField(
-        _l("Letzter Tag"), validators=[InputRequired(_l("Bitte geben Sie den letzten Tag an."))]
+        _l("Letzter Tag"),
+        validators=[
+            InputRequired(_l("Bitte geben Sie den letzten Tag an.")),
+            _day_in_plausible_years,
+        ],
     )
 
     def validate_last_day(self, field: DateField) -> None:
+        if field.errors:  # not a date, or outside the plausible years: said already
+            return
         first: date | None = self.first_day.data
         if first is not None and field.data is not None and field.data < first:
             raise ValidationError(_l("Der letzte Tag darf nicht vor dem ersten Tag liegen."))

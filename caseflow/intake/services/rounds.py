@@ -18,6 +18,7 @@ from caseflow import clock
 from caseflow.audit.services import changes_of, record
 from caseflow.intake.models import Application, ApplicationRound
 from caseflow.staff.models import StaffMember
+from caseflow.web.filters import FILTER_YEARS
 from caseflow.web.i18n import format_day
 
 NAME_MAX_LENGTH = 200
@@ -108,12 +109,24 @@ def save_round(
     """Create a round (``round_`` None) or change ``round_``.
 
     Before: ``name`` is not blank, at most 200 characters and no other round's name (case
-    ignored); ``last_day`` ≥ ``first_day``; the days overlap no other round; an existing
-    round with applications still covers the days they came in. After: the round opens at
-    local midnight of ``first_day`` and closes at local midnight after ``last_day``; audit
-    ``round.created`` or ``round.updated`` (nothing recorded when nothing changed); flushed.
+    ignored); both days lie in ``FILTER_YEARS`` (1900–2999); ``last_day`` ≥ ``first_day``;
+    the days overlap no other round; an existing round with applications still covers the
+    days they came in. After: the round opens at local midnight of ``first_day`` and closes
+    at local midnight after ``last_day``; audit ``round.created`` or ``round.updated``
+    (nothing recorded when nothing changed); flushed.
     Raises ``RoundError`` with ``field`` set, changing nothing.
     """
+    for day, field in ((first_day, "first_day"), (last_day, "last_day")):
+        # Midnight in UTC of a day at the calendar's ends would overflow.
+        if day.year not in FILTER_YEARS:
+            raise RoundError(
+                _(
+                    "Bitte geben Sie ein Datum in den Jahren %(first)d bis %(last)d an.",
+                    first=FILTER_YEARS.start,
+                    last=FILTER_YEARS.stop - 1,
+                ),
+                field=field,
+            )
     if last_day < first_day:
         raise RoundError(
             _("Der letzte Tag darf nicht vor dem ersten Tag liegen."), field="last_day"

@@ -21,6 +21,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.wrappers import Response
 
 from caseflow import clock
 from caseflow.engagements.rules import ProgrammeWindow
@@ -88,13 +89,25 @@ def landing():
     )
 
 
-# Every POST counts against the limit, before the view runs (as for the login). The view is
-# exempt from the global CSRF check: the form checks its own token, so that an expired
-# session gives the form back with everything entered instead of an error page.
+def _is_stored(response: Response) -> bool:
+    """A submission was stored: only then is the redirect to the confirmation sent."""
+    return response.status_code in (302, 303)
+
+
+# Only stored submissions count against the limit, so that someone correcting their entries
+# a few times is never locked out; once the limit is used up, every further POST from that
+# address is refused (429) before the view runs. The view is exempt from the global CSRF
+# check: the form checks its own token, so that an expired session gives the form back with
+# everything entered instead of an error page.
 @bp.route("/apply", methods=["GET", "POST"])
 @public
 @csrf.exempt
-@limiter.limit(lambda: current_app.config["APPLY_RATE_LIMIT"], methods=["POST"], scope="apply-ip")
+@limiter.limit(
+    lambda: current_app.config["APPLY_RATE_LIMIT"],
+    methods=["POST"],
+    scope="apply-ip",
+    deduct_when=_is_stored,
+)
 def apply():
     now = clock.now()
     round_ = open_round(db.session, now)
@@ -102,10 +115,6 @@ def apply():
         upcoming = next_round(db.session, now)
         status = 409 if request.method == "POST" else 200
         return render_template("intake/apply_closed.html", next_round=upcoming), status
-    if request.method == "POST" and request.content_length and not request.form:
-        # A body that is not readable as a form (Werkzeug drops one that is not UTF-8 at
-        # all): browsers never send that, so there is nothing to give back but a 400.
-        abort(400)
     form = ApplicationForm(today=clock.today(), window=_programme_window())
     if form.is_submitted():
         if form.is_spam:
