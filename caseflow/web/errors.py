@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+import traceback
 from typing import Any
 
 from flask import Flask, g, render_template, request
@@ -12,7 +13,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
 from caseflow.extensions import db, limiter, login_manager
@@ -117,6 +118,20 @@ def _log_exception(exc_info: Any) -> None:
     """Flask's log of an unhandled error, naming the route's pattern instead of the path:
     a path may carry a secret (the status link's token)."""
     where = request.url_rule.rule if request.url_rule is not None else "(no route)"
+    error = exc_info[1]
+    if isinstance(error, DBAPIError):
+        # The driver's message may quote the row (PostgreSQL: "Failing row contains (…)"),
+        # that is, submitted personal data: the log keeps the error's kind and where it came
+        # from, not its message.
+        log.error(
+            "unhandled database error on %s %s: %s (%s)\n%s",
+            request.method,
+            where,
+            type(error).__name__,
+            type(error.orig).__name__,
+            "".join(traceback.format_tb(exc_info[2])),
+        )
+        return
     log.error("unhandled error on %s %s", request.method, where, exc_info=exc_info)
 
 

@@ -303,5 +303,7 @@ def test_every_page_has_one_h1_a_title_and_accessible_tables(client, session, lo
     assert html.count("<h1") == 1
     assert "<title> – caseflow DiFair</title>" not in html
     assert html.count("<table") == html.count("<caption")
-    assert html.count("<table") == html.count('<div class="table-wrap" tabindex="0">')
+    assert html.count("<table") == html.count(
+        '<div class="table-wrap" tabindex="0" role="region" aria-labelledby="'
+    )
     assert "<th>" not in html
