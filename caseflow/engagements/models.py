@@ -317,7 +317,9 @@ class Activity(Model):
 
     engagement: Mapped[Engagement] = relationship(back_populates="activities")
     author: Mapped[StaffMember | None] = relationship(foreign_keys=[author_id])
-    staff: Mapped[list[StaffMember]] = relationship(secondary=activity_staff)
+    staff: Mapped[list[StaffMember]] = relationship(
+        secondary=activity_staff, order_by=lambda: (StaffMember.name, StaffMember.id)
+    )
 
     __table_args__ = (
         CheckConstraint(

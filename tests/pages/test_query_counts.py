@@ -226,6 +226,63 @@ def test_application_page_runs_a_fixed_number_of_queries(client, session, logged
     assert one == five
 
 
+@pytest.mark.parametrize(
+    "status",
+    [ApplicationStatus.EINGEGANGEN, ApplicationStatus.VORGESPRAECH, ApplicationStatus.WARTELISTE],
+)
+def test_undecided_application_page_runs_a_fixed_number_of_queries(
+    client, session, logged_in, count_queries, status
+):
+    """With its action forms, reviews, possible duplicates and history growing."""
+    me = logged_in(Role.LEAD)
+    extra = (
+        {"preliminary_talk_on": date(2025, 2, 1)}
+        if status is not ApplicationStatus.EINGEGANGEN
+        else {}
+    )
+    application = factories.make_application(
+        session, status=status, decided_by=me, contact_email="gleich@amt.example.org", **extra
+    )
+    factories.make_review(session, application, me)
+    path = f"/applications/{application.id}"
+    with clock.frozen(TODAY):
+        one = _queries(client, session, count_queries, path)
+        for number in range(4):
+            factories.make_review(session, application, factories.make_staff_member(session))
+            factories.make_application(session, contact_email="gleich@amt.example.org")
+            factories.make_audit_event(
+                session,
+                object_type="application",
+                object_id=application.id,
+                action="application.review_saved",
+                changes={"new": True, "number": number},
+            )
+        five = _queries(client, session, count_queries, path)
+    print(f"{path} ({status.value}): {one} queries with 1 review, {five} with 5")
+    assert one == five
+    assert five <= MAX_QUERIES
+
+
+def test_accept_page_runs_a_fixed_number_of_queries(client, session, logged_in, count_queries):
+    """With more organisations to choose from and more possible leads."""
+    logged_in(Role.LEAD)
+    application = factories.make_application(
+        session, status=ApplicationStatus.VORGESPRAECH, preliminary_talk_on=date(2025, 2, 1)
+    )
+    factories.make_organisation(session, name="Bezirksamt Test Ähnlich")
+    factories.make_measure3_consultant(session)
+    path = f"/applications/{application.id}/accept"
+    with clock.frozen(TODAY):
+        one = _queries(client, session, count_queries, path)
+        for number in range(10):
+            factories.make_organisation(session, name=f"Bezirksamt Test Ähnlich {number}")
+            factories.make_measure3_consultant(session)
+        more = _queries(client, session, count_queries, path)
+    print(f"{path}: {one} queries with 1 organisation and lead, {more} with 11")
+    assert one == more
+    assert more <= MAX_QUERIES
+
+
 def test_organisation_page_runs_a_fixed_number_of_queries(
     client, session, logged_in, count_queries
 ):
