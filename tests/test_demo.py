@@ -185,6 +185,10 @@ def test_decisions_are_complete(session: Session, demo: str) -> None:
             assert application.organisation.name == application.organisation_name
         if status is ApplicationStatus.ABGELEHNT:
             assert application.decision_reason
+        else:  # the texts of acceptances and waitlist places are internal notes
+            assert application.decision_reason is None, application.reference
+        if status in (ApplicationStatus.ANGENOMMEN, ApplicationStatus.WARTELISTE):
+            assert application.decision_note, application.reference
         if application.decided_at is not None:
             assert application.submitted_at < application.decided_at < DEMO_NOON
             assert application.decided_by.name == "Teo Lünstroth"
@@ -417,6 +421,7 @@ def snapshot(session: Session) -> list[str]:
                     application.status,
                     application.submitted_at,
                     application.decision_reason,
+                    application.decision_note,
                     reviews,
                 )
             )

@@ -19,6 +19,8 @@ from sqlalchemy.engine import make_url
 
 from caseflow import create_app
 from caseflow.extensions import db, migrate
+from caseflow.intake.models import ApplicationStatus
+from tests import factories
 from tests.conftest import config_for_tests, dispose_engines
 
 
@@ -94,3 +96,38 @@ def test_postgresql_run_really_uses_postgresql(database_url: str) -> None:
         assert make_url(database_url).get_backend_name() == "postgresql"
     else:
         assert make_url(database_url).get_backend_name() == "sqlite"
+
+
+def test_0004_moves_internal_decision_texts_to_the_note_and_back(migration_app: Flask) -> None:
+    """Before 0004 the note of a waitlist place or an acceptance sat in ``decision_reason``
+    (which the applicant's decline mail reads); 0004 moves it to ``decision_note``."""
+    with migration_app.app_context():
+        flask_migrate.upgrade()
+        session = db.session
+        waitlisted = factories.make_application(session, status=ApplicationStatus.WARTELISTE)
+        accepted = factories.make_application(session, status=ApplicationStatus.ANGENOMMEN)
+        declined = factories.make_application(session, status=ApplicationStatus.ABGELEHNT)
+        waitlisted.decision_note, accepted.decision_note = "Platz 1", "Starke Leitung"
+        declined.decision_note = "aus der Warteliste"
+        session.commit()
+        ids = (waitlisted.id, accepted.id, declined.id)
+        session.remove()
+
+        def texts(column: str) -> list[object]:
+            with db.engine.connect() as connection:
+                return [
+                    connection.execute(
+                        text(f"SELECT {column} FROM application WHERE id = :id"), {"id": id_}
+                    ).scalar_one()
+                    for id_ in ids
+                ]
+
+        flask_migrate.downgrade(revision="0003")
+        assert texts("decision_reason") == [
+            "Platz 1",
+            "Starke Leitung",
+            "Passt nicht in diese Runde.",
+        ]
+        flask_migrate.upgrade()
+        assert texts("decision_reason") == [None, None, "Passt nicht in diese Runde."]
+        assert texts("decision_note") == ["Platz 1", "Starke Leitung", None]

@@ -131,9 +131,12 @@ def _outcome_fields(demo: Demo, entry: Entry) -> Entry:
     reason = entry.get("reason")
     if status is ApplicationStatus.ANGENOMMEN and reason is None:
         reason = demo.rng.choice(demo.texts["acceptance_reasons"])
+    # A decline's reason goes to the applicant; the texts of other decisions are internal.
+    is_declined = status is ApplicationStatus.ABGELEHNT
     return {
         "preliminary_talk_on": parse_day(entry["talk"]) if "talk" in entry else None,
-        "decision_reason": reason,
+        "decision_reason": reason if is_declined else None,
+        "decision_note": None if is_declined else reason,
         "decided_by": demo.member(DECIDING_LEAD) if is_decided else None,
         "decided_at": parse_moment(entry["decided"]) if is_decided else None,
         "withdrawn_at": parse_moment(entry["withdrawn"]) if "withdrawn" in entry else None,

@@ -147,7 +147,10 @@ class Application(Model):
     consent_text_version: Mapped[str] = mapped_column(String(40))
 
     preliminary_talk_on: Mapped[date | None]
+    # The reason of a decline: emailed to the applicant and shown on the status page.
     decision_reason: Mapped[str | None] = mapped_column(Text)
+    # Staff's internal note on a waitlist place or an acceptance: never shown to the applicant.
+    decision_note: Mapped[str | None] = mapped_column(Text)
     decided_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("staff_member.id", ondelete="SET NULL")
     )

@@ -237,7 +237,7 @@ def test_acceptance_creates_organisation_contact_and_planned_engagement(session,
 
     assert application.status is S.ANGENOMMEN
     assert (application.decided_at, application.decided_by) == (NOW, lead)
-    assert application.decision_reason == "Starke Leitung"
+    assert (application.decision_note, application.decision_reason) == ("Starke Leitung", None)
     assert application.organisation_id == organisation.id
     assert application.engagement_id == engagement.id
 
@@ -370,8 +370,14 @@ def test_acceptance_follows_the_transition_table(session, lead, consultant3):
 
 
 def _accept_form(client, application, **values: str) -> dict[str, str]:
-    token = csrf_token(client, f"/applications/{application.id}/accept")
-    return {"csrf_token": token, **values}
+    """The accept form's data: the CSRF token and the version the accept page shows now
+    (when it shows the form), then ``values``."""
+    path = f"/applications/{application.id}/accept"
+    token = csrf_token(client, path)
+    shown = re.search(
+        r'name="version" type="hidden" value="(\d*)"', client.get(path).get_data(as_text=True)
+    )
+    return {"csrf_token": token, **({"version": shown.group(1)} if shown else {}), **values}
 
 
 def test_accept_page_offers_the_proposal_similar_organisations_and_leads(
@@ -570,7 +576,7 @@ def test_accept_with_a_chosen_existing_organisation(client, session, logged_in):
         ({"duration_months": "19"}, "Bitte wählen Sie eine Dauer von 6 bis 18 Monaten."),
         ({"lead": ""}, "Bitte wählen Sie, wer die Prozessbegleitung leitet."),
         ({"lead": "LEAD_INACTIVE"}, "Bitte wählen Sie eine aktive Person aus Maßnahme 3"),
-        ({"note": "x" * 2001}, "Bitte kürzen Sie den Text auf höchstens 2000 Zeichen."),
+        ({"note": "x" * 2001}, "Bitte kürzen Sie den Text auf höchstens 2.000 Zeichen."),
     ],
 )
 def test_bad_accept_input_gets_messages_and_creates_nothing(
@@ -785,3 +791,108 @@ def test_two_leads_accepting_at_the_same_moment_leave_one_engagement(
                 )
         finally:
             dispose_engines(race_app)
+
+
+def test_an_acceptance_from_a_page_loaded_before_another_change_is_refused(
+    client, session, logged_in, smtp_server
+):
+    """Lead A opens the accept page; meanwhile the talk gets a new date (version + 1). A's
+    acceptance is refused: nothing created, no mail; reloaded, the page works again."""
+    with clock.frozen(TODAY):
+        logged_in(Role.LEAD)
+        pia = factories.make_measure3_consultant(session)
+        colleague = factories.make_staff_member(session, name="Cem Berater")
+        application = _application(session)
+        values = {
+            "organisation": "neu",
+            "start_date": "2025-12-01",
+            "duration_months": "6",
+            "lead": str(pia.id),
+        }
+        stale = _accept_form(client, application, **values)
+        assert stale["version"] == str(application.version)
+        decisions.move_application(
+            session,
+            application,
+            S.VORGESPRAECH,
+            actor=colleague,
+            now=NOW,
+            window=WINDOW,
+            talk_on=date(2025, 10, 20),
+        )
+        session.flush()
+
+        response = client.post(f"/applications/{application.id}/accept", data=stale)
+        assert response.status_code == 302
+        assert "Jemand anderes hat diese Bewerbung gerade geändert." in page_text(
+            client.get(response.location)
+        )
+        session.expire_all()
+        assert _count(session, Organisation) == 0
+        assert _count(session, Engagement) == 0
+        assert session.get(Application, application.id).status is S.VORGESPRAECH
+        assert smtp_server.messages == []
+
+        response = client.post(
+            f"/applications/{application.id}/accept",
+            data=_accept_form(client, application, **values),
+        )
+        assert response.status_code == 302
+        session.expire_all()
+        assert session.get(Application, application.id).status is S.ANGENOMMEN
+
+
+@pytest.mark.parametrize("version", [None, "", "zwei"])
+def test_an_acceptance_without_a_valid_version_is_a_form_error(client, session, logged_in, version):
+    with clock.frozen(TODAY):
+        logged_in(Role.LEAD)
+        pia = factories.make_measure3_consultant(session)
+        application = _application(session)
+        data = _accept_form(
+            client,
+            application,
+            organisation="neu",
+            start_date="2025-12-01",
+            duration_months="6",
+            lead=str(pia.id),
+        )
+        del data["version"]
+        if version is not None:
+            data["version"] = version
+        response = client.post(f"/applications/{application.id}/accept", data=data)
+        assert response.status_code == 422
+        assert "Dieses Formular ist veraltet oder unvollständig." in page_text(response)
+        session.expire_all()
+        assert _count(session, Engagement) == 0
+        assert session.get(Application, application.id).status is S.VORGESPRAECH
+
+
+def test_accepting_from_the_waitlist_keeps_the_waitlist_note_unless_a_new_one_is_given(
+    session, lead, consultant3
+):
+    kept = _application(session, status=S.VORGESPRAECH)
+    replaced = _application(session, status=S.VORGESPRAECH, organisation_name="Jugendamt Mitte")
+    for application in (kept, replaced):
+        decisions.waitlist_application(session, application, actor=lead, now=NOW, note="Platz 1")
+    for application, note in ((kept, "  "), (replaced, "Platz frei geworden")):
+        accept_application(
+            session,
+            application,
+            actor=lead,
+            now=NOW,
+            window=WINDOW,
+            organisation=None,
+            start_date=date(2025, 12, 1),
+            duration_months=6,
+            lead=consultant3,
+            note=note,
+        )
+    assert (kept.decision_note, kept.decision_reason) == ("Platz 1", None)
+    assert (replaced.decision_note, replaced.decision_reason) == ("Platz frei geworden", None)
+    accepted = session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.action == "application.accepted")
+        .order_by(AuditEvent.object_id == replaced.id)
+    ).all()
+    assert "decision_note" not in accepted[0].changes
+    assert accepted[1].changes["decision_note"] == ["[Freitext]", "[Freitext]"]

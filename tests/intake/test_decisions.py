@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 
 import pytest
@@ -189,7 +190,7 @@ def test_lead_declines_with_a_reason(session, lead):
     [
         ("", "Bitte begründen Sie die Absage."),
         ("   \n ", "Bitte begründen Sie die Absage."),
-        ("x" * 2001, "höchstens 2000 Zeichen"),
+        ("x" * 2001, r"höchstens 2\.000 Zeichen lang sein \(jetzt: 2\.001\)"),
     ],
 )
 def test_decline_needs_a_reason(session, lead, reason, message):
@@ -202,17 +203,44 @@ def test_decline_needs_a_reason(session, lead, reason, message):
 
 
 def test_waitlist_then_decline(session, lead):
+    """The waitlist note is internal and stays when the application is later declined; the
+    decline reason (which the applicant reads) has a column of its own."""
     application = factories.make_application(session, status=S.VORGESPRAECH)
     waitlist_application(session, application, actor=lead, now=NOW, note="Kapazität voll")
-    assert (application.status, application.decision_reason) == (S.WARTELISTE, "Kapazität voll")
+    assert (application.status, application.decision_note, application.decision_reason) == (
+        S.WARTELISTE,
+        "Kapazität voll",
+        None,
+    )
     assert application.decided_at == NOW
     later = datetime(2025, 5, 1, 9, 0, tzinfo=UTC)
     decline_application(session, application, actor=lead, now=later, reason="Kein Platz frei")
     assert (application.status, application.decided_at) == (S.ABGELEHNT, later)
-    assert [event.action for event in _events(session, application)] == [
+    assert (application.decision_reason, application.decision_note) == (
+        "Kein Platz frei",
+        "Kapazität voll",
+    )
+    waitlisted, declined = _events(session, application)
+    assert (waitlisted.action, declined.action) == (
         "application.waitlisted",
         "application.declined",
-    ]
+    )
+    assert waitlisted.changes == {
+        "status": ["vorgespraech", "warteliste"],
+        "decision_note": [None, "[Freitext]"],
+    }
+    assert declined.changes == {
+        "status": ["warteliste", "abgelehnt"],
+        "decision_reason": [None, "[Freitext]"],
+    }
+
+
+def test_waitlist_without_a_note_stores_none(session, lead):
+    application = factories.make_application(session, status=S.IN_PRUEFUNG)
+    waitlist_application(session, application, actor=lead, now=NOW, note="   ")
+    assert (application.decision_note, application.decision_reason) == (None, None)
+    [event] = _events(session, application)
+    assert event.changes == {"status": ["in_pruefung", "warteliste"]}
 
 
 def test_waitlist_needs_a_look_first(session, lead):
@@ -241,9 +269,22 @@ def test_a_concurrent_change_makes_the_later_flush_fail(session, lead):
 # -- pages -----------------------------------------------------------------------------------
 
 
+def _shown_version(client, page_path: str, prefix: str) -> str | None:
+    """The application's version in the ``prefix`` form on the page, as a browser sends it."""
+    page = client.get(page_path).get_data(as_text=True)
+    match = re.search(rf'name="{prefix}-version" type="hidden" value="(\d*)"', page)
+    return match.group(1) if match else None
+
+
 def _post(client, path: str, prefix: str, **values: str):
+    """Post the ``prefix`` form of the application page, with the version the page shows now
+    unless ``version`` is given."""
     token = csrf_token(client, "/applications")
     data = {f"{prefix}-csrf_token": token}
+    if "version" not in values:
+        shown = _shown_version(client, path.rsplit("/", 1)[0], prefix)
+        if shown is not None:
+            data[f"{prefix}-version"] = shown
     data.update({f"{prefix}-{key}": value for key, value in values.items()})
     return client.post(path, data=data)
 
@@ -465,7 +506,13 @@ def test_a_second_lead_deciding_at_the_same_time_loses_cleanly(
 def test_deciding_an_already_decided_application_is_refused(client, session, logged_in):
     logged_in(Role.LEAD)
     application = factories.make_application(session, status=S.ABGELEHNT)
-    response = _post(client, f"/applications/{application.id}/decline", "decline", reason="x")
+    response = _post(  # from a page loaded before the decision
+        client,
+        f"/applications/{application.id}/decline",
+        "decline",
+        reason="x",
+        version=str(application.version),
+    )
     assert response.status_code == 302
     assert "bereits „abgelehnt“" in page_text(client.get(response.location))
     session.refresh(application)
@@ -486,3 +533,201 @@ def test_application_page_flags_possible_duplicates(client, session, logged_in):
     assert f"{second.reference} (gleicher Name)" in page_text(page)
     assert f'href="/applications/{second.id}"' in page.get_data(as_text=True)
     assert "Mögliche Dubletten" not in page_text(client.get(f"/applications/{unrelated.id}"))
+
+
+# -- a form filled in on an older state of the application -----------------------------------
+
+CONFLICT = "Jemand anderes hat diese Bewerbung gerade geändert."
+STALE_FORM = "Dieses Formular ist veraltet oder unvollständig."
+
+
+def test_check_version_refuses_another_version_only(session):
+    application = factories.make_application(session)
+    decisions.check_version(application, None)  # no form: nothing to compare
+    decisions.check_version(application, application.version)
+    with pytest.raises(decisions.StaleApplication, match=CONFLICT):
+        decisions.check_version(application, application.version - 1)
+
+
+def test_a_service_refuses_an_old_version_and_changes_nothing(session, lead):
+    application = factories.make_application(session, status=S.VORGESPRAECH)
+    shown = application.version
+    waitlist_application(session, application, actor=lead, now=NOW, note="Kapazität voll")
+    assert application.version == shown + 1
+    with pytest.raises(decisions.StaleApplication):
+        decline_application(
+            session, application, actor=lead, now=NOW, reason="Nein", expected_version=shown
+        )
+    assert application.status is S.WARTELISTE
+    assert [event.action for event in _events(session, application)] == ["application.waitlisted"]
+
+
+def test_a_decline_from_a_page_loaded_before_another_leads_waitlisting_is_refused(
+    client, session, logged_in, smtp_server
+):
+    """Lead A opens the page; lead B puts the application on the waitlist; A's decline,
+    sent from the page A still has open, must not overwrite B's decision."""
+    with clock.frozen(TODAY):
+        logged_in(Role.LEAD, name="Anna Leitung")
+        other_lead = factories.make_staff_member(session, name="Bea Leitung", role=Role.LEAD)
+        application = factories.make_application(
+            session,
+            status=S.VORGESPRAECH,
+            preliminary_talk_on=date(2025, 2, 1),
+            contact_email="amt@example.org",
+        )
+        shown = _shown_version(client, f"/applications/{application.id}", "decline")
+        assert shown == str(application.version)
+
+        waitlist_application(session, application, actor=other_lead, now=NOW, note="Platz 1")
+        session.flush()
+
+        response = _post(
+            client,
+            f"/applications/{application.id}/decline",
+            "decline",
+            reason="Passt nicht.",
+            version=shown,
+        )
+        assert response.status_code == 302
+        assert CONFLICT in page_text(client.get(response.location))
+        session.expire_all()
+        stored = session.get(Application, application.id)
+        assert (stored.status, stored.decided_by.name) == (S.WARTELISTE, "Bea Leitung")
+        assert "Passt nicht." not in (stored.decision_reason or "")
+        assert [event.action for event in _events(session, stored)] == ["application.waitlisted"]
+        assert smtp_server.messages == []
+
+
+def test_a_talk_date_from_a_page_loaded_before_another_rescheduling_is_refused(
+    client, session, logged_in
+):
+    with clock.frozen(TODAY):
+        logged_in(Role.CONSULTANT, name="Cem Berater")
+        colleague = factories.make_staff_member(session, name="Dana Beraterin")
+        application = factories.make_application(
+            session, status=S.VORGESPRAECH, preliminary_talk_on=date(2025, 2, 20)
+        )
+        shown = _shown_version(client, f"/applications/{application.id}", "move")
+        move_application(
+            session,
+            application,
+            S.VORGESPRAECH,
+            actor=colleague,
+            now=NOW,
+            window=WINDOW,
+            talk_on=date(2025, 3, 3),
+        )
+        session.flush()
+
+        response = _post(
+            client,
+            f"/applications/{application.id}/move",
+            "move",
+            target="vorgespraech",
+            talk_on="2025-03-05",
+            version=shown,
+        )
+        assert response.status_code == 302
+        assert CONFLICT in page_text(client.get(response.location))
+        session.expire_all()
+        stored = session.get(Application, application.id)
+        assert stored.preliminary_talk_on == date(2025, 3, 3)
+        assert len(_events(session, stored, "application.talk_rescheduled")) == 1
+
+        # reloaded, the page carries the new version and the change goes through
+        response = _post(
+            client,
+            f"/applications/{application.id}/move",
+            "move",
+            target="vorgespraech",
+            talk_on="2025-03-05",
+        )
+        assert response.status_code == 302
+        session.expire_all()
+        assert session.get(Application, application.id).preliminary_talk_on == date(2025, 3, 5)
+
+
+@pytest.mark.parametrize("version", [None, "", "abc", "1.0", "-1", " 1", "١", "9" * 40])
+@pytest.mark.parametrize(
+    ("action", "values"),
+    [
+        ("move", {"target": "in_pruefung"}),
+        ("decline", {"reason": "Passt nicht."}),
+        ("waitlist", {"note": ""}),
+    ],
+)
+def test_a_missing_or_malformed_version_is_a_form_error(
+    client, session, logged_in, version, action, values
+):
+    logged_in(Role.LEAD)
+    application = factories.make_application(session, status=S.IN_PRUEFUNG)
+    if action == "move":
+        application.status = S.EINGEGANGEN
+        session.flush()
+    before = (application.status, application.version)
+    token = csrf_token(client, "/applications")
+    data = {f"{action}-csrf_token": token}
+    data.update({f"{action}-{key}": value for key, value in values.items()})
+    if version is not None:
+        data[f"{action}-version"] = version
+    response = client.post(f"/applications/{application.id}/{action}", data=data)
+    assert response.status_code == 422
+    assert STALE_FORM in page_text(response)
+    session.expire_all()
+    stored = session.get(Application, application.id)
+    assert (stored.status, stored.version) == before
+    assert _events(session, stored) == []
+
+
+def test_rescheduling_the_talk_says_the_new_date_not_a_status(client, session, logged_in):
+    with clock.frozen(TODAY):
+        logged_in(Role.CONSULTANT)
+        application = factories.make_application(
+            session, status=S.VORGESPRAECH, preliminary_talk_on=date(2025, 2, 20)
+        )
+        response = _post(
+            client,
+            f"/applications/{application.id}/move",
+            "move",
+            target="vorgespraech",
+            talk_on="2025-03-03",
+        )
+        assert response.status_code == 302
+        text = page_text(client.get(response.location))
+        assert "Der Termin des Vorgesprächs ist jetzt der 03.03.2025." in text
+        assert "Der Status ist jetzt" not in text
+
+
+def test_the_declined_applicant_reads_the_reason_but_never_the_internal_note(
+    client, session, logged_in, smtp_server
+):
+    with clock.frozen(TODAY):
+        logged_in(Role.LEAD)
+        application = factories.make_application(
+            session, status=S.VORGESPRAECH, contact_email="amt@example.org"
+        )
+        response = _post(
+            client,
+            f"/applications/{application.id}/waitlist",
+            "waitlist",
+            note="Intern: Leitung wirkte unentschlossen.",
+        )
+        assert response.status_code == 302
+        response = _post(
+            client,
+            f"/applications/{application.id}/decline",
+            "decline",
+            reason="Leider ist kein Platz mehr frei.",
+        )
+        assert response.status_code == 302
+        waitlisted, declined = smtp_server.wait_for(2)
+        for message in (waitlisted, declined):
+            for part in ("plain", "html"):
+                body = message.get_body((part,)).get_content()
+                assert "unentschlossen" not in body
+        assert "Leider ist kein Platz mehr frei." in declined.get_body(("plain",)).get_content()
+
+        text = page_text(client.get(f"/applications/{application.id}"))
+        assert "Begründung der Absage (an die Bewerber*in) Leider ist kein Platz mehr frei." in text
+        assert "Interne Notiz Intern: Leitung wirkte unentschlossen." in text

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from caseflow.audit.models import AuditEvent
 from caseflow.intake.models import ApplicationReview, ApplicationStatus
+from caseflow.intake.services import reviews as reviews_service
 from caseflow.intake.services.reviews import COMMENT_MAX_LENGTH, ReviewError, save_review
 from caseflow.staff.models import Role
 from tests import factories
@@ -135,7 +136,7 @@ def test_bad_scores_are_refused(session, scores, field, message):
 def test_overlong_comment_is_refused(session):
     reviewer = factories.make_staff_member(session)
     application = factories.make_application(session)
-    with pytest.raises(ReviewError, match="höchstens 5000 Zeichen"):
+    with pytest.raises(ReviewError, match=r"höchstens 5\.000 Zeichen lang sein \(jetzt: 5\.001\)"):
         save_review(
             session,
             application,
@@ -266,7 +267,7 @@ def test_other_staff_cannot_edit_a_review(client, session, logged_in):
         ({"score_leadership": "abc"}, "Bitte wählen Sie einen Wert von 1 bis 5."),
         ({"score_leadership": "0"}, "Bitte wählen Sie einen Wert von 1 bis 5."),
         ({"score_leadership": None}, "Bitte bewerten Sie „Leitungsunterstützung“."),
-        ({"comment": "x" * 5001}, "Bitte kürzen Sie den Text auf höchstens 5000 Zeichen."),
+        ({"comment": "x" * 5001}, "Bitte kürzen Sie den Text auf höchstens 5.000 Zeichen."),
     ],
 )
 def test_bad_review_input_gets_a_message_next_to_the_field(
@@ -320,3 +321,22 @@ def test_review_of_an_unknown_application_is_a_404(client, logged_in):
     response = client.post("/applications/999999/review", data={"review-csrf_token": token})
     assert response.status_code == 404
     assert client.get("/applications/2147483648").status_code == 404
+
+
+def test_a_double_post_of_a_first_review_says_it_was_saved(client, session, logged_in, monkeypatch):
+    """Two posts of one's first review at once: both look for the own review before either
+    inserts it, so the later insert breaks the one-review-per-person rule. The user is told
+    that the review is saved (by the other post), not that someone else changed something."""
+    me = logged_in(Role.CONSULTANT)
+    application = factories.make_application(session)
+    factories.make_review(session, application, me)  # what the first post stored
+    monkeypatch.setattr(reviews_service, "own_review", lambda *args, **kwargs: None)
+    response = _post_review(
+        client, application, **{key: str(value) for key, value in SCORES.items()}, comment="x"
+    )
+    assert response.status_code == 302
+    assert response.location.endswith("#my-review-title")
+    text = page_text(client.get(response.location))
+    assert "Ihre Bewertung war inzwischen schon gespeichert" in text
+    assert "Jemand anderes hat" not in text
+    assert len(_reviews(session, application)) == 1

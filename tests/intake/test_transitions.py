@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 
+from caseflow.intake import transitions
 from caseflow.intake.models import ApplicationStatus as S
 from caseflow.intake.transitions import (
     MoveNotPermitted,
@@ -18,6 +19,8 @@ from caseflow.intake.transitions import (
     withdrawable_statuses,
 )
 from caseflow.staff.models import Role
+from tests import factories
+from tests.pages.helpers import page_text
 
 # Written out independently of the module's table: (from, to) → the lowest role allowed.
 STAFF_MOVES = {
@@ -127,3 +130,18 @@ def test_talk_dates_refused(talk_on: date | None, message: str) -> None:
     with pytest.raises(TalkDateError) as raised:
         check_talk_date(talk_on, submitted_on=SUBMITTED, programme_end=END)
     assert str(raised.value) == message
+
+
+def test_the_page_offers_every_step_the_table_offers(client, session, logged_in, monkeypatch):
+    """Should the table ever offer two steps from one status, the page shows a form for
+    each (it did assume exactly one)."""
+    monkeypatch.setitem(transitions.TRANSITIONS, (S.EINGEGANGEN, S.VORGESPRAECH), Role.CONSULTANT)
+    logged_in(Role.CONSULTANT)
+    application = factories.make_application(session)
+    response = client.get(f"/applications/{application.id}")
+    assert response.status_code == 200
+    text = page_text(response)
+    assert "Status auf „in Prüfung“ setzen" in text
+    assert "Status auf „im Vorgespräch“ setzen" in text
+    html = response.get_data(as_text=True)
+    assert html.count(f'action="/applications/{application.id}/move"') == 2

@@ -565,7 +565,7 @@ def test_application_page_shows_the_decision_and_links(client, session, logged_i
         decided_by=lead,
         engagement=engagement,
         preliminary_talk_on=date(2025, 1, 28),
-        decision_reason="Starke Leitungsunterstützung",
+        decision_note="Starke Leitungsunterstützung",
     )
     response = client.get(f"/applications/{accepted.id}")
     text = page_text(response)
@@ -574,7 +574,7 @@ def test_application_page_shows_the_decision_and_links(client, session, logged_i
         "Status angenommen",
         "Entschieden am 04.02.2025, 10:00",
         "Entschieden von Lea Leitung",
-        "Begründung Starke Leitungsunterstützung",
+        "Interne Notiz Starke Leitungsunterstützung",
         "Organisation Gesundheitsamt Mitte",
         "Prozessbegleitung Prozessbegleitung ab 01.04.2025",
     ):
@@ -592,7 +592,7 @@ def test_declined_and_withdrawn_applications(client, session, logged_in):
     withdrawn = factories.make_application(session, status=ApplicationStatus.ZURUECKGEZOGEN)
     declined_text = page_text(client.get(f"/applications/{declined.id}"))
     withdrawn_text = page_text(client.get(f"/applications/{withdrawn.id}"))
-    assert "Begründung Passt nicht in diese Runde." in declined_text
+    assert "Begründung der Absage (an die Bewerber*in) Passt nicht in diese Runde." in declined_text
     assert "Status abgelehnt" in declined_text
     assert "Zurückgezogen am 18.01.2025, 10:00" in withdrawn_text
 

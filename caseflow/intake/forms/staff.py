@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
+from flask_babel import LazyString, format_number, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -73,8 +73,46 @@ def _score_field(column: str) -> RadioField:
 def _too_long(maximum: int) -> Length:
     return Length(
         max=maximum,
-        message=_l("Bitte kürzen Sie den Text auf höchstens %(max)d Zeichen.", max=maximum),
+        message=_l(
+            "Bitte kürzen Sie den Text auf höchstens %(max)s Zeichen.",
+            # formatted when the message is shown, for that request's locale: "2.000"
+            max=LazyString(format_number, maximum),
+        ),
     )
+
+
+VERSION_MESSAGE = _l(
+    "Dieses Formular ist veraltet oder unvollständig. Bitte laden Sie die Seite neu und "
+    "versuchen Sie es noch einmal."
+)
+# Versions count up from 1; anything longer than this is not one we handed out.
+VERSION_MAX_DIGITS = 18
+
+
+def _version_number(form: FlaskForm, field: HiddenField) -> None:
+    value = field.data or ""
+    if not (value.isascii() and value.isdigit() and len(value) <= VERSION_MAX_DIGITS):
+        raise ValidationError(VERSION_MESSAGE)
+
+
+class _VersionedForm(FlaskForm):
+    """A form that changes an application. It carries the ``version`` of the application it
+    was filled in on, so that a form left open while someone else changed the application is
+    refused instead of overwriting that change (render it with ``version=application.version``
+    in ``data``)."""
+
+    version = HiddenField(validators=[_version_number])
+
+    def validate(self, extra_validators: dict | None = None) -> bool:
+        is_valid = super().validate(extra_validators)
+        # A hidden field has no place for its message: it goes to the top of the form.
+        self.form_errors.extend(str(message) for message in self.version.errors)
+        return is_valid
+
+    @property
+    def expected_version(self) -> int:
+        """The application's version the form was filled in on (after validation)."""
+        return int(self.version.data)
 
 
 class ReviewForm(FlaskForm):
@@ -96,7 +134,7 @@ def _status_target(form: FlaskForm, field: HiddenField) -> None:
         raise ValidationError(_l("Dieser Statuswechsel ist nicht möglich."))
 
 
-class MoveForm(FlaskForm):
+class MoveForm(_VersionedForm):
     """A step along the review: to ``in_pruefung``, or to ``vorgespraech`` (or a new date for
     the talk) with the talk's date. Use with ``prefix="move"``."""
 
@@ -112,7 +150,7 @@ class MoveForm(FlaskForm):
         return ApplicationStatus(self.target.data)
 
 
-class DeclineForm(FlaskForm):
+class DeclineForm(_VersionedForm):
     """Declining with a reason (internal). Use with ``prefix="decline"``."""
 
     reason = TextAreaField(
@@ -128,7 +166,7 @@ class DeclineForm(FlaskForm):
             raise ValidationError(_l("Bitte begründen Sie die Absage."))
 
 
-class WaitlistForm(FlaskForm):
+class WaitlistForm(_VersionedForm):
     """A waitlist place, with an optional internal note. Use with ``prefix="waitlist"``."""
 
     note = TextAreaField(
@@ -144,7 +182,7 @@ def _duration_label(months: int) -> str:
     return ngettext("%(num)d Monat", "%(num)d Monate", months)
 
 
-class AcceptForm(FlaskForm):
+class AcceptForm(_VersionedForm):
     """Acceptance: organisation (new from the application, or an existing one), start,
     duration, lead consultant and an optional note. Call ``offer`` before validating."""
 

@@ -3,7 +3,10 @@
 Every change goes through the transition table (``caseflow.intake.transitions``), writes the
 audit trail and only flushes; the caller commits. Two people changing one application at
 once: the application's ``version`` column makes the later flush fail with SQLAlchemy's
-``StaleDataError`` (the caller rolls back and tells the user).
+``StaleDataError`` (the caller rolls back and tells the user). That only covers the moment
+between loading and flushing in one request; a form filled in on an older state passes the
+version it was shown as ``expected_version``, and a service refuses it (``StaleApplication``)
+when the application has changed since.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from flask_babel import format_number
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
@@ -53,6 +57,27 @@ class AcceptanceImpossible(DecisionError):
     """Not even the shortest engagement fits into what is left of the programme."""
 
 
+class StaleApplication(DecisionError):
+    """The application changed after the form was shown (its version is not the expected
+    one): the change asked for is based on an old state and is not made."""
+
+
+def check_version(application: Application, expected_version: int | None) -> None:
+    """Refuse a change made on an older state of ``application``.
+
+    ``expected_version`` is the application's ``version`` the form was shown with (None: the
+    caller has no form, nothing to compare). Raises ``StaleApplication`` when they differ.
+    """
+    if expected_version is not None and expected_version != application.version:
+        raise StaleApplication(
+            _(
+                "Jemand anderes hat diese Bewerbung gerade geändert. Ihre Änderung wurde nicht "
+                "gespeichert; bitte prüfen Sie den aktuellen Stand und versuchen Sie es noch "
+                "einmal."
+            )
+        )
+
+
 def _submitted_on(application: Application) -> date:
     return clock.local(application.submitted_at).date()
 
@@ -62,10 +87,10 @@ def _clean_text(value: str | None, *, field: str, label: str) -> str | None:
     if len(value) > REASON_MAX_LENGTH:
         raise DecisionError(
             _(
-                "%(label)s darf höchstens %(max)d Zeichen lang sein (jetzt: %(length)d).",
+                "%(label)s darf höchstens %(max)s Zeichen lang sein (jetzt: %(length)s).",
                 label=label,
-                max=REASON_MAX_LENGTH,
-                length=len(value),
+                max=format_number(REASON_MAX_LENGTH),
+                length=format_number(len(value)),
             ),
             field=field,
         )
@@ -81,6 +106,7 @@ def move_application(
     now: datetime,
     window: ProgrammeWindow,
     talk_on: date | None = None,
+    expected_version: int | None = None,
 ) -> None:
     """Move ``application`` along the review steps: to ``in_pruefung`` or ``vorgespraech``,
     or give the preliminary talk a new date while it is in ``vorgespraech``.
@@ -90,10 +116,13 @@ def move_application(
     (``talk_on`` is ignored for other targets). Decisions have their own services.
     After: the new status (and talk date); one audit event, ``application.status_changed``
     or ``application.talk_rescheduled``; flushed. Raises ``TransitionError`` (its subclass
-    ``MoveNotPermitted`` for a role that may not) or ``DecisionError``, changing nothing.
+    ``MoveNotPermitted`` for a role that may not) or ``DecisionError`` (its subclass
+    ``StaleApplication`` when ``expected_version`` is given and not the application's
+    version), changing nothing.
     """
     if target in DECISIONS:
         raise DecisionError(_("Entscheidungen werden über ihr eigenes Formular getroffen."))
+    check_version(application, expected_version)
     current = application.status
     check_move(current, target, actor.role)
     old_talk_on = application.preliminary_talk_on
@@ -142,16 +171,25 @@ def _decide(
     *,
     actor: StaffMember,
     now: datetime,
-    reason: str | None,
+    reason: str | None = None,
+    note: str | None = None,
 ) -> dict[str, object]:
-    """Set the decision fields; return the changes for the audit trail."""
+    """Set the decision fields; return the changes for the audit trail (texts redacted).
+
+    ``reason`` (a decline's, for the applicant) replaces ``decision_reason``; a decision
+    without one keeps what is there. ``note`` (internal) replaces ``decision_note``; without
+    one the note of an earlier waitlist place stays.
+    """
     changes: dict[str, object] = {"status": [application.status, target]}
-    if reason != application.decision_reason:
+    if reason is not None and reason != application.decision_reason:
         changes["decision_reason"] = [redacted(application.decision_reason), redacted(reason)]
+        application.decision_reason = reason
+    if note is not None and note != application.decision_note:
+        changes["decision_note"] = [redacted(application.decision_note), redacted(note)]
+        application.decision_note = note
     application.status = target
     application.decided_at = now
     application.decided_by = actor
-    application.decision_reason = reason
     return changes
 
 
@@ -162,14 +200,19 @@ def decline_application(
     actor: StaffMember,
     now: datetime,
     reason: str,
+    expected_version: int | None = None,
 ) -> None:
     """Decline ``application``.
 
     Before: the transition table allows ``→ abgelehnt`` for ``actor`` (a lead); ``reason`` is
     not blank and at most ``REASON_MAX_LENGTH`` characters. After: status ``abgelehnt``,
-    decided at ``now`` by ``actor`` with the reason; audit ``application.declined``; flushed.
-    Raises ``TransitionError`` / ``MoveNotPermitted`` / ``DecisionError``, changing nothing.
+    decided at ``now`` by ``actor`` with the reason in ``decision_reason`` (emailed to the
+    applicant; the internal ``decision_note`` of a waitlist place stays); audit
+    ``application.declined``; flushed.
+    Raises ``TransitionError`` / ``MoveNotPermitted`` / ``DecisionError`` (``StaleApplication``
+    for an ``expected_version`` that is not the application's), changing nothing.
     """
+    check_version(application, expected_version)
     check_move(application.status, S.ABGELEHNT, actor.role)
     cleaned = _clean_text(reason, field="reason", label=_("Die Begründung"))
     if cleaned is None:
@@ -197,17 +240,21 @@ def waitlist_application(
     actor: StaffMember,
     now: datetime,
     note: str | None = None,
+    expected_version: int | None = None,
 ) -> None:
     """Put ``application`` on the waitlist, with an optional internal note.
 
     Before: the transition table allows ``→ warteliste`` for ``actor`` (a lead); ``note`` at
     most ``REASON_MAX_LENGTH`` characters. After: status ``warteliste``, decided at ``now`` by
-    ``actor``, the note as the decision reason; audit ``application.waitlisted``; flushed.
-    Raises ``TransitionError`` / ``MoveNotPermitted`` / ``DecisionError``, changing nothing.
+    ``actor``, the note (if any) as the internal ``decision_note``; audit
+    ``application.waitlisted``; flushed. Raises ``TransitionError`` / ``MoveNotPermitted`` /
+    ``DecisionError`` (``StaleApplication`` for an ``expected_version`` that is not the
+    application's), changing nothing.
     """
+    check_version(application, expected_version)
     check_move(application.status, S.WARTELISTE, actor.role)
     cleaned = _clean_text(note, field="note", label=_("Die Notiz"))
-    changes = _decide(application, S.WARTELISTE, actor=actor, now=now, reason=cleaned)
+    changes = _decide(application, S.WARTELISTE, actor=actor, now=now, note=cleaned)
     record(
         session,
         actor=actor,
@@ -421,6 +468,7 @@ def accept_application(
     duration_months: int,
     lead: StaffMember,
     note: str | None = None,
+    expected_version: int | None = None,
 ) -> Engagement:
     """Accept ``application``: link or create its organisation and plan its engagement.
 
@@ -436,15 +484,18 @@ def accept_application(
       unless it already has one with the same email;
     - a planned engagement (``plan_engagement``: lead assignment, phases and milestones from
       the default template) from ``start_date`` for ``duration_months``;
-    - the application ``angenommen``, decided at ``now`` by ``actor``, the note as decision
-      reason, linked to organisation and engagement;
+    - the application ``angenommen``, decided at ``now`` by ``actor``, the note (if any) as
+      the internal ``decision_note`` (else a waitlist note stays), linked to organisation and
+      engagement;
     - audit events ``organisation.created`` or ``organisation.contact_added`` (when that
       happened), ``engagement.planned`` and ``application.accepted``.
 
     Returns the engagement. Raises ``TransitionError`` / ``MoveNotPermitted``,
-    ``DecisionError`` (with ``field``), ``DateRuleError`` or ``EngagementError``; the caller
+    ``DecisionError`` (with ``field``; ``StaleApplication`` for an ``expected_version`` that
+    is not the application's), ``DateRuleError`` or ``EngagementError``; the caller
     rolls back on any error, so nothing is left half done.
     """
+    check_version(application, expected_version)
     check_move(application.status, S.ANGENOMMEN, actor.role)
     if application.engagement_id is not None:
         raise DecisionError(_("Diese Bewerbung ist bereits mit einer Prozessbegleitung verknüpft."))
@@ -499,7 +550,7 @@ def accept_application(
         actor=actor,
         now=now,
     )
-    changes = _decide(application, S.ANGENOMMEN, actor=actor, now=now, reason=cleaned_note)
+    changes = _decide(application, S.ANGENOMMEN, actor=actor, now=now, note=cleaned_note)
     application.organisation = organisation
     application.engagement = engagement
     record(

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
+from flask_babel import format_number
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -85,9 +86,9 @@ def _checked_comment(comment: str | None) -> str | None:
     if len(comment) > COMMENT_MAX_LENGTH:
         raise ReviewError(
             _(
-                "Der Kommentar darf höchstens %(max)d Zeichen lang sein (jetzt: %(length)d).",
-                max=COMMENT_MAX_LENGTH,
-                length=len(comment),
+                "Der Kommentar darf höchstens %(max)s Zeichen lang sein (jetzt: %(length)s).",
+                max=format_number(COMMENT_MAX_LENGTH),
+                length=format_number(len(comment)),
             ),
             field="comment",
         )

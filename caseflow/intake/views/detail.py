@@ -44,6 +44,7 @@ from caseflow.intake.queries import (
 from caseflow.intake.services.decisions import (
     AcceptanceImpossible,
     DecisionError,
+    StaleApplication,
     accept_application,
     acceptance_proposal,
     decline_application,
@@ -51,7 +52,7 @@ from caseflow.intake.services.decisions import (
     waitlist_application,
 )
 from caseflow.intake.services.mailing import send_applicant_mail
-from caseflow.intake.services.reviews import ReviewError, save_review
+from caseflow.intake.services.reviews import ReviewError, own_review, save_review
 from caseflow.intake.transitions import (
     DECISIONS,
     MoveNotPermitted,
@@ -149,15 +150,31 @@ def _review_form(found: ApplicationDetail) -> ReviewForm:
     )
 
 
-def _move_form(application: Application, steps: list[ApplicationStatus]) -> MoveForm | None:
-    if not steps:
-        return None
-    (target,) = steps  # the table offers one step at a time
-    return MoveForm(
-        prefix="move",
-        formdata=None,
-        data={"target": target.value, "talk_on": application.preliminary_talk_on},
-    )
+def _move_forms(
+    application: Application, steps: list[ApplicationStatus], posted: MoveForm | None
+) -> list[MoveForm]:
+    """One form per step the transition table offers; ``posted`` (sent back with its
+    errors) in place of the fresh one for its step."""
+    return [
+        posted
+        if posted is not None and posted.target.data == target.value
+        else MoveForm(
+            prefix="move",
+            formdata=None,
+            data={
+                "target": target.value,
+                "talk_on": application.preliminary_talk_on,
+                "version": application.version,
+            },
+        )
+        for target in steps
+    ]
+
+
+def _decision_form(
+    form_class: type[DeclineForm] | type[WaitlistForm], application: Application, prefix: str
+) -> DeclineForm | WaitlistForm:
+    return form_class(prefix=prefix, formdata=None, data={"version": application.version})
 
 
 def _render_page(
@@ -181,17 +198,17 @@ def _render_page(
         "my_review": next((r for r in found.reviews if r.reviewer_id == current_user.id), None),
         "can_review": can_review,
         "review_form": forms.get("review_form") or (_review_form(found) if can_review else None),
-        "move_form": forms.get("move_form") or _move_form(application, steps),
+        "move_forms": _move_forms(application, steps, forms.get("move_form")),
         "decisions": decisions,
         "decline_form": forms.get("decline_form")
         or (
-            DeclineForm(prefix="decline", formdata=None)
+            _decision_form(DeclineForm, application, "decline")
             if ApplicationStatus.ABGELEHNT in decisions
             else None
         ),
         "waitlist_form": forms.get("waitlist_form")
         or (
-            WaitlistForm(prefix="waitlist", formdata=None)
+            _decision_form(WaitlistForm, application, "waitlist")
             if ApplicationStatus.WARTELISTE in decisions
             else None
         ),
@@ -229,7 +246,21 @@ def review(application_id: int) -> Response | tuple[str, int]:
         db.session.rollback()
         _attach(form, error.field, str(error))
         return _render_page(application_id, status=422, review_form=form)
-    except (StaleDataError, IntegrityError):
+    except IntegrityError:
+        # Two posts of one's first review at once (a double click): the other one stored it
+        # between our look for it and our insert (one review per person and application).
+        db.session.rollback()
+        if own_review(db.session, application, _me()) is None:
+            return _conflict(application_id)
+        flash(
+            _(
+                "Ihre Bewertung war inzwischen schon gespeichert (etwa durch einen doppelten "
+                "Klick). Bitte prüfen Sie sie unten und ändern Sie sie bei Bedarf."
+            ),
+            "warning",
+        )
+        return redirect(_page_url(application_id, "my-review-title"))
+    except StaleDataError:
         return _conflict(application_id)
     flash(_("Ihre Bewertung ist gespeichert."), "success")
     return redirect(_page_url(application_id, "reviews-title"))
@@ -247,6 +278,7 @@ def move(application_id: int) -> Response | tuple[str, int]:
             return redirect(_page_url(application_id))
         return _render_page(application_id, status=422, move_form=form)
     target = form.target_status
+    was_status = application.status
     try:
         move_application(
             db.session,
@@ -256,6 +288,7 @@ def move(application_id: int) -> Response | tuple[str, int]:
             now=clock.now(),
             window=_window(),
             talk_on=form.talk_on.data,
+            expected_version=form.expected_version,
         )
         db.session.commit()
     except MoveNotPermitted:
@@ -265,11 +298,20 @@ def move(application_id: int) -> Response | tuple[str, int]:
         db.session.rollback()
         _attach(form, "talk_on", str(error))
         return _render_page(application_id, status=422, move_form=form)
+    except (StaleApplication, StaleDataError, IntegrityError):
+        return _conflict(application_id)
     except (TransitionError, DecisionError) as error:
         return _refused(application_id, error)
-    except (StaleDataError, IntegrityError):
-        return _conflict(application_id)
-    flash(_("Der Status ist jetzt „%(status)s“.", status=target.label), "success")
+    if target is was_status:  # the talk got a new date
+        flash(
+            _(
+                "Der Termin des Vorgesprächs ist jetzt der %(day)s.",
+                day=format_day(application.preliminary_talk_on),
+            ),
+            "success",
+        )
+    else:
+        flash(_("Der Status ist jetzt „%(status)s“.", status=target.label), "success")
     return redirect(_page_url(application_id, "decision-title"))
 
 
@@ -283,20 +325,25 @@ def decline(application_id: int) -> Response | tuple[str, int]:
         return _render_page(application_id, status=422, decline_form=form)
     try:
         decline_application(
-            db.session, application, actor=_me(), now=clock.now(), reason=form.reason.data
+            db.session,
+            application,
+            actor=_me(),
+            now=clock.now(),
+            reason=form.reason.data,
+            expected_version=form.expected_version,
         )
         db.session.commit()
     except MoveNotPermitted:
         db.session.rollback()
         abort(403)
+    except (StaleApplication, StaleDataError, IntegrityError):
+        return _conflict(application_id)
     except DecisionError as error:
         db.session.rollback()
         _attach(form, error.field, str(error))
         return _render_page(application_id, status=422, decline_form=form)
     except TransitionError as error:
         return _refused(application_id, error)
-    except (StaleDataError, IntegrityError):
-        return _conflict(application_id)
     flash(_("Die Bewerbung ist abgelehnt."), "success")
     _notify_applicant(application, "abgelehnt")
     return redirect(_page_url(application_id, "decision-title"))
@@ -312,20 +359,25 @@ def waitlist(application_id: int) -> Response | tuple[str, int]:
         return _render_page(application_id, status=422, waitlist_form=form)
     try:
         waitlist_application(
-            db.session, application, actor=_me(), now=clock.now(), note=form.note.data
+            db.session,
+            application,
+            actor=_me(),
+            now=clock.now(),
+            note=form.note.data,
+            expected_version=form.expected_version,
         )
         db.session.commit()
     except MoveNotPermitted:
         db.session.rollback()
         abort(403)
+    except (StaleApplication, StaleDataError, IntegrityError):
+        return _conflict(application_id)
     except DecisionError as error:
         db.session.rollback()
         _attach(form, error.field, str(error))
         return _render_page(application_id, status=422, waitlist_form=form)
     except TransitionError as error:
         return _refused(application_id, error)
-    except (StaleDataError, IntegrityError):
-        return _conflict(application_id)
     flash(_("Die Bewerbung steht jetzt auf der Warteliste."), "success")
     _notify_applicant(application, "warteliste")
     return redirect(_page_url(application_id, "decision-title"))
@@ -385,6 +437,7 @@ def accept(application_id: int) -> Response | tuple[str, int]:
         )
         form.start_date.data = proposal.start_date
         form.duration_months.data = str(proposal.duration_months)
+        form.version.data = str(application.version)
     context = {"proposal": proposal, "similar": choices.similar, "window": window}
     if not form.validate_on_submit():
         status = 200 if request.method == "GET" else 422
@@ -412,6 +465,7 @@ def accept(application_id: int) -> Response | tuple[str, int]:
             duration_months=form.months,
             lead=lead,
             note=form.note.data,
+            expected_version=form.expected_version,
         )
         db.session.commit()
     except MoveNotPermitted:
@@ -419,6 +473,8 @@ def accept(application_id: int) -> Response | tuple[str, int]:
         abort(403)
     except TransitionError as error:
         return _refused(application_id, error)
+    except (StaleApplication, StaleDataError, IntegrityError):
+        return _conflict(application_id)
     except DecisionError as error:
         db.session.rollback()
         if isinstance(error, AcceptanceImpossible):
@@ -429,8 +485,6 @@ def accept(application_id: int) -> Response | tuple[str, int]:
         db.session.rollback()
         _attach(form, None, str(error))
         return _render_accept(application, form, status=422, **context)
-    except (StaleDataError, IntegrityError):
-        return _conflict(application_id)
     flash(
         _(
             "Die Bewerbung ist angenommen; die Prozessbegleitung ab %(day)s ist geplant.",
