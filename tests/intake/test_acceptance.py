@@ -26,14 +26,14 @@ from caseflow.engagements.planning import default_template
 from caseflow.engagements.services import EngagementError
 from caseflow.extensions import db
 from caseflow.intake.models import Application, ApplicationStatus
-from caseflow.intake.services import decisions
-from caseflow.intake.services.decisions import (
+from caseflow.intake.services import acceptance, decisions
+from caseflow.intake.services.acceptance import (
     AcceptanceImpossible,
-    DecisionError,
     accept_application,
     acceptance_proposal,
     check_acceptance_dates,
 )
+from caseflow.intake.services.decisions import DecisionError
 from caseflow.intake.transitions import MoveNotPermitted, TransitionError
 from caseflow.organisations.choices import District, Sector
 from caseflow.organisations.models import ContactPerson, Organisation
@@ -621,7 +621,7 @@ def test_a_failure_during_acceptance_leaves_nothing(client, session, logged_in, 
             assert session_.scalar(select(func.count(Organisation.id))) == 1  # already added
             raise EngagementError("Die Planung ist fehlgeschlagen.")
 
-        monkeypatch.setattr(decisions, "plan_engagement", failing_plan)
+        monkeypatch.setattr(acceptance, "plan_engagement", failing_plan)
         response = client.post(
             f"/applications/{application.id}/accept",
             data=_accept_form(
@@ -661,7 +661,7 @@ def test_two_leads_accepting_at_once_one_wins(client, session, logged_in, monkey
         logged_in(Role.LEAD)
         pia = factories.make_measure3_consultant(session)
         application = _application(session)
-        original = decisions.plan_engagement
+        original = acceptance.plan_engagement
 
         def plan_while_someone_else_decides(session_, **kwargs):
             session_.connection().execute(
@@ -670,7 +670,7 @@ def test_two_leads_accepting_at_once_one_wins(client, session, logged_in, monkey
             )
             return original(session_, **kwargs)
 
-        monkeypatch.setattr(decisions, "plan_engagement", plan_while_someone_else_decides)
+        monkeypatch.setattr(acceptance, "plan_engagement", plan_while_someone_else_decides)
         response = client.post(
             f"/applications/{application.id}/accept",
             data=_accept_form(

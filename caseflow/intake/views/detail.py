@@ -41,12 +41,14 @@ from caseflow.intake.queries import (
     list_applications,
     organisation_choices,
 )
-from caseflow.intake.services.decisions import (
+from caseflow.intake.services.acceptance import (
     AcceptanceImpossible,
-    DecisionError,
-    StaleApplication,
     accept_application,
     acceptance_proposal,
+)
+from caseflow.intake.services.decisions import (
+    DecisionError,
+    StaleApplication,
     decline_application,
     move_application,
     waitlist_application,
