@@ -6,7 +6,7 @@ One blueprint; each module adds its routes to it.
 
 from __future__ import annotations
 
-from caseflow.intake.views import detail, listing, public, rounds  # noqa: F401  (routes)
+from caseflow.intake.views import accept, detail, listing, public, rounds  # noqa: F401  (routes)
 from caseflow.intake.views.blueprint import bp
 
 __all__ = ["bp"]

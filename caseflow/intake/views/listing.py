@@ -1,13 +1,16 @@
-"""The staff's application list (``/applications``)."""
+"""The staff's application list (``/applications``) and the applications section of an
+organisation's page."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from flask import render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Session
 
 from caseflow import clock
 from caseflow.extensions import db
@@ -21,8 +24,11 @@ from caseflow.intake.queries import (
 )
 from caseflow.intake.views.blueprint import bp
 from caseflow.organisations.choices import District, Sector
+from caseflow.organisations.models import Organisation
+from caseflow.organisations.views import organisation_sections
 from caseflow.staff.access import staff_required
 from caseflow.web.filters import date_filter, enum_filter
+from caseflow.web.sections import PageSection
 
 UNKNOWN_SECTOR = _l("Den Bereich „%(value)s“ gibt es nicht; der Filter wurde ignoriert.")
 UNKNOWN_DISTRICT = _l("Den Bezirk „%(value)s“ gibt es nicht; der Filter wurde ignoriert.")
@@ -173,3 +179,11 @@ def applications() -> str:
         notes=notes,
         today=clock.today(),
     )
+
+
+@organisation_sections.connect
+def _organisation_applications(
+    organisation: Organisation, *, session: Session, **_kwargs: Any
+) -> PageSection:
+    rows = list_applications(session, organisation_id=organisation.id)
+    return PageSection("intake/_organisation_applications.html", {"rows": rows}, order=20)
