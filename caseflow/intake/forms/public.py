@@ -6,12 +6,9 @@ are switched off in the template (``novalidate``) so that everyone gets the same
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import Any
-from urllib.parse import urlsplit
 
-from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -25,8 +22,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import AnyOf, Length, NumberRange, StopValidation, ValidationError
-from wtforms.widgets import DateInput, NumberInput
+from wtforms.validators import AnyOf, NumberRange, ValidationError
 
 from caseflow.engagements.rules import (
     MAX_MONTHS,
@@ -34,6 +30,20 @@ from caseflow.engagements.rules import (
     ProgrammeWindow,
     end_after_months,
     latest_start,
+)
+from caseflow.intake.forms.fields import (
+    LONG_TEXT,
+    MAX_STAFF_SIZE,
+    MEDIUM_TEXT,
+    IsoDateField,
+    Optional,
+    Required,
+    WholeNumberField,
+    is_website,
+    length_limit,
+    mailable_address,
+    normalise_website,
+    strip_text,
 )
 from caseflow.intake.services.submission import CONSENT_TEXT, ApplicationData
 from caseflow.organisations.choices import (
@@ -45,15 +55,6 @@ from caseflow.organisations.choices import (
 )
 from caseflow.staff.identity import is_valid_email
 from caseflow.web.i18n import format_day
-
-# Length limits: the model's columns for short texts, a generous page or two for long ones.
-LONG_TEXT = 5000
-MEDIUM_TEXT = 2000
-MAX_STAFF_SIZE = 1_000_000
-ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-DIGITS = re.compile(r"[0-9]{1,12}")
-# A host name: labels of letters (also umlauts), digits and hyphens, at least one dot.
-HOST = re.compile(r"(?=.{1,253}\Z)([\w-]{1,63}\.)+[^\W\d_]{2,63}\.?", re.UNICODE)
 
 SESSION_EXPIRED = _l(
     "Ihre Sitzung war abgelaufen. Bitte senden Sie das Formular noch einmal ab – "
@@ -67,125 +68,6 @@ CHOOSE = _l("Bitte wählen")
 SECTOR_VALUES = frozenset(sector.value for sector in Sector)
 
 
-def _strip(value: Any) -> Any:
-    """Trim surrounding whitespace; line breaks as browsers count them (CRLF → LF)."""
-    if isinstance(value, str):
-        return value.replace("\r\n", "\n").strip()
-    return value
-
-
-def _length(limit: int) -> Length:
-    return Length(
-        max=limit,
-        message=_l(
-            "Bitte höchstens %(max)d Zeichen eingeben – Sie haben %(length)d Zeichen eingegeben."
-        ),
-    )
-
-
-class Required:
-    """Like ``DataRequired``, with a German message, and silent when the value could not be
-    read at all (the field already says why, e.g. "not a date")."""
-
-    field_flags = {"required": True}
-
-    def __init__(self, message: Any) -> None:
-        self.message = message
-
-    def __call__(self, form: FlaskForm, field: Field) -> None:
-        if field.process_errors:
-            raise StopValidation()
-        data = field.data
-        if data is None or data is False or (isinstance(data, str) and not data.strip()):
-            raise StopValidation(str(self.message))
-
-
-class Optional:
-    """Stop checking an empty optional field (also after a read error was reported)."""
-
-    field_flags = {"optional": True}
-
-    def __call__(self, form: FlaskForm, field: Field) -> None:
-        if field.process_errors:
-            raise StopValidation()
-        data = field.data
-        if data is None or (isinstance(data, str) and not data.strip()):
-            raise StopValidation()
-
-
-class WholeNumberField(StringField):
-    """A whole number of ASCII digits; anything else gets ``invalid_message``."""
-
-    widget = NumberInput()
-
-    def __init__(self, *args: Any, invalid_message: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.invalid_message = invalid_message
-
-    def process_formdata(self, valuelist: list[str]) -> None:
-        self.data = None
-        if not valuelist or not valuelist[0].strip():
-            return
-        raw = valuelist[0].strip()
-        if DIGITS.fullmatch(raw) is None:
-            raise ValueError(str(self.invalid_message))
-        self.data = int(raw)
-
-    def _value(self) -> str:
-        if self.raw_data:
-            return self.raw_data[0]
-        return "" if self.data is None else str(self.data)
-
-
-class IsoDateField(StringField):
-    """A calendar date as ``YYYY-MM-DD`` (what ``<input type="date">`` sends)."""
-
-    widget = DateInput()
-
-    def process_formdata(self, valuelist: list[str]) -> None:
-        self.data = None
-        if not valuelist or not valuelist[0].strip():
-            return
-        raw = valuelist[0].strip()
-        try:
-            if ISO_DATE.fullmatch(raw) is None:
-                raise ValueError(raw)
-            self.data = date.fromisoformat(raw)
-        except ValueError:
-            raise ValueError(
-                _(
-                    "Bitte geben Sie ein gültiges Datum im Format JJJJ-MM-TT ein, "
-                    "zum Beispiel 2025-09-01."
-                )
-            ) from None
-
-    def _value(self) -> str:
-        if self.raw_data:
-            return self.raw_data[0]
-        return self.data.isoformat() if self.data else ""
-
-
-def mailable_address(address: str) -> str:
-    """``address`` (syntactically valid) as it can be mailed: an internationalised domain in its
-    ASCII form (``info@bürgeramt.de`` → ``info@xn--brgeramt-65a.de``), which every mail server
-    takes; anything else as entered. Raises ``ValidationError`` (German) for characters before
-    the @ that need SMTPUTF8 (``jürgen@amt.de``): few mail servers deliver to such addresses."""
-    try:
-        checked = validate_email(address, allow_smtputf8=False, check_deliverability=False)
-    except EmailNotValidError:
-        raise ValidationError(
-            _(
-                "An Adressen mit Umlauten oder anderen Sonderzeichen vor dem @ können wir "
-                "leider keine E-Mails senden. Bitte geben Sie eine Adresse ohne solche Zeichen "
-                "an, zum Beispiel name@amt.de."
-            )
-        ) from None
-    if address.isascii():
-        return address
-    local_part = address.rpartition("@")[0]  # ASCII: anything else was refused above
-    return f"{local_part}@{checked.ascii_domain}"
-
-
 def _subtype_choices() -> list[SelectChoice]:
     choices = [SelectChoice("", CHOOSE)]
     for sector, options in SUBTYPES.items():
@@ -196,31 +78,6 @@ def _subtype_choices() -> list[SelectChoice]:
     return choices
 
 
-def _is_website(value: str) -> bool:
-    if any(char.isspace() for char in value):
-        return False
-    if "://" in value:
-        try:
-            parts = urlsplit(value)
-            host = parts.hostname
-        except ValueError:
-            return False
-        return parts.scheme.lower() in ("http", "https") and bool(host) and _is_host(host)
-    host = value.split("/", 1)[0]
-    return _is_host(host)
-
-
-def _is_host(host: str) -> bool:
-    return HOST.fullmatch(host) is not None and ":" not in host
-
-
-def normalise_website(value: str | None) -> str | None:
-    """A checked website as a link target: a bare domain gets ``https://``."""
-    if not value:
-        return None
-    return value if "://" in value else "https://" + value
-
-
 class ApplicationForm(FlaskForm):
     """The application form. ``today`` and ``window`` (the programme window) decide which
     desired starts are possible."""
@@ -228,10 +85,10 @@ class ApplicationForm(FlaskForm):
     # Organisation
     organisation_name = StringField(
         _l("Name der Organisation"),
-        filters=[_strip],
+        filters=[strip_text],
         validators=[
             Required(_l("Bitte geben Sie den Namen Ihrer Organisation an.")),
-            _length(200),
+            length_limit(200),
         ],
         render_kw={"autocomplete": "organization"},
     )
@@ -279,14 +136,14 @@ class ApplicationForm(FlaskForm):
     )
     address = TextAreaField(
         _l("Anschrift"),
-        filters=[_strip],
-        validators=[Optional(), _length(300)],
+        filters=[strip_text],
+        validators=[Optional(), length_limit(300)],
         render_kw={"autocomplete": "street-address", "rows": 3},
     )
     website = StringField(
         _l("Website"),
-        filters=[_strip],
-        validators=[Optional(), _length(300)],
+        filters=[strip_text],
+        validators=[Optional(), length_limit(300)],
         render_kw={"autocomplete": "url", "inputmode": "url", "spellcheck": "false"},
     )
     staff_size = WholeNumberField(
@@ -306,52 +163,52 @@ class ApplicationForm(FlaskForm):
     # Ansprechperson
     contact_name = StringField(
         _l("Name der Ansprechperson"),
-        filters=[_strip],
+        filters=[strip_text],
         validators=[
             Required(_l("Bitte geben Sie den Namen der Ansprechperson an.")),
-            _length(200),
+            length_limit(200),
         ],
         render_kw={"autocomplete": "name"},
     )
     contact_role = StringField(
         _l("Funktion"),
-        filters=[_strip],
-        validators=[Optional(), _length(200)],
+        filters=[strip_text],
+        validators=[Optional(), length_limit(200)],
         render_kw={"autocomplete": "organization-title"},
     )
     contact_email = EmailField(
         _l("E-Mail-Adresse"),
-        filters=[_strip],
-        validators=[Required(_l("Bitte geben Sie Ihre E-Mail-Adresse an.")), _length(254)],
+        filters=[strip_text],
+        validators=[Required(_l("Bitte geben Sie Ihre E-Mail-Adresse an.")), length_limit(254)],
         render_kw={"autocomplete": "email", "spellcheck": "false"},
     )
     contact_phone = StringField(
         _l("Telefon"),
-        filters=[_strip],
-        validators=[Optional(), _length(50)],
+        filters=[strip_text],
+        validators=[Optional(), length_limit(50)],
         render_kw={"autocomplete": "tel", "type": "tel"},
     )
 
     # Anliegen
     motivation = TextAreaField(
         _l("Motivation"),
-        filters=[_strip],
+        filters=[strip_text],
         validators=[
             Required(_l("Bitte beschreiben Sie, warum Sie eine Prozessbegleitung möchten.")),
-            _length(LONG_TEXT),
+            length_limit(LONG_TEXT),
         ],
         render_kw={"rows": 8},
     )
     known_barriers = TextAreaField(
         _l("Bekannte Zugangsbarrieren"),
-        filters=[_strip],
-        validators=[Optional(), _length(LONG_TEXT)],
+        filters=[strip_text],
+        validators=[Optional(), length_limit(LONG_TEXT)],
         render_kw={"rows": 6},
     )
     target_groups = TextAreaField(
         _l("Zielgruppen"),
-        filters=[_strip],
-        validators=[Optional(), _length(MEDIUM_TEXT)],
+        filters=[strip_text],
+        validators=[Optional(), length_limit(MEDIUM_TEXT)],
         render_kw={"rows": 4},
     )
     leadership_support = RadioField(
@@ -365,13 +222,13 @@ class ApplicationForm(FlaskForm):
     )
     leadership_support_by = StringField(
         _l("Wer in der Leitung unterstützt die Bewerbung?"),
-        filters=[_strip],
-        validators=[Optional(), _length(200)],
+        filters=[strip_text],
+        validators=[Optional(), length_limit(200)],
     )
     steering_group = TextAreaField(
         _l("Ressourcen für eine Steuerungsgruppe"),
-        filters=[_strip],
-        validators=[Optional(), _length(MEDIUM_TEXT)],
+        filters=[strip_text],
+        validators=[Optional(), length_limit(MEDIUM_TEXT)],
         render_kw={"rows": 4},
     )
 
@@ -445,7 +302,7 @@ class ApplicationForm(FlaskForm):
     def validate_website(self, field: Field) -> None:
         if field.errors:
             return
-        if not _is_website(field.data):
+        if not is_website(field.data):
             raise ValidationError(
                 _(
                     "Bitte geben Sie eine Web-Adresse wie www.beispiel.de oder "
