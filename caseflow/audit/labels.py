@@ -18,6 +18,7 @@ ACTION_LABELS = {
     "application.withdrawn": _l("Bewerbung zurückgezogen"),
     "demo.loaded": _l("Demodaten geladen"),
     "engagement.planned": _l("Prozessbegleitung geplant"),
+    "engagement.status_changed": _l("Status der Prozessbegleitung geändert"),
     "organisation.contact_added": _l("Ansprechperson aus einer Bewerbung hinzugefügt"),
     "organisation.created": _l("Organisation angelegt"),
     "round.created": _l("Bewerbungsrunde angelegt"),

@@ -6,27 +6,47 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
+from flask_babel import format_number
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
-from caseflow.audit.services import Actor, record
+from caseflow import clock
+from caseflow.audit.services import Actor, record, redacted
 from caseflow.engagements.models import (
+    CLOSED_STATUSES,
     Assignment,
     AssignmentRole,
     Engagement,
     EngagementStatus,
     Milestone,
+    MilestoneStatus,
     Phase,
     PhaseTemplate,
 )
 from caseflow.engagements.planning import default_template, plan, specs_of
 from caseflow.engagements.rules import ProgrammeWindow, check_dates
+from caseflow.engagements.transitions import REASON_OPTIONAL, REASON_REQUIRED, check_transition
 from caseflow.organisations.models import Organisation
-from caseflow.staff.models import StaffMember
+from caseflow.staff.models import Role, StaffMember
+
+REASON_MAX_LENGTH = 2000
 
 
 class EngagementError(ValueError):
-    """An engagement change was refused; the message is German and meant for the user."""
+    """An engagement change was refused; the message is German and meant for the user.
+    ``field`` names the offending input of the form (``reason``, …) when there is one."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class EngagementNotPermitted(EngagementError):
+    """The acting person may not change this engagement (a 403 in a view)."""
+
+
+class StaleEngagement(EngagementError):
+    """The engagement changed after the form was shown: the change is not made."""
 
 
 def plan_engagement(
@@ -113,3 +133,141 @@ def plan_engagement(
         },
     )
     return engagement
+
+
+def may_edit(engagement: Engagement, member: StaffMember) -> bool:
+    """Whether ``member`` may change ``engagement``: its team (lead and co-consultants) and
+    leads and admins; other consultants only read."""
+    if member.has_role(Role.LEAD):
+        return True
+    return any(assignment.staff_member_id == member.id for assignment in engagement.assignments)
+
+
+def check_version(engagement: Engagement, expected_version: int | None) -> None:
+    """Refuse a change made on an older state of ``engagement`` (``expected_version`` is the
+    version the form was shown with; None: nothing to compare). Raises ``StaleEngagement``."""
+    if expected_version is not None and expected_version != engagement.version:
+        raise StaleEngagement(
+            _(
+                "Jemand anderes hat diese Prozessbegleitung gerade geändert. Ihre Änderung "
+                "wurde nicht gespeichert; bitte prüfen Sie den aktuellen Stand und versuchen "
+                "Sie es noch einmal."
+            )
+        )
+
+
+def _clean_reason(reason: str | None, target: EngagementStatus) -> str | None:
+    value = (reason or "").strip()
+    if len(value) > REASON_MAX_LENGTH:
+        raise EngagementError(
+            _(
+                "Die Begründung darf höchstens %(max)s Zeichen lang sein (jetzt: %(length)s).",
+                max=format_number(REASON_MAX_LENGTH),
+                length=format_number(len(value)),
+            ),
+            field="reason",
+        )
+    if target in REASON_REQUIRED and not value:
+        raise EngagementError(
+            _("Bitte begründen Sie, warum die Prozessbegleitung abgebrochen wird."),
+            field="reason",
+        )
+    if target not in REASON_REQUIRED | REASON_OPTIONAL:
+        return None
+    return value or None
+
+
+def _check_start(engagement: Engagement) -> None:
+    leads = [
+        assignment.staff_member
+        for assignment in engagement.assignments
+        if assignment.role is AssignmentRole.LEAD and assignment.staff_member.is_active
+    ]
+    if len(leads) != 1:
+        raise EngagementError(
+            _(
+                "Die Prozessbegleitung kann erst beginnen, wenn genau eine aktive Person die "
+                "Federführung hat."
+            )
+        )
+
+
+def _check_completion(engagement: Engagement) -> None:
+    if not engagement.phases:
+        return
+    final = max(engagement.phases, key=lambda phase: phase.position)
+    still_open = [
+        milestone.title
+        for milestone in final.milestones
+        if milestone.status not in (MilestoneStatus.ERLEDIGT, MilestoneStatus.ENTFALLEN)
+    ]
+    if still_open:
+        raise EngagementError(
+            _(
+                "Die Prozessbegleitung kann erst abgeschlossen werden, wenn alle Meilensteine "
+                "der letzten Phase „%(phase)s“ erledigt sind oder entfallen. Noch offen: "
+                "%(titles)s",
+                phase=final.name,
+                titles=", ".join(f"„{title}“" for title in still_open),
+            )
+        )
+
+
+def change_status(
+    session: Session,
+    engagement: Engagement,
+    target: EngagementStatus,
+    *,
+    actor: StaffMember,
+    now: datetime,
+    reason: str | None = None,
+    expected_version: int | None = None,
+) -> None:
+    """Move ``engagement`` to ``target`` through the transition table.
+
+    Before: ``actor`` may edit the engagement (``may_edit``); the form was shown on the
+    current version (when ``expected_version`` is given); ``transitions`` lists the move;
+    starting (``geplant → aktiv``) needs exactly one active lead consultant; completing needs
+    every milestone of the last phase ``erledigt`` or ``entfallen``; cancelling needs a
+    ``reason`` (pausing may take one; other moves ignore it).
+    After: the new status, ``status_changed_at = now``, ``status_reason`` the cleaned reason
+    (None for moves without one), ``actual_end_date`` today's date when the engagement is
+    closed; ``start_date`` is kept. One ``engagement.status_changed`` audit event (the reason
+    redacted); flushed. Raises ``EngagementNotPermitted``, ``StaleEngagement``,
+    ``TransitionError`` or ``EngagementError`` (``field="reason"`` for the reason), changing
+    nothing.
+    """
+    if not may_edit(engagement, actor):
+        raise EngagementNotPermitted(
+            _("Nur das Team der Prozessbegleitung und die Projektleitung dürfen das ändern.")
+        )
+    check_version(engagement, expected_version)
+    current = engagement.status
+    check_transition(current, target)
+    cleaned = _clean_reason(reason, target)
+    if current is EngagementStatus.GEPLANT and target is EngagementStatus.AKTIV:
+        _check_start(engagement)
+    if target is EngagementStatus.ABGESCHLOSSEN:
+        _check_completion(engagement)
+
+    changes: dict[str, object] = {"status": [current, target]}
+    engagement.status = target
+    engagement.status_changed_at = now
+    if cleaned is not None or engagement.status_reason is not None:
+        changes["status_reason"] = [redacted(engagement.status_reason), redacted(cleaned)]
+    engagement.status_reason = cleaned
+    if target in CLOSED_STATUSES:
+        # The CHECK constraint ties an actual end to a closed status.
+        today = clock.local(now).date()
+        changes["actual_end_date"] = [engagement.actual_end_date, today]
+        engagement.actual_end_date = today
+    record(
+        session,
+        actor=actor,
+        action="engagement.status_changed",
+        object_type="engagement",
+        object_id=engagement.id,
+        changes=changes,
+        at=now,
+    )
+    session.flush()
