@@ -8,6 +8,7 @@ people changing one application at once: the later one is told and nothing of th
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import abort, flash, redirect, render_template
@@ -241,69 +242,77 @@ def move(application_id: int) -> Response | tuple[str, int]:
     return redirect(page_url(application_id, "decision-title"))
 
 
+def _record_decision(
+    application_id: int,
+    form: DeclineForm | WaitlistForm,
+    form_key: str,
+    decide: Callable[[Application], None],
+    done: str,
+    mail_kind: str,
+) -> Response | tuple[str, int]:
+    """A decision with a form of its own: check the form, run ``decide``, commit, tell the
+    applicant; refusals come back as the page (422), a 403 or a flash message."""
+    application = load_application(application_id)
+    if not form.validate_on_submit():
+        return _render_page(application_id, status=422, **{form_key: form})
+    try:
+        decide(application)
+        db.session.commit()
+    except MoveNotPermitted:
+        db.session.rollback()
+        abort(403)
+    except (StaleApplication, StaleDataError, IntegrityError):
+        return conflict(application_id)
+    except DecisionError as error:
+        db.session.rollback()
+        attach(form, error.field, str(error))
+        return _render_page(application_id, status=422, **{form_key: form})
+    except TransitionError as error:
+        return refused(application_id, error)
+    flash(done, "success")
+    notify_applicant(application, mail_kind)
+    return redirect(page_url(application_id, "decision-title"))
+
+
 @bp.post("/applications/<int:application_id>/decline")
 @lead_required
 def decline(application_id: int) -> Response | tuple[str, int]:
     """Decline the application with a reason, then tell the applicant."""
-    application = load_application(application_id)
     form = DeclineForm(prefix="decline")
-    if not form.validate_on_submit():
-        return _render_page(application_id, status=422, decline_form=form)
-    try:
-        decline_application(
+    return _record_decision(
+        application_id,
+        form,
+        "decline_form",
+        lambda application: decline_application(
             db.session,
             application,
             actor=acting_member(),
             now=clock.now(),
             reason=form.reason.data,
             expected_version=form.expected_version,
-        )
-        db.session.commit()
-    except MoveNotPermitted:
-        db.session.rollback()
-        abort(403)
-    except (StaleApplication, StaleDataError, IntegrityError):
-        return conflict(application_id)
-    except DecisionError as error:
-        db.session.rollback()
-        attach(form, error.field, str(error))
-        return _render_page(application_id, status=422, decline_form=form)
-    except TransitionError as error:
-        return refused(application_id, error)
-    flash(_("Die Bewerbung ist abgelehnt."), "success")
-    notify_applicant(application, "abgelehnt")
-    return redirect(page_url(application_id, "decision-title"))
+        ),
+        _("Die Bewerbung ist abgelehnt."),
+        "abgelehnt",
+    )
 
 
 @bp.post("/applications/<int:application_id>/waitlist")
 @lead_required
 def waitlist(application_id: int) -> Response | tuple[str, int]:
     """Put the application on the waitlist, then tell the applicant."""
-    application = load_application(application_id)
     form = WaitlistForm(prefix="waitlist")
-    if not form.validate_on_submit():
-        return _render_page(application_id, status=422, waitlist_form=form)
-    try:
-        waitlist_application(
+    return _record_decision(
+        application_id,
+        form,
+        "waitlist_form",
+        lambda application: waitlist_application(
             db.session,
             application,
             actor=acting_member(),
             now=clock.now(),
             note=form.note.data,
             expected_version=form.expected_version,
-        )
-        db.session.commit()
-    except MoveNotPermitted:
-        db.session.rollback()
-        abort(403)
-    except (StaleApplication, StaleDataError, IntegrityError):
-        return conflict(application_id)
-    except DecisionError as error:
-        db.session.rollback()
-        attach(form, error.field, str(error))
-        return _render_page(application_id, status=422, waitlist_form=form)
-    except TransitionError as error:
-        return refused(application_id, error)
-    flash(_("Die Bewerbung steht jetzt auf der Warteliste."), "success")
-    notify_applicant(application, "warteliste")
-    return redirect(page_url(application_id, "decision-title"))
+        ),
+        _("Die Bewerbung steht jetzt auf der Warteliste."),
+        "warteliste",
+    )
