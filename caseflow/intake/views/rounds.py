@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
@@ -15,6 +14,7 @@ from caseflow.intake.models import ApplicationRound
 from caseflow.intake.queries import round_rows
 from caseflow.intake.services.rounds import RoundError, save_round
 from caseflow.intake.views.blueprint import bp
+from caseflow.intake.views.common import acting_member, attach
 from caseflow.staff.access import lead_required
 
 
@@ -43,25 +43,23 @@ def _edit(round_: ApplicationRound | None) -> Response | tuple[str, int]:
                 name=form.name.data,
                 first_day=form.first_day.data,
                 last_day=form.last_day.data,
-                actor=current_user._get_current_object(),  # type: ignore[attr-defined]
+                actor=acting_member(),
                 now=clock.now(),
             )
             db.session.commit()
         except RoundError as error:
             db.session.rollback()
-            if error.field is not None and error.field in form:
-                form[error.field].errors = [*form[error.field].errors, str(error)]
-            else:
-                form.form_errors.append(str(error))
+            attach(form, error.field, str(error))
         except IntegrityError:
             db.session.rollback()
-            form.name.errors = [
-                *form.name.errors,
+            attach(
+                form,
+                "name",
                 _(
                     "Eine Runde mit diesem Namen wurde gerade angelegt; bitte wählen Sie einen "
                     "anderen Namen."
                 ),
-            ]
+            )
         else:
             flash(_("Die Bewerbungsrunde „%(name)s“ ist gespeichert.", name=saved.name), "success")
             return redirect(url_for("intake.rounds"))
