@@ -41,6 +41,8 @@ MEASURE_LABELS = {
     2: _l("Maßnahme 2: Akademie"),
     3: _l("Maßnahme 3: Organisationsberatung"),
 }
+# The measure whose staff lead engagements (Organisationsberatung).
+ENGAGEMENT_MEASURE = 3
 
 
 class StaffMember(UserMixin, Model):

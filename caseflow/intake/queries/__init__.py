@@ -22,7 +22,6 @@ from caseflow.intake.queries.applications import (
     list_rounds,
 )
 from caseflow.intake.queries.deciding import (
-    LEAD_MEASURE,
     SIMILAR_NAME_RATIO,
     OrganisationChoices,
     RoundRow,
@@ -40,7 +39,6 @@ __all__ = [
     "ApplicationSort",
     "DUPLICATE_WINDOW",
     "DuplicateHint",
-    "LEAD_MEASURE",
     "OPEN_STATUSES",
     "OrganisationChoices",
     "RoundRow",

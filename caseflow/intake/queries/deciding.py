@@ -16,7 +16,7 @@ from caseflow.intake.models import (
 from caseflow.organisations.choices import District
 from caseflow.organisations.models import Organisation
 from caseflow.staff.identity import name_key
-from caseflow.staff.models import StaffMeasure, StaffMember
+from caseflow.staff.models import ENGAGEMENT_MEASURE, StaffMeasure, StaffMember
 
 
 @dataclass(frozen=True)
@@ -45,10 +45,6 @@ def round_rows(session: Session) -> list[RoundRow]:
     ]
 
 
-# Staff who may lead an engagement work in measure 3 (Organisationsberatung).
-LEAD_MEASURE = 3
-
-
 def lead_candidates(session: Session) -> list[StaffMember]:
     """Active staff of measure 3, by name: who may lead an accepted application's
     engagement."""
@@ -56,7 +52,7 @@ def lead_candidates(session: Session) -> list[StaffMember]:
         session.scalars(
             select(StaffMember)
             .join(StaffMeasure, StaffMeasure.staff_member_id == StaffMember.id)
-            .where(StaffMember.is_active.is_(True), StaffMeasure.measure == LEAD_MEASURE)
+            .where(StaffMember.is_active.is_(True), StaffMeasure.measure == ENGAGEMENT_MEASURE)
             .options(selectinload(StaffMember.measures))
             .order_by(StaffMember.name, StaffMember.id)
         )

@@ -31,13 +31,10 @@ from caseflow.intake.services.decisions import (
 from caseflow.intake.transitions import check_move
 from caseflow.organisations.models import ContactPerson, Organisation
 from caseflow.staff.identity import normalise_email
-from caseflow.staff.models import StaffMember
+from caseflow.staff.models import ENGAGEMENT_MEASURE, StaffMember
 from caseflow.web.i18n import format_day
 
 S = ApplicationStatus
-
-# Leads of an engagement come from the staff of measure 3 (Organisationsberatung).
-ENGAGEMENT_MEASURE = 3
 
 
 class AcceptanceImpossible(DecisionError):
