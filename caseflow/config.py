@@ -43,6 +43,8 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_RATE_LIMIT_ACCOUNT": "10 per 15 minutes",
     # Applications stored through the public form per client address (only stored ones count).
     "APPLY_RATE_LIMIT": "20 per hour",
+    # A consultant carrying more active engagements than this at once gets a warning.
+    "CAPACITY_LIMIT": 4,
     "PASSWORD_MIN_LENGTH": 12,
     "MAX_CONTENT_LENGTH": 1024 * 1024,
     "SESSION_COOKIE_HTTPONLY": True,
@@ -87,6 +89,7 @@ _ENV_PARSERS: dict[str, Any] = {
     "LOGIN_RATE_LIMIT_IP": str,
     "LOGIN_RATE_LIMIT_ACCOUNT": str,
     "APPLY_RATE_LIMIT": str,
+    "CAPACITY_LIMIT": int,
     "TRUSTED_PROXIES": int,
     "BASE_URL": str,
     "MAIL_URL": str,

@@ -1,0 +1,84 @@
+"""What every engagement service shares: the errors it raises, who may edit, the version
+check of a form, and cleaning a free text. Services check the rules, change rows, write the
+audit trail and flush; the caller commits."""
+
+from __future__ import annotations
+
+from flask_babel import format_number
+from flask_babel import gettext as _
+
+from caseflow.engagements.models import Engagement
+from caseflow.staff.models import Role, StaffMember
+
+REASON_MAX_LENGTH = 2000
+TEXT_MAX_LENGTH = 2000
+
+
+class EngagementError(ValueError):
+    """An engagement change was refused; the message is German and meant for the user.
+    ``field`` names the offending input of the form (``reason``, …) when there is one."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class EngagementNotPermitted(EngagementError):
+    """The acting person may not change this engagement (a 403 in a view)."""
+
+
+class StaleEngagement(EngagementError):
+    """The engagement changed after the form was shown: the change is not made."""
+
+
+def may_edit(engagement: Engagement, member: StaffMember) -> bool:
+    """Whether ``member`` may change ``engagement``: its team (lead and co-consultants) and
+    leads and admins; other consultants only read."""
+    if member.has_role(Role.LEAD):
+        return True
+    return any(assignment.staff_member_id == member.id for assignment in engagement.assignments)
+
+
+def check_version(engagement: Engagement, expected_version: int | None) -> None:
+    """Refuse a change made on an older state of ``engagement`` (``expected_version`` is the
+    version the form was shown with; None: nothing to compare). Raises ``StaleEngagement``."""
+    if expected_version is not None and expected_version != engagement.version:
+        raise StaleEngagement(
+            _(
+                "Jemand anderes hat diese Prozessbegleitung gerade geändert. Ihre Änderung "
+                "wurde nicht gespeichert; bitte prüfen Sie den aktuellen Stand und versuchen "
+                "Sie es noch einmal."
+            )
+        )
+
+
+def clean_text(
+    value: str | None,
+    *,
+    field: str,
+    required_message: str | None = None,
+    max_length: int = TEXT_MAX_LENGTH,
+) -> str | None:
+    """``value`` stripped (None when empty). Raises ``EngagementError`` for ``field`` when it
+    is longer than ``max_length`` or, with ``required_message``, empty."""
+    cleaned = (value or "").strip()
+    if len(cleaned) > max_length:
+        raise EngagementError(
+            _(
+                "Der Text darf höchstens %(max)s Zeichen lang sein (jetzt: %(length)s).",
+                max=format_number(max_length),
+                length=format_number(len(cleaned)),
+            ),
+            field=field,
+        )
+    if not cleaned and required_message is not None:
+        raise EngagementError(required_message, field=field)
+    return cleaned or None
+
+
+def require_editor(engagement: Engagement, actor: StaffMember) -> None:
+    """Raise ``EngagementNotPermitted`` unless ``actor`` may edit ``engagement``."""
+    if not may_edit(engagement, actor):
+        raise EngagementNotPermitted(
+            _("Nur das Team der Prozessbegleitung und die Projektleitung dürfen das ändern.")
+        )

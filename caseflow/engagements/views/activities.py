@@ -1,0 +1,1 @@
+"""Placeholder: filled by the activities work of issue 4."""

@@ -1,0 +1,1 @@
+"""Placeholder: filled by the barriers work of issue 4."""

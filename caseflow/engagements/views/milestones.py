@@ -1,0 +1,1 @@
+"""Placeholder: filled by the milestones work of issue 4."""

@@ -1,0 +1,1 @@
+"""Placeholder: filled by the rescheduling work of issue 4."""

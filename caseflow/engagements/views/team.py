@@ -1,0 +1,1 @@
+"""Placeholder: filled by the team work of issue 4."""
