@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TypeVar
 
-from sqlalchemy import ScalarSelect, case, func, select
+from sqlalchemy import ColumnElement, ScalarSelect, case, func, select
 from sqlalchemy.orm import (
     InstrumentedAttribute,
     Session,
@@ -27,6 +27,7 @@ from caseflow.engagements.models import (
     CLOSED_STATUSES,
     Activity,
     Assignment,
+    AssignmentRole,
     Barrier,
     Engagement,
     EngagementStatus,
@@ -35,7 +36,9 @@ from caseflow.engagements.models import (
     Phase,
 )
 from caseflow.engagements.rules import duration_in_months
+from caseflow.organisations.choices import District, Sector
 from caseflow.organisations.models import Organisation
+from caseflow.staff.models import StaffMember
 
 OPEN_STATUSES = tuple(status for status in EngagementStatus if status not in CLOSED_STATUSES)
 RECENT_ACTIVITIES = 10
@@ -106,6 +109,22 @@ def _next_open_milestone(column: InstrumentedAttribute[T]) -> ScalarSelect[T]:
     )
 
 
+def _on_team(staff_member_id: int, *, as_lead: bool = False) -> ColumnElement[bool]:
+    """A condition: the staff member is on the engagement's team (only as lead: ``as_lead``)."""
+    assignments = select(Assignment.engagement_id).where(
+        Assignment.staff_member_id == staff_member_id
+    )
+    if as_lead:
+        assignments = assignments.where(Assignment.role == AssignmentRole.LEAD)
+    return Engagement.id.in_(assignments)
+
+
+def end_date_column() -> ColumnElement[date]:
+    """The end an engagement list shows and filters by: the actual end once the engagement is
+    closed (it is set exactly then), the planned end before."""
+    return func.coalesce(Engagement.actual_end_date, Engagement.planned_end_date)
+
+
 def list_engagements(
     session: Session,
     *,
@@ -114,13 +133,26 @@ def list_engagements(
     staff_member_id: int | None = None,
     organisation_id: int | None = None,
     overdue_only: bool = False,
+    lead_id: int | None = None,
+    member_id: int | None = None,
+    sector: Sector | None = None,
+    district: District | None = None,
+    starts_from: date | None = None,
+    starts_to: date | None = None,
+    ends_from: date | None = None,
+    ends_to: date | None = None,
 ) -> list[EngagementRow]:
     """Engagements with organisation, team, current phase and milestone figures.
 
-    Filters: ``statuses`` (None: all), ``staff_member_id`` (on the team as lead or co),
-    ``organisation_id``, ``overdue_only`` (at least one open milestone due before ``today``).
+    Filters (all that are given must hold): ``statuses`` (None: all), ``staff_member_id`` and
+    ``member_id`` (on the team as lead or co; both given: both on it), ``lead_id`` (the lead
+    consultant), ``organisation_id``, the organisation's ``sector`` and ``district``, the start
+    date between ``starts_from`` and ``starts_to`` and the end (``end_date_column``: actual
+    end when closed, else planned end) between ``ends_from`` and ``ends_to`` (inclusive, each
+    bound optional), ``overdue_only`` (at least one open milestone due before ``today``).
     Progress counts done milestones against all milestones that were not dropped; the next
-    milestone is the earliest open one (it may be overdue). Two statements.
+    milestone is the earliest open one (it may be overdue). Two statements, whatever the
+    filters and the number of rows.
     """
     stats = (
         select(
@@ -161,20 +193,32 @@ def list_engagements(
             Engagement.id,
         )
     )
+    conditions: list[ColumnElement[bool]] = []
     if statuses is not None:
-        statement = statement.where(Engagement.status.in_(list(statuses)))
-    if staff_member_id is not None:
-        statement = statement.where(
-            Engagement.id.in_(
-                select(Assignment.engagement_id).where(
-                    Assignment.staff_member_id == staff_member_id
-                )
-            )
-        )
+        conditions.append(Engagement.status.in_(list(statuses)))
+    for team_member_id in (staff_member_id, member_id):
+        if team_member_id is not None:
+            conditions.append(_on_team(team_member_id))
+    if lead_id is not None:
+        conditions.append(_on_team(lead_id, as_lead=True))
     if organisation_id is not None:
-        statement = statement.where(Engagement.organisation_id == organisation_id)
+        conditions.append(Engagement.organisation_id == organisation_id)
+    if sector is not None:
+        conditions.append(Organisation.sector == sector)
+    if district is not None:
+        conditions.append(Organisation.district == district)
+    if starts_from is not None:
+        conditions.append(Engagement.start_date >= starts_from)
+    if starts_to is not None:
+        conditions.append(Engagement.start_date <= starts_to)
+    if ends_from is not None:
+        conditions.append(end_date_column() >= ends_from)
+    if ends_to is not None:
+        conditions.append(end_date_column() <= ends_to)
     if overdue_only:
-        statement = statement.where(stats.c.overdue > 0)
+        conditions.append(stats.c.overdue > 0)
+    if conditions:
+        statement = statement.where(*conditions)
     return [
         EngagementRow(
             engagement=engagement,
@@ -188,6 +232,30 @@ def list_engagements(
         for engagement, phase, done, total, overdue, next_title, next_due in session.execute(
             statement
         )
+    ]
+
+
+@dataclass(frozen=True)
+class TeamMemberChoice:
+    """A staff member the engagement list can be filtered by."""
+
+    id: int
+    name: str
+    is_lead: bool  # leads at least one engagement
+
+
+def team_member_choices(session: Session) -> list[TeamMemberChoice]:
+    """Every staff member on any engagement's team, by name; one statement."""
+    leads = func.max(case((Assignment.role == AssignmentRole.LEAD, 1), else_=0))
+    statement = (
+        select(StaffMember.id, StaffMember.name, leads)
+        .join(Assignment, Assignment.staff_member_id == StaffMember.id)
+        .group_by(StaffMember.id, StaffMember.name)
+        .order_by(StaffMember.name, StaffMember.id)
+    )
+    return [
+        TeamMemberChoice(id=staff_id, name=name, is_lead=bool(is_lead))
+        for staff_id, name, is_lead in session.execute(statement)
     ]
 
 

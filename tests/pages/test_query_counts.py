@@ -93,6 +93,8 @@ def _queries(client, session, count_queries, path: str) -> int:
         "/organisations",
         "/engagements",
         "/engagements?mine=1&status=aktiv",
+        "/engagements?sector=buergerdienst&district=mitte&starts_from=2024-01-01"
+        "&starts_to=2025-12-31&ends_from=2025-01-01&ends_to=2026-12-31&lead=abc",
         "/timeline",
         "/capacity",
         "/reports",

@@ -2,28 +2,105 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from flask import render_template, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import Session
+from werkzeug.datastructures import MultiDict
 
 from caseflow import clock
 from caseflow.engagements.models import EngagementStatus
-from caseflow.engagements.queries import engagement_counts_by_organisation, list_engagements
+from caseflow.engagements.queries import (
+    TeamMemberChoice,
+    engagement_counts_by_organisation,
+    list_engagements,
+    team_member_choices,
+)
 from caseflow.engagements.views.blueprint import bp
 from caseflow.extensions import db
+from caseflow.organisations.choices import District, Sector
 from caseflow.organisations.models import Organisation
 from caseflow.organisations.views import organisation_list_columns, organisation_sections
 from caseflow.staff.access import staff_required
 from caseflow.staff.models import Role
-from caseflow.web.filters import enum_filter
+from caseflow.web.filters import date_filter, enum_filter
 from caseflow.web.sections import ListColumn, PageSection
+
+UNKNOWN_SECTOR = _l("Den Bereich „%(value)s“ gibt es nicht; der Filter wurde ignoriert.")
+UNKNOWN_DISTRICT = _l("Den Bezirk „%(value)s“ gibt es nicht; der Filter wurde ignoriert.")
+LEAD = _l("Federführung")
+MEMBER = _l("Im Team")
+STARTS_FROM = _l("Beginn ab")
+STARTS_TO = _l("Beginn bis")
+ENDS_FROM = _l("Ende ab")
+ENDS_TO = _l("Ende bis")
 
 _MINE_ON = "1"
 _MINE_OFF = "0"
+# Staff ids as a select box sends them; longer digit strings cannot be an id.
+_STAFF_ID = re.compile(r"[0-9]{1,12}")
+
+
+@dataclass(frozen=True)
+class ListFilters:
+    """The valid filters of one request to the engagement list."""
+
+    mine: bool
+    is_mine_default: bool
+    status: EngagementStatus | None = None
+    lead: TeamMemberChoice | None = None
+    member: TeamMemberChoice | None = None
+    sector: Sector | None = None
+    district: District | None = None
+    starts_from: date | None = None
+    starts_to: date | None = None
+    ends_from: date | None = None
+    ends_to: date | None = None
+
+    @property
+    def is_narrowed(self) -> bool:
+        """True when any filter besides "nur meine" narrows the list."""
+        return any(
+            value is not None
+            for value in (
+                self.status,
+                self.lead,
+                self.member,
+                self.sector,
+                self.district,
+                self.starts_from,
+                self.starts_to,
+                self.ends_from,
+                self.ends_to,
+            )
+        )
+
+    def args(self, **changes: object) -> dict[str, str]:
+        """The query parameters of this list, with ``changes`` applied (None drops one)."""
+        values: dict[str, object] = {
+            "status": self.status,
+            "lead": self.lead.id if self.lead is not None else None,
+            "member": self.member.id if self.member is not None else None,
+            "sector": self.sector,
+            "district": self.district,
+            "starts_from": self.starts_from,
+            "starts_to": self.starts_to,
+            "ends_from": self.ends_from,
+            "ends_to": self.ends_to,
+            "mine": None if self.mine == self.is_mine_default else int(self.mine),
+        }
+        values.update(changes)
+        return {
+            key: value.isoformat() if isinstance(value, date) else str(value)
+            for key, value in values.items()
+            if value is not None
+        }
 
 
 def _mine_filter(values: list[str], *, default: bool, notes: list[str]) -> bool:
@@ -38,28 +115,124 @@ def _mine_filter(values: list[str], *, default: bool, notes: list[str]) -> bool:
     return default
 
 
+def _staff_filter(
+    raw: str | None, choices: list[TeamMemberChoice], notes: list[str], *, label: str
+) -> TeamMemberChoice | None:
+    """The choice whose id ``raw`` names; None (and a note) for anything else."""
+    if not raw:
+        return None
+    value = raw.strip()
+    if _STAFF_ID.fullmatch(value):
+        chosen = next((choice for choice in choices if choice.id == int(value)), None)
+        if chosen is not None:
+            return chosen
+    notes.append(
+        _(
+            "%(label)s: „%(value)s“ ist keine der angebotenen Personen; "
+            "der Filter wurde ignoriert.",
+            label=label,
+            value=raw,
+        )
+    )
+    return None
+
+
+def _date_range(
+    raw_from: str | None,
+    raw_to: str | None,
+    notes: list[str],
+    *,
+    label_from: str,
+    label_to: str,
+) -> tuple[date | None, date | None]:
+    """Both ends of a date range; a range whose start lies after its end is ignored whole."""
+    start = date_filter(raw_from, notes, label=label_from)
+    end = date_filter(raw_to, notes, label=label_to)
+    if start is not None and end is not None and start > end:
+        notes.append(
+            _(
+                "„%(first)s“ (%(start)s) liegt nach „%(last)s“ (%(end)s); "
+                "diese beiden Filter wurden ignoriert.",
+                first=label_from,
+                start=start.strftime("%d.%m.%Y"),
+                last=label_to,
+                end=end.strftime("%d.%m.%Y"),
+            )
+        )
+        return None, None
+    return start, end
+
+
+def _read_filters(
+    args: MultiDict[str, str], choices: list[TeamMemberChoice], notes: list[str]
+) -> ListFilters:
+    is_mine_default = not current_user.has_role(Role.LEAD)
+    starts_from, starts_to = _date_range(
+        args.get("starts_from"),
+        args.get("starts_to"),
+        notes,
+        label_from=str(STARTS_FROM),
+        label_to=str(STARTS_TO),
+    )
+    ends_from, ends_to = _date_range(
+        args.get("ends_from"),
+        args.get("ends_to"),
+        notes,
+        label_from=str(ENDS_FROM),
+        label_to=str(ENDS_TO),
+    )
+    return ListFilters(
+        mine=_mine_filter(args.getlist("mine"), default=is_mine_default, notes=notes),
+        is_mine_default=is_mine_default,
+        status=enum_filter(args.get("status"), EngagementStatus, notes),
+        lead=_staff_filter(
+            args.get("lead"),
+            [choice for choice in choices if choice.is_lead],
+            notes,
+            label=str(LEAD),
+        ),
+        member=_staff_filter(args.get("member"), choices, notes, label=str(MEMBER)),
+        sector=enum_filter(args.get("sector"), Sector, notes, message=UNKNOWN_SECTOR),
+        district=enum_filter(args.get("district"), District, notes, message=UNKNOWN_DISTRICT),
+        starts_from=starts_from,
+        starts_to=starts_to,
+        ends_from=ends_from,
+        ends_to=ends_to,
+    )
+
+
 @bp.get("/engagements")
 @staff_required
 def index() -> str:
-    """All engagements, filtered by status and (consultants by default) to one's own."""
+    """All engagements, filtered by status, team, organisation and dates, and (consultants by
+    default) to one's own; bad filter values are ignored with a note."""
     notes: list[str] = []
-    status = enum_filter(request.args.get("status"), EngagementStatus, notes)
-    mine = _mine_filter(
-        request.args.getlist("mine"), default=not current_user.has_role(Role.LEAD), notes=notes
-    )
+    choices = team_member_choices(db.session)
+    filters = _read_filters(request.args, choices, notes)
     today = clock.today()
     rows = list_engagements(
         db.session,
         today=today,
-        statuses=[status] if status is not None else None,
-        staff_member_id=current_user.id if mine else None,
+        statuses=[filters.status] if filters.status is not None else None,
+        staff_member_id=current_user.id if filters.mine else None,
+        lead_id=filters.lead.id if filters.lead is not None else None,
+        member_id=filters.member.id if filters.member is not None else None,
+        sector=filters.sector,
+        district=filters.district,
+        starts_from=filters.starts_from,
+        starts_to=filters.starts_to,
+        ends_from=filters.ends_from,
+        ends_to=filters.ends_to,
     )
     return render_template(
         "engagements/index.html",
         rows=rows,
+        filters=filters,
         statuses=list(EngagementStatus),
-        selected_status=status,
-        mine=mine,
+        leads=[choice for choice in choices if choice.is_lead],
+        members=choices,
+        sectors=list(Sector),
+        districts=list(District),
         notes=notes,
         today=today,
     )

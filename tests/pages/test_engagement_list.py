@@ -1,0 +1,441 @@
+"""The filters of ``/engagements``: each narrows the list, they combine, bad values are ignored
+with a German note, and the page runs a fixed number of SQL statements whatever the filters."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+import pytest
+
+from caseflow import clock
+from caseflow.engagements.models import EngagementStatus
+from caseflow.engagements.rules import end_after_months
+from caseflow.organisations.choices import District, Sector
+from caseflow.staff.models import Role, StaffMember
+from tests import factories
+from tests.conftest import login
+from tests.pages.helpers import body_rows, page_text, table
+from tests.pages.test_accessibility_structure import assert_accessible
+
+TODAY = date(2025, 3, 10)
+MITTE = "Jugendamt Mitte"
+SPANDAU = "Pflegeheim Spandau"
+NEUKOELLN = "Familienzentrum Neukölln"
+PANKOW = "Bürgeramt Pankow"
+ALL = [PANKOW, MITTE, SPANDAU, NEUKOELLN]  # open ones by start date, then the closed one
+
+
+@dataclass
+class Portfolio:
+    kim: StaffMember  # consultant: leads Mitte, co on Neukölln
+    noah: StaffMember  # consultant: leads Spandau, co on Mitte
+    lea: StaffMember  # lead: leads Neukölln and Pankow
+    cora: StaffMember  # co on Spandau only
+    ola: StaffMember  # on no team
+
+
+@pytest.fixture(autouse=True)
+def _frozen_today():
+    with clock.frozen(TODAY):
+        yield
+
+
+@pytest.fixture
+def portfolio(session, make_staff) -> Portfolio:
+    kim = make_staff(Role.CONSULTANT, name="Kim Berater")
+    noah = make_staff(Role.CONSULTANT, name="Noah Begleiter")
+    lea = make_staff(Role.LEAD, name="Lea Leitung")
+    cora = make_staff(Role.CONSULTANT, name="Cora Co")
+    ola = make_staff(Role.CONSULTANT, name="Ola Ohne")
+    organisation = factories.make_organisation
+    factories.make_engagement(
+        session,
+        lead=kim,
+        co=[noah],
+        organisation=organisation(session, name=MITTE, district=District.MITTE),
+        status=EngagementStatus.AKTIV,
+        start=date(2025, 1, 1),
+        end=date(2025, 12, 31),
+    )
+    factories.make_engagement(
+        session,
+        lead=noah,
+        co=[cora],
+        organisation=organisation(
+            session,
+            name=SPANDAU,
+            sector=Sector.GESUNDHEIT,
+            subtype="pflegeeinrichtung",
+            district=District.SPANDAU,
+        ),
+        start=date(2025, 6, 1),
+        end=date(2026, 5, 31),
+    )
+    # Closed early: planned to end on 31.03.2025, actually ended on 31.12.2024.
+    factories.make_engagement(
+        session,
+        lead=lea,
+        co=[kim],
+        organisation=organisation(
+            session,
+            name=NEUKOELLN,
+            sector=Sector.KINDER_FAMILIE,
+            subtype="familienzentrum",
+            district=District.NEUKOELLN,
+        ),
+        status=EngagementStatus.ABGESCHLOSSEN,
+        start=date(2024, 4, 1),
+        end=date(2025, 3, 31),
+        actual_end=date(2024, 12, 31),
+    )
+    factories.make_engagement(
+        session,
+        lead=lea,
+        organisation=organisation(
+            session, name=PANKOW, subtype="buergeramt", district=District.PANKOW
+        ),
+        status=EngagementStatus.PAUSIERT,
+        start=date(2024, 9, 1),
+        end=date(2025, 8, 31),
+    )
+    return Portfolio(kim=kim, noah=noah, lea=lea, cora=cora, ola=ola)
+
+
+def _as(client, member: StaffMember) -> None:
+    assert login(client, member.email).status_code == 302
+
+
+def _organisations(response) -> list[str]:
+    assert response.status_code == 200
+    if "Es gibt keine Prozessbegleitung" in page_text(response) or (
+        "Ihnen ist keine Prozessbegleitung zugeordnet" in page_text(response)
+    ):
+        return []
+    return [row[0] for row in body_rows(table(response, "Prozessbegleitungen"))]
+
+
+def _query(template: str, people: Portfolio) -> str:
+    return template.format(**{name: getattr(people, name).id for name in vars(people)})
+
+
+def _options(html: str, select_name: str) -> list[str]:
+    match = re.search(
+        rf'<select id="filter-{select_name}" name="{select_name}">(.*?)</select>', html, re.S
+    )
+    assert match, select_name
+    return [text.strip() for text in re.findall(r"<option[^>]*>([^<]*)</option>", match.group(1))]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("", ALL),
+        ("status=aktiv", [MITTE]),
+        ("status=abgeschlossen", [NEUKOELLN]),
+        ("lead={kim}", [MITTE]),
+        ("lead={lea}", [PANKOW, NEUKOELLN]),
+        ("member={kim}", [MITTE, NEUKOELLN]),  # lead of one, co on the other
+        ("member={noah}", [MITTE, SPANDAU]),
+        ("member={cora}", [SPANDAU]),
+        ("sector=buergerdienst", [PANKOW, MITTE]),
+        ("sector=kinder_familie", [NEUKOELLN]),
+        ("district=spandau", [SPANDAU]),
+        ("starts_from=2025-01-01", [MITTE, SPANDAU]),  # the bounds are inclusive
+        ("starts_to=2024-12-31", [PANKOW, NEUKOELLN]),
+        ("starts_from=2025-01-01&starts_to=2025-01-01", [MITTE]),
+        ("ends_from=2025-08-31", [PANKOW, MITTE, SPANDAU]),
+        ("ends_to=2025-08-31", [PANKOW, NEUKOELLN]),
+        # Neukölln was planned to end on 31.03.2025 but ended on 31.12.2024: the actual end counts.
+        ("ends_from=2025-01-01&ends_to=2025-06-30", []),
+        ("ends_from=2024-12-31&ends_to=2024-12-31", [NEUKOELLN]),
+    ],
+)
+def test_each_filter_narrows_the_list(client, portfolio, query, expected):
+    _as(client, portfolio.lea)  # a lead sees everything by default
+    assert _organisations(client.get("/engagements?" + _query(query, portfolio))) == expected
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("member={kim}&status=abgeschlossen", [NEUKOELLN]),
+        ("lead={lea}&sector=buergerdienst", [PANKOW]),
+        ("member={kim}&member=&lead={lea}", [NEUKOELLN]),
+        ("member={noah}&district=mitte&starts_to=2025-01-31&ends_from=2025-12-01", [MITTE]),
+        ("status=aktiv&district=spandau", []),
+        ("mine=1&sector=buergerdienst", [PANKOW]),
+        ("mine=1&member={kim}", [NEUKOELLN]),  # Lea and Kim both on the team
+    ],
+)
+def test_filters_combine(client, portfolio, query, expected):
+    _as(client, portfolio.lea)
+    assert _organisations(client.get("/engagements?" + _query(query, portfolio))) == expected
+
+
+def test_a_consultant_sees_their_own_by_default_and_can_widen(client, portfolio):
+    _as(client, portfolio.kim)
+    own = client.get("/engagements")
+    assert _organisations(own) == [MITTE, NEUKOELLN]
+    assert 'id="filter-mine" name="mine" value="1" checked' in own.get_data(as_text=True)
+    assert _organisations(client.get("/engagements?mine=0")) == ALL
+    # Filters narrow within "nur meine" while it is ticked.
+    assert _organisations(client.get("/engagements?status=aktiv")) == [MITTE]
+    assert _organisations(client.get(f"/engagements?lead={portfolio.noah.id}")) == []
+
+
+def test_a_lead_sees_everything_by_default(client, portfolio):
+    _as(client, portfolio.lea)
+    response = client.get("/engagements")
+    assert _organisations(response) == ALL
+    assert 'id="filter-mine" name="mine" value="1">' in response.get_data(as_text=True)
+    assert _organisations(client.get("/engagements?mine=0&mine=1")) == [PANKOW, NEUKOELLN]
+
+
+def test_caption_counts_the_results(client, portfolio):
+    _as(client, portfolio.lea)
+    everything = table(client.get("/engagements"), "Prozessbegleitungen")
+    assert everything.caption == "Alle Prozessbegleitungen: 4 Ergebnisse"
+    one = table(client.get("/engagements?district=mitte"), "Prozessbegleitungen")
+    assert one.caption == "Alle Prozessbegleitungen (gefiltert): 1 Ergebnis"
+
+
+def test_caption_of_ones_own_engagements(client, portfolio):
+    _as(client, portfolio.kim)
+    mine = table(client.get("/engagements"), "Prozessbegleitungen")
+    assert mine.caption == "Meine Prozessbegleitungen: 2 Ergebnisse"
+
+
+def test_rows_show_the_actual_end_of_a_closed_engagement(client, portfolio):
+    _as(client, portfolio.lea)
+    rows = table(client.get("/engagements"), "Prozessbegleitungen")
+    assert rows.rows[0][-2:] == ["Beginn", "Ende"]
+    assert rows.row(NEUKOELLN)[1:3] == ["abgeschlossen", "Lea Leitung"]
+    assert rows.row(NEUKOELLN)[-2:] == ["01.04.2024", "31.12.2024 (tatsächlich)"]
+    assert rows.row(PANKOW)[-2:] == ["01.09.2024", "31.08.2025"]
+    assert rows.row(SPANDAU)[4] == "0/12 0 von 12 erledigt"
+
+
+def test_select_boxes_offer_the_staff_on_teams_sorted_by_name(client, portfolio):
+    _as(client, portfolio.lea)
+    html = client.get(f"/engagements?lead={portfolio.noah.id}").get_data(as_text=True)
+    assert _options(html, "lead") == ["alle", "Kim Berater", "Lea Leitung", "Noah Begleiter"]
+    assert _options(html, "member") == [
+        "alle",
+        "Cora Co",
+        "Kim Berater",
+        "Lea Leitung",
+        "Noah Begleiter",
+    ]
+    assert f'<option value="{portfolio.noah.id}" selected>Noah Begleiter</option>' in html
+    assert _options(html, "sector")[1:] == [sector.label for sector in Sector]
+    assert _options(html, "district")[1:] == [district.label for district in District]
+
+
+def test_chosen_values_are_kept_in_the_form_and_can_be_reset(client, portfolio):
+    _as(client, portfolio.lea)
+    plain = client.get("/engagements").get_data(as_text=True)
+    assert "Filter zurücksetzen" not in plain
+    response = client.get(
+        "/engagements?status=aktiv&sector=gesundheit&district=mitte"
+        "&starts_from=2025-01-01&ends_to=2025-12-31"
+    )
+    html = response.get_data(as_text=True)
+    assert '<option value="aktiv" selected>' in html
+    assert '<option value="gesundheit" selected>' in html
+    assert '<option value="mitte" selected>' in html
+    assert 'name="starts_from" value="2025-01-01"' in html
+    assert 'name="ends_to" value="2025-12-31"' in html
+    assert 'name="starts_to" value=""' in html
+    assert '<a class="button button--quiet" href="/engagements">Filter zurücksetzen</a>' in html
+    assert "das tatsächliche" in page_text(response)  # the hint on what "Ende" means
+
+
+@pytest.mark.parametrize(
+    ("query", "note"),
+    [
+        ("status=erledigt", "Den Status „erledigt“ gibt es nicht; der Filter wurde ignoriert."),
+        ("lead=abc", "Federführung: „abc“ ist keine der angebotenen Personen;"),
+        ("lead=999999", "Federführung: „999999“ ist keine der angebotenen Personen;"),
+        ("lead=-1", "Federführung: „-1“ ist keine der angebotenen Personen;"),
+        ("lead={cora}", "ist keine der angebotenen Personen; der Filter wurde ignoriert."),
+        ("lead={ola}", "ist keine der angebotenen Personen; der Filter wurde ignoriert."),
+        ("member={ola}", "Im Team: „"),
+        ("member=99999999999999999999999", "Im Team: „99999999999999999999999“ ist keine"),
+        ("member=1.5", "Im Team: „1.5“ ist keine der angebotenen Personen;"),
+        ("sector=behoerde", "Den Bereich „behoerde“ gibt es nicht; der Filter wurde ignoriert."),
+        ("district=nirgends", "Den Bezirk „nirgends“ gibt es nicht; der Filter wurde ignoriert."),
+        ("starts_from=2025-13-01", "Beginn ab: „2025-13-01“ ist kein gültiges Datum;"),
+        ("starts_to=morgen", "Beginn bis: „morgen“ ist kein gültiges Datum;"),
+        ("ends_from=20250101", "Ende ab: „20250101“ ist kein gültiges Datum;"),
+        ("ends_to=0001-01-01", "Ende bis: „0001-01-01“ liegt außerhalb des möglichen Zeitraums;"),
+        (
+            "starts_from=2025-06-01&starts_to=2025-01-01",
+            "„Beginn ab“ (01.06.2025) liegt nach „Beginn bis“ (01.01.2025); "
+            "diese beiden Filter wurden ignoriert.",
+        ),
+        (
+            "ends_from=2026-01-01&ends_to=2025-01-01",
+            "„Ende ab“ (01.01.2026) liegt nach „Ende bis“ (01.01.2025);",
+        ),
+        ("mine=ja", "Der Wert für „nur meine“ ist ungültig und wurde ignoriert."),
+    ],
+)
+def test_bad_values_are_ignored_with_a_note(client, portfolio, query, note):
+    _as(client, portfolio.lea)
+    response = client.get("/engagements?" + _query(query, portfolio))
+    assert response.status_code == 200
+    assert note in page_text(response)
+    assert _organisations(response) == ALL
+    assert "Filter zurücksetzen" in page_text(response)
+
+
+def test_a_bad_value_does_not_spoil_the_good_ones(client, portfolio):
+    _as(client, portfolio.lea)
+    response = client.get("/engagements?status=aktiv&lead=x&district=atlantis&starts_to=2025-01-31")
+    text = page_text(response)
+    assert "Federführung: „x“" in text
+    assert "Den Bezirk „atlantis“ gibt es nicht" in text
+    assert _organisations(response) == [MITTE]
+
+
+def test_bad_values_are_shown_escaped(client, portfolio):
+    _as(client, portfolio.lea)
+    response = client.get("/engagements?lead=<script>alert(1)</script>&status=%FF%FE")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "gibt es nicht; der Filter wurde ignoriert." in page_text(response)
+
+
+def test_empty_results_say_so(client, portfolio):
+    _as(client, portfolio.lea)
+    response = client.get("/engagements?district=lichtenberg")
+    assert "Es gibt keine Prozessbegleitung, die zu diesem Filter passt." in page_text(response)
+    assert "<table" not in response.get_data(as_text=True)
+
+
+def test_empty_results_of_ones_own_offer_all_with_the_same_filters(client, portfolio):
+    _as(client, portfolio.kim)
+    response = client.get("/engagements?district=spandau&status=geplant")
+    assert "Ihnen ist keine Prozessbegleitung zugeordnet, die zu diesem Filter passt." in (
+        page_text(response)
+    )
+    # The way out keeps the other filters and switches "nur meine" off.
+    html = response.get_data(as_text=True)
+    assert 'href="/engagements?status=geplant&amp;district=spandau&amp;mine=0"' in html
+    assert _organisations(client.get("/engagements?status=geplant&district=spandau&mine=0")) == [
+        SPANDAU
+    ]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "status=aktiv&lead={kim}&member={noah}&sector=buergerdienst&district=mitte"
+        "&starts_from=2024-01-01&starts_to=2025-12-31&ends_from=2025-01-01&ends_to=2026-12-31",
+        "status=x&lead=y&starts_from=z&ends_from=2026-01-01&ends_to=2025-01-01",
+        "district=lichtenberg",
+    ],
+)
+def test_the_page_is_accessible(client, portfolio, query):
+    _as(client, portfolio.lea)
+    response = client.get("/engagements?" + _query(query, portfolio))
+    page = assert_accessible(response)
+    names = {attrs.get("name") for _tag, attrs in page.controls}
+    assert {
+        "status",
+        "lead",
+        "member",
+        "sector",
+        "district",
+        "starts_from",
+        "starts_to",
+        "ends_from",
+        "ends_to",
+        "mine",
+    } <= names
+    for _tag, attrs in page.controls:
+        if attrs.get("name", "").startswith("ends_"):
+            assert attrs["aria-describedby"] == "filter-ends-hint"
+
+
+# Query counts --------------------------------------------------------------------------------
+
+FILTERED = [
+    "/engagements",
+    "/engagements?mine=0",
+    "/engagements?mine=1",
+    "/engagements?status=aktiv&lead={lead}&member={co}&sector=buergerdienst&district=mitte"
+    "&starts_from=2024-01-01&starts_to=2025-12-31&ends_from=2024-06-01&ends_to=2026-12-31&mine=0",
+    "/engagements?status=unsinn&lead=abc&member=999999&sector=x&district=y"
+    "&starts_from=2025-13-01&ends_from=2026-01-01&ends_to=2025-01-01",
+]
+STATUSES = list(EngagementStatus)
+
+
+def _add_engagements(session, count: int, *, leads: list[StaffMember], co: StaffMember) -> None:
+    """``count`` more engagements with teams, phases and milestones (some done), spread over
+    statuses, sectors, districts and start dates."""
+    sectors = [(Sector.BUERGERDIENST, "jugendamt"), (Sector.GESUNDHEIT, "krankenhaus")]
+    districts = list(District)
+    for index in range(count):
+        sector, subtype = sectors[index // 2 % len(sectors)]
+        start = date(2024, 4 + index % 9, 1 + index % 28)
+        status = STATUSES[index % len(STATUSES)]
+        engagement = factories.make_engagement(
+            session,
+            lead=leads[index % len(leads)],
+            co=[co] if index % 3 else [],
+            organisation=factories.make_organisation(
+                session,
+                sector=sector,
+                subtype=subtype,
+                district=districts[index // 10 % len(districts)],
+            ),
+            start=start,
+            end=end_after_months(start, 12),
+            status=status,
+        )
+        if index % 2:
+            factories.complete_milestone(session, factories.milestones_of(engagement)[0], on=start)
+
+
+def _count(client, session, count_queries, path: str) -> tuple[int, int]:
+    # The request shares the test's session: empty its identity map so that a missing eager
+    # load shows up as extra statements here.
+    session.expunge_all()
+    with count_queries() as counter:
+        response = client.get(path)
+    assert response.status_code == 200, path
+    text = page_text(response)
+    shown = 0 if "passt." in text else len(body_rows(table(response, "Prozessbegleitungen")))
+    return counter.count, shown
+
+
+@pytest.mark.parametrize("role", [Role.LEAD, Role.CONSULTANT])
+def test_the_list_runs_a_fixed_number_of_queries(client, session, logged_in, count_queries, role):
+    me = logged_in(role, name="Mia Messung")
+    lead = factories.make_staff_member(session, name="Ben Beratung")
+    co = factories.make_staff_member(session, name="Carla Co")
+    paths = [path.format(lead=lead.id, co=co.id) for path in FILTERED]
+    _add_engagements(session, 5, leads=[me, lead], co=co)
+    small = {path: _count(client, session, count_queries, path) for path in paths}
+    _add_engagements(session, 195, leads=[me, lead], co=co)
+    large = {path: _count(client, session, count_queries, path) for path in paths}
+    for path in paths:
+        (small_count, small_rows), (large_count, large_rows) = small[path], large[path]
+        print(
+            f"{role.value} {path}: {small_count} queries for {small_rows} rows (of 5), "
+            f"{large_count} for {large_rows} rows (of 200)"
+        )
+        assert small_count == large_count, path
+        assert large_count <= 8, path
+    # The filtered and the unfiltered list cost the same (an empty result saves the statement
+    # that loads the teams), and the large one shows many rows.
+    assert len({count for count, rows in large.values() if rows}) == 1
+    assert large["/engagements?mine=0"][1] == 200
+    assert 0 < large[paths[3]][1] < 200
