@@ -1,0 +1,258 @@
+"""The forms of the organisation pages: an organisation's facts and a contact person.
+
+Every field is checked on the server with a German message next to it (the templates switch
+the browsers' own checks off with ``novalidate``); the services check the same rules again.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    EmailField,
+    Field,
+    HiddenField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import AnyOf, DataRequired, Length, Optional, ValidationError
+from wtforms.widgets import NumberInput
+
+from caseflow.organisations.choices import (
+    DISTRICT_LABELS,
+    SECTOR_LABELS,
+    SUBTYPES,
+    District,
+    Sector,
+)
+from caseflow.organisations.services import (
+    ADDRESS_MAX_LENGTH,
+    EMAIL_MAX_LENGTH,
+    MAX_STAFF_SIZE,
+    NAME_MAX_LENGTH,
+    PHONE_MAX_LENGTH,
+    ROLE_MAX_LENGTH,
+    WEBSITE_MAX_LENGTH,
+    ContactData,
+    OrganisationData,
+    email_problem,
+    subtype_problem,
+    website_problem,
+)
+
+CHOOSE = _l("Bitte wählen")
+_DIGITS = 12
+
+
+def _strip(value: Any) -> Any:
+    """Trim surrounding whitespace; line breaks as browsers count them (CRLF → LF)."""
+    if isinstance(value, str):
+        return value.replace("\r\n", "\n").strip()
+    return value
+
+
+def _limit(limit: int) -> Length:
+    return Length(
+        max=limit,
+        message=_l(
+            "Bitte höchstens %(max)d Zeichen eingeben – Sie haben %(length)d Zeichen eingegeben."
+        ),
+    )
+
+
+class WholeNumberField(StringField):
+    """A whole number of ASCII digits, or nothing; anything else gets ``invalid_message``."""
+
+    widget = NumberInput()
+
+    def __init__(self, *args: Any, invalid_message: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.invalid_message = invalid_message
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        self.data = None
+        if not valuelist or not valuelist[0].strip():
+            return
+        raw = valuelist[0].strip()
+        if not (raw.isascii() and raw.isdigit() and len(raw) <= _DIGITS):
+            raise ValueError(str(self.invalid_message))
+        self.data = int(raw)
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        return "" if self.data is None else str(self.data)
+
+
+def _staff_size_range(form: FlaskForm, field: WholeNumberField) -> None:
+    if field.data is not None and not 1 <= field.data <= MAX_STAFF_SIZE:
+        raise ValidationError(_l("Bitte geben Sie eine Zahl zwischen 1 und 1.000.000 an."))
+
+
+def _subtype_choices() -> list[SelectChoice]:
+    choices = [SelectChoice("", CHOOSE)]
+    for sector, options in SUBTYPES.items():
+        group = str(SECTOR_LABELS[sector])
+        choices.extend(
+            SelectChoice(value, str(label), optgroup=group) for value, label in options.items()
+        )
+    return choices
+
+
+class OrganisationForm(FlaskForm):
+    """An organisation's facts (``/organisations/<id>/edit``); ``shown`` carries the
+    ``fingerprint`` of the organisation the form was filled in on."""
+
+    shown = HiddenField()
+    name = StringField(
+        _l("Name der Organisation"),
+        filters=[_strip],
+        validators=[
+            DataRequired(_l("Bitte geben Sie den Namen der Organisation an.")),
+            _limit(NAME_MAX_LENGTH),
+        ],
+        render_kw={"autocomplete": "off"},
+    )
+    sector = SelectField(
+        _l("Bereich"),
+        choices=[
+            SelectChoice("", CHOOSE),
+            *(SelectChoice(sector.value, label) for sector, label in SECTOR_LABELS.items()),
+        ],
+        validate_choice=False,
+        validators=[
+            DataRequired(_l("Bitte wählen Sie den Bereich der Organisation.")),
+            AnyOf(
+                [sector.value for sector in Sector],
+                message=_l("Bitte wählen Sie einen Bereich aus der Liste."),
+            ),
+        ],
+    )
+    subtype = SelectField(
+        _l("Art der Einrichtung"),
+        choices=_subtype_choices,
+        validate_choice=False,
+        validators=[
+            DataRequired(_l("Bitte wählen Sie die Art der Einrichtung.")),
+            AnyOf(
+                [value for options in SUBTYPES.values() for value in options],
+                message=_l("Bitte wählen Sie eine Art aus der Liste."),
+            ),
+        ],
+    )
+    district = SelectField(
+        _l("Bezirk"),
+        choices=[
+            SelectChoice("", CHOOSE),
+            *(SelectChoice(district.value, label) for district, label in DISTRICT_LABELS.items()),
+        ],
+        validate_choice=False,
+        validators=[
+            DataRequired(_l("Bitte wählen Sie den Bezirk (oder „berlinweit“).")),
+            AnyOf(
+                [district.value for district in District],
+                message=_l("Bitte wählen Sie einen Bezirk aus der Liste."),
+            ),
+        ],
+    )
+    address = TextAreaField(
+        _l("Anschrift"),
+        filters=[_strip],
+        validators=[Optional(), _limit(ADDRESS_MAX_LENGTH)],
+        render_kw={"rows": 3},
+    )
+    website = StringField(
+        _l("Website"),
+        filters=[_strip],
+        validators=[Optional(), _limit(WEBSITE_MAX_LENGTH)],
+        render_kw={"inputmode": "url", "spellcheck": "false"},
+    )
+    staff_size = WholeNumberField(
+        _l("Zahl der Mitarbeitenden"),
+        invalid_message=_l("Bitte geben Sie die Zahl der Mitarbeitenden als ganze Zahl an."),
+        validators=[_staff_size_range],
+        render_kw={"min": 1, "max": MAX_STAFF_SIZE, "inputmode": "numeric"},
+    )
+
+    def validate_website(self, field: Field) -> None:
+        if field.errors or not field.data:
+            return
+        problem = website_problem(field.data)
+        if problem is not None:
+            raise ValidationError(problem)
+
+    def validate_subtype(self, field: Field) -> None:
+        if field.errors or self.sector.data not in {sector.value for sector in Sector}:
+            return
+        problem = subtype_problem(Sector(self.sector.data), field.data)
+        if problem is not None:
+            raise ValidationError(problem)
+
+    def to_data(self) -> OrganisationData:
+        """The checked values as ``update_organisation`` takes them (after validation)."""
+        return OrganisationData(
+            name=self.name.data,
+            sector=Sector(self.sector.data),
+            subtype=self.subtype.data,
+            district=District(self.district.data),
+            address=self.address.data or None,
+            website=self.website.data or None,
+            staff_size=self.staff_size.data,
+        )
+
+
+class ContactForm(FlaskForm):
+    """A contact person of an organisation (new or changed); when changed, ``shown`` carries
+    the ``fingerprint`` of the contact the form was filled in on."""
+
+    shown = HiddenField()
+    name = StringField(
+        _l("Name"),
+        filters=[_strip],
+        validators=[
+            DataRequired(_l("Bitte geben Sie den Namen der Ansprechperson an.")),
+            _limit(NAME_MAX_LENGTH),
+        ],
+        render_kw={"autocomplete": "off"},
+    )
+    role = StringField(
+        _l("Funktion"),
+        filters=[_strip],
+        validators=[Optional(), _limit(ROLE_MAX_LENGTH)],
+        render_kw={"autocomplete": "off"},
+    )
+    email = EmailField(
+        _l("E-Mail-Adresse"),
+        filters=[_strip],
+        validators=[Optional(), _limit(EMAIL_MAX_LENGTH)],
+        render_kw={"autocomplete": "off", "spellcheck": "false"},
+    )
+    phone = StringField(
+        _l("Telefon"),
+        filters=[_strip],
+        validators=[Optional(), _limit(PHONE_MAX_LENGTH)],
+        render_kw={"autocomplete": "off", "type": "tel"},
+    )
+    is_primary = BooleanField(_l("Hauptansprechperson"))
+
+    def validate_email(self, field: Field) -> None:
+        if field.errors or not field.data:
+            return
+        problem = email_problem(field.data)
+        if problem is not None:
+            raise ValidationError(problem)
+
+    def to_data(self) -> ContactData:
+        """The checked values as the contact services take them (after validation)."""
+        return ContactData(
+            name=self.name.data,
+            role=self.role.data or None,
+            email=self.email.data or None,
+            phone=self.phone.data or None,
+            is_primary=bool(self.is_primary.data),
+        )
