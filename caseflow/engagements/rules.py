@@ -97,3 +97,20 @@ def check_dates(start: date, planned_end: date, window: ProgrammeWindow) -> None
                 max=MAX_MONTHS,
             )
         )
+
+
+def check_extension(start: date, planned_end: date, new_end: date, window: ProgrammeWindow) -> None:
+    """Refuse an extension that does not end later than ``planned_end`` or breaks the rules
+    of ``check_dates`` (at most 18 months from ``start``, by the programme end).
+
+    Raises ``DateRuleError`` naming the current end or the allowed range.
+    """
+    if new_end <= planned_end:
+        raise DateRuleError(
+            _(
+                "Das neue Ende muss nach dem bisherigen geplanten Ende (%(day)s) liegen. "
+                "Eine Prozessbegleitung lässt sich hier nur verlängern, nicht verkürzen.",
+                day=format_day(planned_end),
+            )
+        )
+    check_dates(start, new_end, window)
