@@ -1,0 +1,649 @@
+"""What happens inside an engagement and what it is about: activities (meetings, workshops,
+trainings, calls, notes) and the register of access barriers.
+
+Decisions (issue 4, points 9 and 10):
+
+- Activities may be logged on every engagement the actor may edit, closed ones included: a
+  final talk after completion happens and belongs to the record. Their day lies between
+  ``ACTIVITY_SLACK_DAYS`` before the engagement's start (preparation talks) and today.
+- Only the author of an activity may change or delete it.
+- Barriers are added and changed by whoever may edit the engagement, while it is not closed.
+  Their status follows ``BARRIER_TRANSITIONS``; ``resolved_on`` is set exactly while a
+  barrier is ``abgebaut`` (a CHECK constraint holds it), and the measure taken is required
+  then.
+
+Every change bumps the engagement's version (so forms shown before it are refused) and writes
+one audit event on the engagement; free texts appear there only redacted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from flask_babel import format_number
+from flask_babel import gettext as _
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm.attributes import flag_modified
+
+from caseflow.audit.services import record, redacted
+from caseflow.engagements.models import (
+    CLOSED_STATUSES,
+    Activity,
+    ActivityKind,
+    Barrier,
+    BarrierCategory,
+    BarrierStatus,
+    Engagement,
+)
+from caseflow.engagements.services.common import (
+    EngagementError,
+    EngagementNotPermitted,
+    check_version,
+    clean_text,
+    require_editor,
+)
+from caseflow.staff.models import StaffMember
+
+RECORD_TEXT_MAX_LENGTH = 5000
+ACTIVITY_SLACK_DAYS = 90
+MAX_DURATION_MINUTES = 1440
+MAX_PARTICIPANTS = 999
+
+BARRIER_TRANSITIONS: dict[BarrierStatus, frozenset[BarrierStatus]] = {
+    BarrierStatus.ERKANNT: frozenset({BarrierStatus.IN_BEARBEITUNG}),
+    BarrierStatus.IN_BEARBEITUNG: frozenset({BarrierStatus.ABGEBAUT, BarrierStatus.ERKANNT}),
+    # Reopened: the measure did not hold.
+    BarrierStatus.ABGEBAUT: frozenset({BarrierStatus.IN_BEARBEITUNG}),
+}
+
+
+@dataclass(frozen=True)
+class ActivityInput:
+    """What a consultant enters about an activity (read from the form by the view)."""
+
+    kind: ActivityKind
+    occurred_on: date
+    duration_minutes: int | None = None
+    participants_count: int | None = None
+    staff_ids: Collection[int] = field(default_factory=tuple)
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class BarrierInput:
+    """What a consultant enters about a barrier. ``resolved_on`` counts only for ``abgebaut``
+    (None: today, or the day it was already resolved on); ``identified_on`` None: today."""
+
+    category: BarrierCategory
+    description: str | None
+    status: BarrierStatus = BarrierStatus.ERKANNT
+    identified_on: date | None = None
+    resolved_on: date | None = None
+    measure_taken: str | None = None
+
+
+@dataclass(frozen=True)
+class CategoryCounts:
+    """One row of the barrier register's summary: a category and its barriers per status."""
+
+    category: BarrierCategory
+    by_status: dict[BarrierStatus, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_status.values())
+
+
+# --- reading -----------------------------------------------------------------------------
+
+
+def activities_of(session: Session, engagement_id: int) -> list[Activity]:
+    """Every activity of the engagement, newest first, with author and staff (two
+    statements, whatever the number of activities)."""
+    return list(
+        session.scalars(
+            select(Activity)
+            .where(Activity.engagement_id == engagement_id)
+            .options(joinedload(Activity.author), selectinload(Activity.staff))
+            .order_by(Activity.occurred_on.desc(), Activity.id.desc())
+        )
+    )
+
+
+def find_activity(session: Session, engagement: Engagement, activity_id: int) -> Activity | None:
+    """The activity ``activity_id`` if it belongs to ``engagement``, else None."""
+    activity = session.get(Activity, activity_id)
+    if activity is None or activity.engagement_id != engagement.id:
+        return None
+    return activity
+
+
+def find_barrier(session: Session, engagement: Engagement, barrier_id: int) -> Barrier | None:
+    """The barrier ``barrier_id`` if it belongs to ``engagement``, else None."""
+    barrier = session.get(Barrier, barrier_id)
+    if barrier is None or barrier.engagement_id != engagement.id:
+        return None
+    return barrier
+
+
+def staff_choices(
+    session: Session, engagement: Engagement, activity: Activity | None = None
+) -> list[StaffMember]:
+    """Who can be named as involved in an activity: the engagement's team, every active staff
+    member, and whoever the activity already names; sorted by name. One statement."""
+    team_ids = {assignment.staff_member_id for assignment in engagement.assignments}
+    current_ids = {member.id for member in activity.staff} if activity is not None else set()
+    return list(
+        session.scalars(
+            select(StaffMember)
+            .where(
+                or_(
+                    StaffMember.is_active.is_(True),
+                    StaffMember.id.in_(sorted(team_ids | current_ids)),
+                )
+            )
+            .order_by(StaffMember.name, StaffMember.id)
+        )
+    )
+
+
+def barrier_register(barriers: Sequence[Barrier]) -> list[CategoryCounts]:
+    """Barriers per category and status: every category, every status, zeros included (in
+    Python, from barriers already loaded)."""
+    counts = {category: dict.fromkeys(BarrierStatus, 0) for category in BarrierCategory}
+    for barrier in barriers:
+        counts[barrier.category][barrier.status] += 1
+    return [CategoryCounts(category, by_status) for category, by_status in counts.items()]
+
+
+def barriers_editable(engagement: Engagement) -> bool:
+    """Whether the engagement's barrier register can still change (it is not closed)."""
+    return engagement.status not in CLOSED_STATUSES
+
+
+def may_change_activity(activity: Activity, member: StaffMember) -> bool:
+    """Whether ``member`` may change or delete ``activity``: only its author."""
+    return activity.author_id is not None and activity.author_id == member.id
+
+
+def allowed_barrier_statuses(current: BarrierStatus | None) -> list[BarrierStatus]:
+    """The statuses a barrier can be given: any for a new one (``current`` None), else its
+    own and those the transition table allows, in the enum's order."""
+    if current is None:
+        return list(BarrierStatus)
+    return [
+        status
+        for status in BarrierStatus
+        if status is current or status in BARRIER_TRANSITIONS[current]
+    ]
+
+
+# --- shared checks -----------------------------------------------------------------------
+
+
+def _touch(engagement: Engagement) -> None:
+    """Mark the engagement row changed so its version goes up at the flush (and a concurrent
+    change raises ``StaleDataError`` there)."""
+    flag_modified(engagement, "status")
+
+
+def _check_number(value: int | None, *, maximum: int, field: str, message: str) -> None:
+    if value is not None and not 0 <= value <= maximum:
+        raise EngagementError(message, field=field)
+
+
+def _duration_message() -> str:
+    return _(
+        "Bitte geben Sie die Dauer als ganze Zahl von 0 bis %(max)s Minuten an.",
+        max=format_number(MAX_DURATION_MINUTES),
+    )
+
+
+def _participants_message() -> str:
+    return _(
+        "Bitte geben Sie die Zahl der Teilnehmenden als ganze Zahl von 0 bis %(max)s an.",
+        max=format_number(MAX_PARTICIPANTS),
+    )
+
+
+def _check_activity_day(engagement: Engagement, occurred_on: date, today: date) -> None:
+    earliest = engagement.start_date - timedelta(days=ACTIVITY_SLACK_DAYS)
+    if occurred_on > today:
+        raise EngagementError(
+            _("Aktivitäten können erst erfasst werden, wenn sie stattgefunden haben."),
+            field="occurred_on",
+        )
+    if occurred_on < earliest:
+        raise EngagementError(
+            _(
+                "Das Datum darf höchstens %(days)s Tage vor dem Beginn der Prozessbegleitung "
+                "liegen, also nicht vor dem %(earliest)s.",
+                days=ACTIVITY_SLACK_DAYS,
+                earliest=earliest.strftime("%d.%m.%Y"),
+            ),
+            field="occurred_on",
+        )
+
+
+def _involved_staff(
+    session: Session,
+    engagement: Engagement,
+    staff_ids: Collection[int],
+    already: Sequence[StaffMember],
+) -> list[StaffMember]:
+    wanted = set(staff_ids)
+    if not wanted:
+        return []
+    found = list(session.scalars(select(StaffMember).where(StaffMember.id.in_(sorted(wanted)))))
+    team_ids = {assignment.staff_member_id for assignment in engagement.assignments}
+    already_ids = {member.id for member in already}
+    allowed = [
+        member
+        for member in found
+        if member.is_active or member.id in team_ids or member.id in already_ids
+    ]
+    if len(allowed) != len(wanted):
+        raise EngagementError(
+            _("Bitte wählen Sie nur Personen aus der Liste der Mitarbeitenden."), field="staff"
+        )
+    return sorted(allowed, key=lambda member: (member.name, member.id))
+
+
+def _clean_activity(
+    session: Session,
+    engagement: Engagement,
+    values: ActivityInput,
+    *,
+    today: date,
+    already: Sequence[StaffMember] = (),
+) -> tuple[str | None, list[StaffMember]]:
+    """Check ``values``; return the cleaned note and the staff involved."""
+    _check_activity_day(engagement, values.occurred_on, today)
+    _check_number(
+        values.duration_minutes,
+        maximum=MAX_DURATION_MINUTES,
+        field="duration_minutes",
+        message=_duration_message(),
+    )
+    _check_number(
+        values.participants_count,
+        maximum=MAX_PARTICIPANTS,
+        field="participants_count",
+        message=_participants_message(),
+    )
+    note = clean_text(values.note, field="note", max_length=RECORD_TEXT_MAX_LENGTH)
+    staff = _involved_staff(session, engagement, values.staff_ids, already)
+    return note, staff
+
+
+def _require_author(activity: Activity, actor: StaffMember, message: str) -> None:
+    if not may_change_activity(activity, actor):
+        raise EngagementNotPermitted(message)
+
+
+def change_activity_message() -> str:
+    """Why someone else than the author may not change an activity."""
+    return _("Nur die Person, die die Aktivität erfasst hat, kann sie ändern.")
+
+
+def delete_activity_message() -> str:
+    """Why someone else than the author may not delete an activity."""
+    return _("Nur die Person, die die Aktivität erfasst hat, kann sie löschen.")
+
+
+# --- activities --------------------------------------------------------------------------
+
+
+def log_activity(
+    session: Session,
+    engagement: Engagement,
+    values: ActivityInput,
+    *,
+    actor: StaffMember,
+    now: datetime,
+    today: date,
+    expected_version: int | None = None,
+) -> Activity:
+    """Log an activity of ``engagement`` with ``actor`` as its author.
+
+    Before: ``actor`` may edit the engagement (closed engagements included); the form was
+    shown on the current version; ``occurred_on`` lies from ``ACTIVITY_SLACK_DAYS`` before
+    the start to ``today``; duration 0–1440 minutes and participants 0–999 when given; the
+    staff involved are on the team or active; the note at most 5,000 characters.
+    After: the new activity (author ``actor``, ``created_at = now``); the engagement's version
+    bumped; one ``activity.created`` audit event (note redacted); flushed. Raises
+    ``EngagementNotPermitted``, ``StaleEngagement`` or ``EngagementError`` (with the field),
+    changing nothing.
+    """
+    require_editor(engagement, actor)
+    check_version(engagement, expected_version)
+    note, staff = _clean_activity(session, engagement, values, today=today)
+    activity = Activity(
+        engagement=engagement,
+        occurred_on=values.occurred_on,
+        kind=values.kind,
+        duration_minutes=values.duration_minutes,
+        participants_count=values.participants_count,
+        note=note,
+        author=actor,
+        created_at=now,
+        staff=staff,
+    )
+    session.add(activity)
+    _touch(engagement)
+    session.flush()
+    record(
+        session,
+        actor=actor,
+        action="activity.created",
+        object_type="engagement",
+        object_id=engagement.id,
+        changes={
+            "activity": activity.id,
+            "kind": activity.kind,
+            "occurred_on": activity.occurred_on,
+            "duration_minutes": activity.duration_minutes,
+            "participants_count": activity.participants_count,
+            "staff": [member.id for member in staff],
+            "note": redacted(note),
+        },
+        at=now,
+    )
+    session.flush()
+    return activity
+
+
+def update_activity(
+    session: Session,
+    activity: Activity,
+    values: ActivityInput,
+    *,
+    actor: StaffMember,
+    now: datetime,
+    today: date,
+    expected_version: int | None = None,
+) -> None:
+    """Change ``activity`` to ``values``.
+
+    Before: ``actor`` is the activity's author; the form was shown on the engagement's
+    current version; the same rules as ``log_activity`` hold (people already named stay
+    allowed even when no longer active).
+    After: the activity changed; the engagement's version bumped; one ``activity.updated``
+    audit event with the changed fields as ``[old, new]`` (the note redacted) — none when
+    nothing changed; flushed. Raises ``EngagementNotPermitted``, ``StaleEngagement`` or
+    ``EngagementError``, changing nothing.
+    """
+    engagement = activity.engagement
+    _require_author(activity, actor, change_activity_message())
+    check_version(engagement, expected_version)
+    note, staff = _clean_activity(session, engagement, values, today=today, already=activity.staff)
+    changes: dict[str, Any] = {}
+    for name, new in (
+        ("kind", values.kind),
+        ("occurred_on", values.occurred_on),
+        ("duration_minutes", values.duration_minutes),
+        ("participants_count", values.participants_count),
+    ):
+        old = getattr(activity, name)
+        if old != new:
+            changes[name] = [old, new]
+            setattr(activity, name, new)
+    if activity.note != note:
+        changes["note"] = [redacted(activity.note), redacted(note)]
+        activity.note = note
+    old_staff = [member.id for member in activity.staff]
+    new_staff = [member.id for member in staff]
+    if sorted(old_staff) != sorted(new_staff):
+        changes["staff"] = [old_staff, new_staff]
+        activity.staff = staff
+    if not changes:
+        return
+    _touch(engagement)
+    record(
+        session,
+        actor=actor,
+        action="activity.updated",
+        object_type="engagement",
+        object_id=engagement.id,
+        changes={"activity": activity.id, **changes},
+        at=now,
+    )
+    session.flush()
+
+
+def delete_activity(
+    session: Session,
+    activity: Activity,
+    *,
+    actor: StaffMember,
+    now: datetime,
+    expected_version: int | None = None,
+) -> None:
+    """Delete ``activity``.
+
+    Before: ``actor`` is its author; the form was shown on the engagement's current version.
+    After: the activity and its staff links are gone; the engagement's version bumped; one
+    ``activity.deleted`` audit event (kind and day kept, the note redacted); flushed. Raises
+    ``EngagementNotPermitted`` or ``StaleEngagement``, changing nothing.
+    """
+    engagement = activity.engagement
+    _require_author(activity, actor, delete_activity_message())
+    check_version(engagement, expected_version)
+    record(
+        session,
+        actor=actor,
+        action="activity.deleted",
+        object_type="engagement",
+        object_id=engagement.id,
+        changes={
+            "activity": activity.id,
+            "kind": activity.kind,
+            "occurred_on": activity.occurred_on,
+            "note": redacted(activity.note),
+        },
+        at=now,
+    )
+    session.delete(activity)
+    _touch(engagement)
+    session.flush()
+
+
+# --- barriers ----------------------------------------------------------------------------
+
+
+def barriers_closed_message() -> str:
+    """Why the barrier register of a closed engagement does not change."""
+    return _(
+        "Die Prozessbegleitung ist beendet; ihre Zugangsbarrieren können nicht mehr erfasst "
+        "oder geändert werden."
+    )
+
+
+def _require_open(engagement: Engagement) -> None:
+    if not barriers_editable(engagement):
+        raise EngagementError(barriers_closed_message())
+
+
+def _check_barrier_transition(current: BarrierStatus, target: BarrierStatus) -> None:
+    if target is not current and target not in BARRIER_TRANSITIONS[current]:
+        raise EngagementError(
+            _(
+                "Eine Zugangsbarriere mit dem Status „%(current)s“ kann nicht auf "
+                "„%(target)s“ gesetzt werden.",
+                current=current.label,
+                target=target.label,
+            ),
+            field="status",
+        )
+
+
+@dataclass(frozen=True)
+class _CleanBarrier:
+    description: str
+    identified_on: date
+    resolved_on: date | None
+    measure_taken: str | None
+
+
+def _clean_barrier(
+    values: BarrierInput, *, today: date, resolved_before: date | None
+) -> _CleanBarrier:
+    # Required: clean_text raises for an empty description, so this is never None.
+    description = clean_text(
+        values.description,
+        field="description",
+        required_message=_("Bitte beschreiben Sie die Zugangsbarriere."),
+        max_length=RECORD_TEXT_MAX_LENGTH,
+    )
+    identified_on = values.identified_on or today
+    if identified_on > today:
+        raise EngagementError(
+            _("Der Tag, an dem die Barriere erkannt wurde, darf nicht in der Zukunft liegen."),
+            field="identified_on",
+        )
+    removed = values.status is BarrierStatus.ABGEBAUT
+    measure = clean_text(
+        values.measure_taken,
+        field="measure_taken",
+        required_message=_("Welche Maßnahme hat die Barriere abgebaut?") if removed else None,
+        max_length=RECORD_TEXT_MAX_LENGTH,
+    )
+    resolved_on = None
+    if removed:
+        resolved_on = values.resolved_on or resolved_before or today
+        if resolved_on > today:
+            raise EngagementError(
+                _("Der Tag, an dem die Barriere abgebaut wurde, darf nicht in der Zukunft liegen."),
+                field="resolved_on",
+            )
+        if resolved_on < identified_on:
+            raise EngagementError(
+                _(
+                    "Eine Barriere kann nicht abgebaut worden sein, bevor sie erkannt wurde "
+                    "(erkannt am %(day)s).",
+                    day=identified_on.strftime("%d.%m.%Y"),
+                ),
+                field="resolved_on",
+            )
+    return _CleanBarrier(description or "", identified_on, resolved_on, measure)
+
+
+def add_barrier(
+    session: Session,
+    engagement: Engagement,
+    values: BarrierInput,
+    *,
+    actor: StaffMember,
+    now: datetime,
+    today: date,
+    expected_version: int | None = None,
+) -> Barrier:
+    """Add a barrier to the register of ``engagement``.
+
+    Before: ``actor`` may edit the engagement; it is not closed; the form was shown on its
+    current version; a description (at most 5,000 characters); ``identified_on`` (default
+    today) not in the future; for ``abgebaut`` a measure and a ``resolved_on`` (default today)
+    from ``identified_on`` to today.
+    After: the new barrier; the engagement's version bumped; one ``barrier.created`` audit
+    event (texts redacted); flushed. Raises ``EngagementNotPermitted``, ``StaleEngagement`` or
+    ``EngagementError`` (with the field), changing nothing.
+    """
+    require_editor(engagement, actor)
+    _require_open(engagement)
+    check_version(engagement, expected_version)
+    clean = _clean_barrier(values, today=today, resolved_before=None)
+    barrier = Barrier(
+        engagement=engagement,
+        category=values.category,
+        description=clean.description,
+        status=values.status,
+        measure_taken=clean.measure_taken,
+        identified_on=clean.identified_on,
+        resolved_on=clean.resolved_on,
+        created_at=now,
+    )
+    session.add(barrier)
+    _touch(engagement)
+    session.flush()
+    record(
+        session,
+        actor=actor,
+        action="barrier.created",
+        object_type="engagement",
+        object_id=engagement.id,
+        changes={
+            "barrier": barrier.id,
+            "category": barrier.category,
+            "status": barrier.status,
+            "description": redacted(barrier.description),
+            "identified_on": barrier.identified_on,
+            "resolved_on": barrier.resolved_on,
+            "measure_taken": redacted(barrier.measure_taken),
+        },
+        at=now,
+    )
+    session.flush()
+    return barrier
+
+
+def update_barrier(
+    session: Session,
+    barrier: Barrier,
+    values: BarrierInput,
+    *,
+    actor: StaffMember,
+    now: datetime,
+    today: date,
+    expected_version: int | None = None,
+) -> None:
+    """Change ``barrier`` (its texts, category, days and status).
+
+    Before: as for ``add_barrier``; a new status is one ``BARRIER_TRANSITIONS`` allows from
+    the current one. After: the barrier changed — ``resolved_on`` set when it becomes
+    ``abgebaut`` (kept when it stays so and none is given), cleared when it is reopened; the
+    engagement's version bumped; one ``barrier.updated`` audit event with the changed fields
+    as ``[old, new]`` (texts redacted) — none when nothing changed; flushed. Raises
+    ``EngagementNotPermitted``, ``StaleEngagement`` or ``EngagementError``, changing nothing.
+    """
+    engagement = barrier.engagement
+    require_editor(engagement, actor)
+    _require_open(engagement)
+    check_version(engagement, expected_version)
+    _check_barrier_transition(barrier.status, values.status)
+    clean = _clean_barrier(values, today=today, resolved_before=barrier.resolved_on)
+    changes: dict[str, Any] = {}
+    for name, new in (
+        ("category", values.category),
+        ("status", values.status),
+        ("identified_on", clean.identified_on),
+        ("resolved_on", clean.resolved_on),
+    ):
+        old = getattr(barrier, name)
+        if old != new:
+            changes[name] = [old, new]
+            setattr(barrier, name, new)
+    for name, new_text in (
+        ("description", clean.description),
+        ("measure_taken", clean.measure_taken),
+    ):
+        old_text = getattr(barrier, name)
+        if old_text != new_text:
+            changes[name] = [redacted(old_text), redacted(new_text)]
+            setattr(barrier, name, new_text)
+    if not changes:
+        return
+    _touch(engagement)
+    record(
+        session,
+        actor=actor,
+        action="barrier.updated",
+        object_type="engagement",
+        object_id=engagement.id,
+        changes={"barrier": barrier.id, **changes},
+        at=now,
+    )
+    session.flush()

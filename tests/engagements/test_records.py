@@ -1,0 +1,511 @@
+"""Activities and the barrier register: the services' rules, the audit trail, who may change
+what, and the counts of the register."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlalchemy import select
+
+from caseflow.audit.models import AuditEvent
+from caseflow.engagements.models import (
+    Activity,
+    ActivityKind,
+    Barrier,
+    BarrierCategory,
+    BarrierStatus,
+    EngagementStatus,
+)
+from caseflow.engagements.services.common import (
+    EngagementError,
+    EngagementNotPermitted,
+    StaleEngagement,
+)
+from caseflow.engagements.services.records import (
+    ActivityInput,
+    BarrierInput,
+    activities_of,
+    add_barrier,
+    allowed_barrier_statuses,
+    barrier_register,
+    delete_activity,
+    find_activity,
+    find_barrier,
+    log_activity,
+    staff_choices,
+    update_activity,
+    update_barrier,
+)
+from caseflow.staff.models import Role
+from tests import factories
+
+NOW = datetime(2025, 3, 10, 9, 0, tzinfo=UTC)
+TODAY = date(2025, 3, 10)
+B = BarrierStatus
+
+
+def _events(session, engagement, action: str) -> list[AuditEvent]:
+    return list(
+        session.scalars(
+            select(AuditEvent)
+            .where(
+                AuditEvent.object_type == "engagement",
+                AuditEvent.object_id == engagement.id,
+                AuditEvent.action == action,
+            )
+            .order_by(AuditEvent.id)
+        )
+    )
+
+
+def _count(session, model) -> int:
+    return len(list(session.scalars(select(model))))
+
+
+@pytest.fixture
+def lead(session):
+    return factories.make_staff_member(session, name="Kim Berater")
+
+
+@pytest.fixture
+def engagement(session, lead):
+    return factories.make_engagement(session, lead=lead, status=EngagementStatus.AKTIV)
+
+
+def _log(session, engagement, actor, **values):
+    data = {"kind": ActivityKind.TREFFEN, "occurred_on": date(2025, 3, 1), **values}
+    return log_activity(
+        session, engagement, ActivityInput(**data), actor=actor, now=NOW, today=TODAY
+    )
+
+
+# --- activities: logging -----------------------------------------------------------------
+
+
+def test_logging_an_activity_records_everything_and_bumps_the_version(session, engagement, lead):
+    colleague = factories.make_staff_member(session, name="Alex Aktiv")
+    version = engagement.version
+    activity = log_activity(
+        session,
+        engagement,
+        ActivityInput(
+            kind=ActivityKind.WORKSHOP,
+            occurred_on=date(2025, 3, 1),
+            duration_minutes=90,
+            participants_count=12,
+            staff_ids=[colleague.id, lead.id],
+            note="  Vertraulich: Leitung skeptisch  ",
+        ),
+        actor=lead,
+        now=NOW,
+        today=TODAY,
+        expected_version=version,
+    )
+    assert activity.author is lead
+    assert activity.created_at == NOW
+    assert activity.note == "Vertraulich: Leitung skeptisch"
+    assert [member.name for member in activity.staff] == ["Alex Aktiv", "Kim Berater"]
+    assert engagement.version == version + 1
+    (event,) = _events(session, engagement, "activity.created")
+    assert event.actor_id == lead.id
+    assert event.changes["activity"] == activity.id
+    assert event.changes["kind"] == "workshop"
+    assert event.changes["duration_minutes"] == 90
+    assert event.changes["note"] == "[Freitext]"
+    assert sorted(event.changes["staff"]) == sorted([colleague.id, lead.id])
+    assert "Vertraulich" not in str(event.changes)
+
+
+@pytest.mark.parametrize(
+    ("day", "allowed"),
+    [
+        (TODAY, True),
+        (date(2025, 3, 11), False),  # tomorrow
+        (date(2024, 10, 3), True),  # start (2025-01-01) minus 90 days
+        (date(2024, 10, 2), False),
+    ],
+)
+def test_the_day_lies_between_start_minus_90_days_and_today(
+    session, engagement, lead, day, allowed
+):
+    if allowed:
+        assert _log(session, engagement, lead, occurred_on=day).occurred_on == day
+        return
+    with pytest.raises(EngagementError) as refused:
+        _log(session, engagement, lead, occurred_on=day)
+    assert refused.value.field == "occurred_on"
+    message = str(refused.value)
+    assert "stattgefunden" in message or "03.10.2024" in message
+    assert _count(session, Activity) == 0
+    assert _events(session, engagement, "activity.created") == []
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "allowed"),
+    [
+        ("duration_minutes", 0, True),
+        ("duration_minutes", 1440, True),
+        ("duration_minutes", 1441, False),
+        ("duration_minutes", -1, False),
+        ("participants_count", 999, True),
+        ("participants_count", 1000, False),
+        ("participants_count", -5, False),
+    ],
+)
+def test_numbers_have_their_ranges(session, engagement, lead, field, value, allowed):
+    if allowed:
+        assert getattr(_log(session, engagement, lead, **{field: value}), field) == value
+        return
+    with pytest.raises(EngagementError, match="ganze Zahl von 0 bis") as refused:
+        _log(session, engagement, lead, **{field: value})
+    assert refused.value.field == field
+    assert _count(session, Activity) == 0
+
+
+def test_a_too_long_note_is_refused(session, engagement, lead):
+    with pytest.raises(EngagementError, match="höchstens 5.000 Zeichen") as refused:
+        _log(session, engagement, lead, note="x" * 5001)
+    assert refused.value.field == "note"
+    assert _log(session, engagement, lead, note="x" * 5000).note == "x" * 5000
+
+
+def test_staff_must_be_on_the_team_or_active(session, lead):
+    retired_co = factories.make_staff_member(session, name="Co im Ruhestand")
+    engagement = factories.make_engagement(session, lead=lead, co=[retired_co])
+    retired_co.is_active = False
+    stranger = factories.make_staff_member(session, name="Ehemalige")
+    stranger.is_active = False
+    session.flush()
+
+    names = [member.name for member in staff_choices(session, engagement)]
+    assert "Co im Ruhestand" in names
+    assert "Ehemalige" not in names
+    assert names == sorted(names)
+
+    activity = _log(session, engagement, lead, staff_ids=[retired_co.id])
+    assert activity.staff == [retired_co]
+    for wrong in ([stranger.id], [999_999], [lead.id, 999_999]):
+        with pytest.raises(EngagementError, match="nur Personen aus der Liste") as refused:
+            _log(session, engagement, lead, staff_ids=wrong)
+        assert refused.value.field == "staff"
+    assert _count(session, Activity) == 1
+
+
+def test_only_the_team_and_leads_may_log(session, engagement, lead):
+    other = factories.make_staff_member(session, role=Role.CONSULTANT)
+    boss = factories.make_staff_member(session, role=Role.LEAD)
+    with pytest.raises(EngagementNotPermitted):
+        _log(session, engagement, other)
+    assert _log(session, engagement, boss).author is boss
+    assert _count(session, Activity) == 1
+
+
+@pytest.mark.parametrize("status", [EngagementStatus.ABGESCHLOSSEN, EngagementStatus.ABGEBROCHEN])
+def test_activities_may_be_logged_on_closed_engagements(session, lead, status):
+    engagement = factories.make_engagement(session, lead=lead, status=status)
+    assert _log(session, engagement, lead).engagement is engagement
+
+
+def test_a_stale_version_is_refused(session, engagement, lead):
+    shown = engagement.version
+    _log(session, engagement, lead)
+    with pytest.raises(StaleEngagement):
+        log_activity(
+            session,
+            engagement,
+            ActivityInput(kind=ActivityKind.NOTIZ, occurred_on=TODAY),
+            actor=lead,
+            now=NOW,
+            today=TODAY,
+            expected_version=shown,
+        )
+    assert _count(session, Activity) == 1
+
+
+# --- activities: changing and deleting ---------------------------------------------------
+
+
+def test_the_author_changes_an_activity_and_the_audit_has_old_and_new(session, engagement, lead):
+    colleague = factories.make_staff_member(session, name="Alex")
+    activity = _log(session, engagement, lead, note="alt", duration_minutes=30)
+    version = engagement.version
+    update_activity(
+        session,
+        activity,
+        ActivityInput(
+            kind=ActivityKind.TELEFONAT,
+            occurred_on=date(2025, 3, 2),
+            duration_minutes=45,
+            staff_ids=[colleague.id],
+            note="neu",
+        ),
+        actor=lead,
+        now=NOW,
+        today=TODAY,
+        expected_version=version,
+    )
+    assert (activity.kind, activity.occurred_on, activity.duration_minutes, activity.note) == (
+        ActivityKind.TELEFONAT,
+        date(2025, 3, 2),
+        45,
+        "neu",
+    )
+    assert activity.staff == [colleague]
+    assert engagement.version == version + 1
+    (event,) = _events(session, engagement, "activity.updated")
+    assert event.changes["activity"] == activity.id
+    assert event.changes["kind"] == ["treffen", "telefonat"]
+    assert event.changes["duration_minutes"] == [30, 45]
+    assert event.changes["note"] == ["[Freitext]", "[Freitext]"]
+    assert event.changes["staff"] == [[], [colleague.id]]
+    assert "participants_count" not in event.changes
+
+
+def test_an_unchanged_activity_writes_no_event(session, engagement, lead):
+    activity = _log(session, engagement, lead)
+    version = engagement.version
+    update_activity(
+        session,
+        activity,
+        ActivityInput(kind=ActivityKind.TREFFEN, occurred_on=date(2025, 3, 1)),
+        actor=lead,
+        now=NOW,
+        today=TODAY,
+    )
+    assert _events(session, engagement, "activity.updated") == []
+    assert engagement.version == version
+
+
+def test_only_the_author_may_change_or_delete(session, lead):
+    co = factories.make_staff_member(session)
+    boss = factories.make_staff_member(session, role=Role.ADMIN)
+    engagement = factories.make_engagement(session, lead=lead, co=[co])
+    activity = _log(session, engagement, co, note="von co")
+    for someone in (lead, boss):
+        with pytest.raises(EngagementNotPermitted, match="Nur die Person, die die Aktivität"):
+            update_activity(
+                session,
+                activity,
+                ActivityInput(kind=ActivityKind.NOTIZ, occurred_on=TODAY, note="fremd"),
+                actor=someone,
+                now=NOW,
+                today=TODAY,
+            )
+        with pytest.raises(EngagementNotPermitted, match="kann sie löschen"):
+            delete_activity(session, activity, actor=someone, now=NOW)
+    assert activity.note == "von co"
+    assert _count(session, Activity) == 1
+    assert _events(session, engagement, "activity.updated") == []
+
+
+def test_the_author_deletes_and_the_audit_keeps_kind_and_day(session, engagement, lead):
+    colleague = factories.make_staff_member(session)
+    activity = _log(session, engagement, lead, note="geheim", staff_ids=[colleague.id])
+    activity_id = activity.id
+    version = engagement.version
+    delete_activity(session, activity, actor=lead, now=NOW, expected_version=version)
+    assert session.get(Activity, activity_id) is None
+    assert engagement.version == version + 1
+    (event,) = _events(session, engagement, "activity.deleted")
+    assert event.changes == {
+        "activity": activity_id,
+        "kind": "treffen",
+        "occurred_on": "2025-03-01",
+        "note": "[Freitext]",
+    }
+
+
+def test_an_activity_without_author_cannot_be_changed(session, engagement, lead):
+    activity = factories.make_activity(session, engagement)
+    with pytest.raises(EngagementNotPermitted):
+        delete_activity(session, activity, actor=lead, now=NOW)
+
+
+def test_lists_and_lookups(session, engagement, lead):
+    other = factories.make_engagement(session, lead=lead)
+    older = factories.make_activity(session, engagement, occurred_on=date(2025, 1, 5))
+    newer = factories.make_activity(session, engagement, occurred_on=date(2025, 2, 5))
+    foreign = factories.make_activity(session, other)
+    assert activities_of(session, engagement.id) == [newer, older]
+    assert find_activity(session, engagement, older.id) is older
+    assert find_activity(session, engagement, foreign.id) is None
+    barrier = factories.make_barrier(session, other)
+    assert find_barrier(session, engagement, barrier.id) is None
+    assert find_barrier(session, other, barrier.id) is barrier
+
+
+# --- barriers ----------------------------------------------------------------------------
+
+
+def _add(session, engagement, actor, **values):
+    data = {"category": BarrierCategory.DIGITALE_ZUGAENGE, "description": "Nur Online-Termine"}
+    data.update(values)
+    return add_barrier(session, engagement, BarrierInput(**data), actor=actor, now=NOW, today=TODAY)
+
+
+def _update(session, barrier, actor, **values):
+    data = {
+        "category": barrier.category,
+        "description": barrier.description,
+        "status": barrier.status,
+        "identified_on": barrier.identified_on,
+        "resolved_on": barrier.resolved_on,
+        "measure_taken": barrier.measure_taken,
+    }
+    data.update(values)
+    update_barrier(session, barrier, BarrierInput(**data), actor=actor, now=NOW, today=TODAY)
+
+
+def test_adding_a_barrier_defaults_to_today_and_is_audited(session, engagement, lead):
+    version = engagement.version
+    barrier = _add(session, engagement, lead, description="  Formulare nur auf Deutsch ")
+    assert barrier.description == "Formulare nur auf Deutsch"
+    assert (barrier.status, barrier.identified_on, barrier.resolved_on) == (B.ERKANNT, TODAY, None)
+    assert engagement.version == version + 1
+    (event,) = _events(session, engagement, "barrier.created")
+    assert event.changes["barrier"] == barrier.id
+    assert event.changes["category"] == "digitale_zugaenge"
+    assert event.changes["description"] == "[Freitext]"
+    assert "Formulare" not in str(event.changes)
+
+
+@pytest.mark.parametrize("description", [None, "", "   "])
+def test_a_barrier_needs_a_description(session, engagement, lead, description):
+    with pytest.raises(EngagementError, match="Bitte beschreiben Sie") as refused:
+        _add(session, engagement, lead, description=description)
+    assert refused.value.field == "description"
+    assert _count(session, Barrier) == 0
+
+
+def test_texts_are_limited_and_days_not_in_the_future(session, engagement, lead):
+    with pytest.raises(EngagementError, match="5.000") as refused:
+        _add(session, engagement, lead, description="x" * 5001)
+    assert refused.value.field == "description"
+    with pytest.raises(EngagementError) as refused:
+        _add(session, engagement, lead, identified_on=date(2025, 3, 11))
+    assert refused.value.field == "identified_on"
+    assert _count(session, Barrier) == 0
+
+
+# Written from the issue, independently of BARRIER_TRANSITIONS.
+EXPECTED_BARRIER_MOVES = {
+    ("erkannt", "in_bearbeitung"),
+    ("in_bearbeitung", "abgebaut"),
+    ("in_bearbeitung", "erkannt"),
+    ("abgebaut", "in_bearbeitung"),
+}
+
+
+@pytest.mark.parametrize("current", list(B))
+@pytest.mark.parametrize("target", list(B))
+def test_barrier_status_follows_the_table(session, engagement, lead, current, target):
+    barrier = factories.make_barrier(
+        session,
+        engagement,
+        status=current,
+        measure_taken="Übersetzt",
+        identified_on=date(2025, 1, 2),  # resolved (if so) 60 days later: before TODAY
+    )
+    allowed = current is target or (current.value, target.value) in EXPECTED_BARRIER_MOVES
+    assert (target in allowed_barrier_statuses(current)) == allowed
+    if allowed:
+        _update(session, barrier, lead, status=target, measure_taken="Übersetzt")
+        assert barrier.status is target
+        assert (barrier.resolved_on is not None) == (target is B.ABGEBAUT)
+    else:
+        with pytest.raises(EngagementError, match="kann nicht auf") as refused:
+            _update(session, barrier, lead, status=target)
+        assert refused.value.field == "status"
+        assert barrier.status is current
+        assert _events(session, engagement, "barrier.updated") == []
+
+
+def test_removing_needs_a_measure_and_sets_the_day(session, engagement, lead):
+    barrier = factories.make_barrier(session, engagement, status=B.IN_BEARBEITUNG)
+    with pytest.raises(EngagementError, match="Welche Maßnahme hat die Barriere abgebaut?") as r:
+        _update(session, barrier, lead, status=B.ABGEBAUT, measure_taken="  ")
+    assert r.value.field == "measure_taken"
+    assert (barrier.status, barrier.resolved_on) == (B.IN_BEARBEITUNG, None)
+
+    _update(session, barrier, lead, status=B.ABGEBAUT, measure_taken="Mehrsprachige Bescheide")
+    assert (barrier.status, barrier.resolved_on) == (B.ABGEBAUT, TODAY)
+    (event,) = _events(session, engagement, "barrier.updated")
+    assert event.changes["status"] == ["in_bearbeitung", "abgebaut"]
+    assert event.changes["resolved_on"] == [None, "2025-03-10"]
+    assert event.changes["measure_taken"] == [None, "[Freitext]"]
+
+
+def test_the_resolution_day_is_checked(session, engagement, lead):
+    barrier = factories.make_barrier(
+        session, engagement, status=B.IN_BEARBEITUNG, identified_on=date(2025, 2, 1)
+    )
+    for day in (date(2025, 3, 11), date(2025, 1, 31)):
+        with pytest.raises(EngagementError) as refused:
+            _update(session, barrier, lead, status=B.ABGEBAUT, measure_taken="M", resolved_on=day)
+        assert refused.value.field == "resolved_on"
+    _update(
+        session, barrier, lead, status=B.ABGEBAUT, measure_taken="M", resolved_on=date(2025, 2, 1)
+    )
+    assert barrier.resolved_on == date(2025, 2, 1)
+
+
+def test_reopening_clears_the_day_and_keeps_the_measure(session, engagement, lead):
+    barrier = factories.make_barrier(session, engagement, status=B.ABGEBAUT, measure_taken="M")
+    _update(session, barrier, lead, status=B.IN_BEARBEITUNG, resolved_on=None)
+    assert (barrier.status, barrier.resolved_on, barrier.measure_taken) == (
+        B.IN_BEARBEITUNG,
+        None,
+        "M",
+    )
+    session.flush()  # the CHECK constraint holds
+
+
+def test_barriers_are_for_the_team_and_open_engagements(session, lead):
+    other = factories.make_staff_member(session, role=Role.CONSULTANT)
+    engagement = factories.make_engagement(session, lead=lead)
+    with pytest.raises(EngagementNotPermitted):
+        _add(session, engagement, other)
+    closed = factories.make_engagement(session, lead=lead, status=EngagementStatus.ABGESCHLOSSEN)
+    barrier = factories.make_barrier(session, closed)
+    with pytest.raises(EngagementError, match="beendet"):
+        _add(session, closed, lead)
+    with pytest.raises(EngagementError, match="beendet"):
+        _update(session, barrier, lead, status=B.IN_BEARBEITUNG)
+    assert barrier.status is B.ERKANNT
+    assert _count(session, Barrier) == 1
+
+
+def test_a_barrier_change_on_a_stale_form_is_refused(session, engagement, lead):
+    barrier = factories.make_barrier(session, engagement)
+    shown = engagement.version
+    _add(session, engagement, lead)
+    with pytest.raises(StaleEngagement):
+        update_barrier(
+            session,
+            barrier,
+            BarrierInput(category=barrier.category, description="neu", status=B.IN_BEARBEITUNG),
+            actor=lead,
+            now=NOW,
+            today=TODAY,
+            expected_version=shown,
+        )
+    assert barrier.status is B.ERKANNT
+
+
+def test_the_register_counts_every_category_and_status(session, engagement):
+    factories.make_barrier(session, engagement, category=BarrierCategory.SPRACHE_INFORMATION)
+    factories.make_barrier(
+        session, engagement, category=BarrierCategory.SPRACHE_INFORMATION, status=B.ABGEBAUT
+    )
+    factories.make_barrier(
+        session, engagement, category=BarrierCategory.DATEN_MONITORING, status=B.IN_BEARBEITUNG
+    )
+    register = barrier_register(engagement.barriers)
+    assert [row.category for row in register] == list(BarrierCategory)
+    by_category = {row.category: row for row in register}
+    language = by_category[BarrierCategory.SPRACHE_INFORMATION]
+    assert language.by_status == {B.ERKANNT: 1, B.IN_BEARBEITUNG: 0, B.ABGEBAUT: 1}
+    assert language.total == 2
+    assert by_category[BarrierCategory.DATEN_MONITORING].by_status[B.IN_BEARBEITUNG] == 1
+    assert by_category[BarrierCategory.DIGITALE_ZUGAENGE].total == 0
