@@ -21,6 +21,7 @@ from caseflow.config import load_config
 from caseflow.database import configure_sqlite
 from caseflow.engagements.views import bp as engagements_bp
 from caseflow.extensions import babel, csrf, db, limiter, login_manager, migrate
+from caseflow.followups.views import bp as followups_bp
 from caseflow.intake.views import bp as intake_bp
 from caseflow.mail import init_mail
 from caseflow.models import __all__ as _all_models  # noqa: F401  (every table on the metadata)
@@ -108,6 +109,7 @@ def register_blueprints(app: Flask) -> None:
         intake_bp,
         organisations_bp,
         engagements_bp,
+        followups_bp,
         portfolio_bp,
         admin_bp,
     ):

@@ -1,27 +1,20 @@
 """Read-only portfolio pages: the dashboard, timeline, capacity and reports.
 
-Portfolio also adds the open follow-ups to the engagement page (``engagement_sections``):
-follow-ups live in a feature above engagements, and until that feature has views of its own
-this is the lowest layer that may read both.
+(The open follow-ups on the engagement page come from ``caseflow.followups.views``.)
 """
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any
-
 from flask import Blueprint, current_app, render_template
 from flask_login import current_user
-from sqlalchemy.orm import Session
 
 from caseflow import clock
-from caseflow.engagements.models import BarrierStatus, Engagement
+from caseflow.engagements.models import BarrierStatus
 from caseflow.engagements.queries import (
     OPEN_STATUSES,
     engagement_counts_by_status,
     list_engagements,
 )
-from caseflow.engagements.views import engagement_sections
 from caseflow.extensions import db
 from caseflow.intake.queries import application_counts_by_status
 from caseflow.portfolio.queries import (
@@ -37,7 +30,6 @@ from caseflow.portfolio.queries import (
 )
 from caseflow.staff.access import lead_required, staff_required
 from caseflow.staff.models import Role
-from caseflow.web.sections import PageSection
 
 bp = Blueprint("portfolio", __name__)
 
@@ -105,14 +97,4 @@ def reports() -> str:
         milestones=milestone_figures(db.session, today=today),
         barriers=barrier_matrix(db.session),
         barrier_statuses=list(BarrierStatus),
-    )
-
-
-@engagement_sections.connect
-def _engagement_follow_ups(
-    engagement: Engagement, *, session: Session, today: date, **_kwargs: Any
-) -> PageSection:
-    rows = open_follow_ups(session, engagement_id=engagement.id)
-    return PageSection(
-        "portfolio/_engagement_follow_ups.html", {"rows": rows, "today": today}, order=10
     )
