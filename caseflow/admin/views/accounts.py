@@ -1,14 +1,13 @@
-"""Administration: ``/admin/`` lists the staff accounts."""
+"""``/admin/``: the staff accounts."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import render_template
 
 from caseflow.admin.queries import staff_accounts
+from caseflow.admin.views.blueprint import bp
 from caseflow.extensions import db
 from caseflow.staff.access import admin_required
-
-bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 @bp.get("/")

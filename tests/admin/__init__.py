@@ -1,0 +1,1 @@
+"""Tests of the administration pages and the services behind them."""
