@@ -9,7 +9,12 @@ from werkzeug.wrappers import Response
 
 from caseflow import clock
 from caseflow.engagements.forms import StatusForm
-from caseflow.engagements.models import Engagement, EngagementStatus
+from caseflow.engagements.models import (
+    CLOSED_STATUSES,
+    Engagement,
+    EngagementStatus,
+    MilestoneStatus,
+)
 from caseflow.engagements.queries import engagement_detail
 from caseflow.engagements.services import (
     EngagementError,
@@ -18,6 +23,7 @@ from caseflow.engagements.services import (
     change_status,
     may_edit,
 )
+from caseflow.engagements.services.milestones import phase_states
 from caseflow.engagements.transitions import TransitionError, allowed_transitions
 from caseflow.engagements.views.blueprint import bp, engagement_sections
 from caseflow.engagements.views.common import (
@@ -66,6 +72,9 @@ def _render_page(
         can_edit=can_edit,
         status_forms=_status_forms(engagement, status_form) if can_edit else [],
         statuses=EngagementStatus,
+        milestone_statuses=MilestoneStatus,
+        closed_statuses=CLOSED_STATUSES,
+        phase_states=phase_states(engagement),
     )
     return page, status
 
