@@ -1,5 +1,9 @@
 """Every route × every role: anonymous visitors are sent to the login, a role that is too low
-gets a German 403 page, a role that reaches the route's minimum gets the page."""
+gets a German 403 page, a role that reaches the route's minimum gets the page.
+
+Some pages also depend on the object: an engagement's edit pages are for its team and for
+leads (a consultant outside the team gets the 403 page), and an activity is changed only by
+its author (everyone else gets the 403 page)."""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ import pytest
 from flask import Flask
 from werkzeug.routing import Rule
 
+from caseflow.engagements.planning import default_template
 from caseflow.intake.models import ApplicationStatus
 from caseflow.intake.tokens import issue_token
 from caseflow.staff.models import Role
@@ -18,6 +23,24 @@ from tests import factories
 from tests.conftest import login
 
 ROLES = list(Role)
+
+# Pages for the engagement's team and leads (``may_edit``), checked per object.
+TEAM_ENDPOINTS = {
+    "engagements.add_milestone",
+    "engagements.complete_milestone",
+    "engagements.drop_milestone",
+    "engagements.edit_milestone",
+    "engagements.edit_team",
+    "engagements.extend",
+    "engagements.new_activity",
+    "engagements.new_barrier",
+    "engagements.edit_barrier",
+    "engagements.reschedule",
+    "followups.new_follow_up",
+    "followups.edit_follow_up",
+}
+# Pages only the activity's author may open.
+AUTHOR_ENDPOINTS = {"engagements.edit_activity", "engagements.delete_activity"}
 
 
 def _get_rules(app: Flask) -> Iterator[Rule]:
@@ -31,6 +54,13 @@ def objects(app: Flask, session) -> dict[str, int | str]:
     """One object of each kind that has a page, so detail routes answer 200."""
     lead = factories.make_staff_member(session, role=Role.CONSULTANT)
     engagement = factories.make_engagement(session, lead=lead)
+    phase = engagement.phases[0]
+    activity = factories.make_activity(session, engagement, author=lead)
+    barrier = factories.make_barrier(session, engagement)
+    follow_up = factories.make_follow_up(
+        session, engagement, assignee=lead, due_on=date(2025, 6, 1)
+    )
+    contact = factories.make_contact(session, engagement.organisation)
     # In the preliminary talk, so that every action page of an application (accept) opens.
     application = factories.make_application(
         session, status=ApplicationStatus.VORGESPRAECH, preliminary_talk_on=date(2025, 2, 1)
@@ -43,6 +73,13 @@ def objects(app: Flask, session) -> dict[str, int | str]:
         "application_id": application.id,
         "round_id": application.round_id,
         "token": token,
+        "phase_id": phase.id,
+        "milestone_id": phase.milestones[0].id,
+        "activity_id": activity.id,
+        "barrier_id": barrier.id,
+        "follow_up_id": follow_up.id,
+        "contact_id": contact.id,
+        "template_id": default_template(session, now=factories.MOMENT).id,
     }
 
 
@@ -78,8 +115,12 @@ def test_routes_by_role(app: Flask, client, make_staff, objects, role) -> None:
         elif role is None:
             assert response.status_code == 302, url
             assert response.headers["Location"].startswith("/login?next="), url
-        elif role.rank < required.rank:
-            assert response.status_code == 403, url
+        elif (
+            role.rank < required.rank
+            or rule.endpoint in AUTHOR_ENDPOINTS
+            or (rule.endpoint in TEAM_ENDPOINTS and not role.rank >= Role.LEAD.rank)
+        ):
+            assert response.status_code == 403, f"{url} for {role}: {response.status_code}"
             page = response.get_data(as_text=True)
             assert "Kein Zugriff" in page and "<html lang=" in page, url
         else:
@@ -100,6 +141,7 @@ def test_the_matrix_knows_the_expected_minimum_roles(app: Flask) -> None:
         "/capacity": Role.LEAD,
         "/reports": Role.LEAD,
         "/admin/": Role.ADMIN,
+        "/admin/templates": Role.ADMIN,
     }
     adapter = app.url_map.bind("caseflow.test")
     for path, role in expected.items():

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from caseflow import clock
 from caseflow.audit.models import AuditEvent
-from caseflow.engagements.models import Engagement, EngagementStatus, Milestone
+from caseflow.engagements.models import Engagement, EngagementStatus, Milestone, MilestoneStatus
 from caseflow.staff.models import Role
 from tests import factories
 from tests.conftest import csrf_token
@@ -110,11 +110,28 @@ def test_the_form_for_a_phase_and_for_the_start(client, session, member, engagem
     assert_accessible(response)
 
 
-@pytest.mark.parametrize(
-    "query", ["", "milestone=abc", "phase=-1", "milestone=99999999", "start=0"]
-)
+@pytest.mark.parametrize("query", ["milestone=abc", "phase=-1", "milestone=99999999", "start=0"])
 def test_unknown_anchors_are_404(client, engagement, query):
     assert client.get(_url(engagement, query)).status_code == 404
+
+
+def test_without_an_anchor_the_page_offers_what_can_be_moved(client, session, member, engagement):
+    response = client.get(_url(engagement, ""))
+    assert response.status_code == 200
+    text = page_text(response)
+    open_milestone = next(
+        m for m in factories.milestones_of(engagement) if m.status is MilestoneStatus.OFFEN
+    )
+    assert open_milestone.title in text
+    assert "Ende der Phase „Auftragsklärung“" in text
+    # The last phase ends on the planned end: that is an extension, not a shift.
+    assert f"Ende der Phase „{engagement.phases[-1].name}“" not in text
+    assert "verlängern" in text
+    # Only a planned engagement can still move its start.
+    assert ("Beginn der Prozessbegleitung" in text) is (
+        engagement.status is EngagementStatus.GEPLANT
+    )
+    assert_accessible(response)
 
 
 def test_a_milestone_or_phase_of_another_engagement_is_404(client, session, member, engagement):

@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 
 from caseflow import clock
 from caseflow.engagements.forms.rescheduling import ExtendForm, RescheduleForm
-from caseflow.engagements.models import Engagement
+from caseflow.engagements.models import Engagement, EngagementStatus, MilestoneStatus
 from caseflow.engagements.rules import allowed_end_range
 from caseflow.engagements.services.common import (
     EngagementError,
@@ -44,6 +44,7 @@ from caseflow.web.i18n import format_day
 
 # Ids in the query string: digits only, and not longer than any id we hand out.
 _MAX_ID_DIGITS = 18
+_ANCHOR_ARGS = {"milestone", "phase", "start"}
 
 
 def _anchor_of_request(engagement: Engagement) -> Anchor:
@@ -100,6 +101,22 @@ def _render_reschedule(
     return page, status
 
 
+def _render_choice(engagement: Engagement) -> Response | tuple[str, int]:
+    """What can be moved: the start (while planned), the end of every phase but the last
+    (that is the planned end: extend instead), and every open milestone."""
+    try:
+        require_open(engagement)
+    except EngagementError as error:
+        return refused(engagement.id, str(error), "phases-title")
+    page = render_template(
+        "engagements/reschedule_choose.html",
+        engagement=engagement,
+        can_move_start=engagement.status is EngagementStatus.GEPLANT,
+        open_status=MilestoneStatus.OFFEN,
+    )
+    return page, 200
+
+
 def _shift_summary(plan: ShiftPlan) -> str:
     days = abs(plan.days)
     if plan.days > 0:
@@ -115,6 +132,8 @@ def reschedule_form(engagement_id: int) -> Response | tuple[str, int]:
     """Move the start, a phase's end or a milestone: "Vorschau" shows the old and new dates
     (nothing saved), "Verschieben" saves (re-checking everything)."""
     engagement = load_engagement(engagement_id, for_edit=True)
+    if request.method == "GET" and not _ANCHOR_ARGS & request.args.keys():
+        return _render_choice(engagement)
     anchor = _anchor_of_request(engagement)
     if request.method == "GET":
         try:
