@@ -151,7 +151,8 @@ def list_engagements(
     end when closed, else planned end) between ``ends_from`` and ``ends_to`` (inclusive, each
     bound optional), ``overdue_only`` (at least one open milestone due before ``today``).
     Progress counts done milestones against all milestones that were not dropped; the next
-    milestone is the earliest open one (it may be overdue). Two statements, whatever the
+    milestone is the earliest open one (it may be overdue); closed engagements have no current
+    phase, no next milestone and nothing overdue. Two statements, whatever the
     filters and the number of rows.
     """
     stats = (
@@ -172,15 +173,18 @@ def list_engagements(
         .group_by(Phase.engagement_id)
         .subquery()
     )
+    # A closed engagement has no current phase, nothing overdue and no next milestone, even
+    # when milestones were left open (cancelling keeps them as they were).
+    is_closed = Engagement.status.in_(CLOSED_STATUSES)
     statement = (
         select(
             Engagement,
-            current_phase_name(today),
+            case((is_closed, None), else_=current_phase_name(today)),
             func.coalesce(stats.c.done, 0),
             func.coalesce(stats.c.total, 0),
-            func.coalesce(stats.c.overdue, 0),
-            _next_open_milestone(Milestone.title),
-            _next_open_milestone(Milestone.due_date),
+            case((is_closed, 0), else_=func.coalesce(stats.c.overdue, 0)),
+            case((is_closed, None), else_=_next_open_milestone(Milestone.title)),
+            case((is_closed, None), else_=_next_open_milestone(Milestone.due_date)),
         )
         .join(Engagement.organisation)
         .outerjoin(stats, stats.c.engagement_id == Engagement.id)
@@ -216,7 +220,7 @@ def list_engagements(
     if ends_to is not None:
         conditions.append(end_date_column() <= ends_to)
     if overdue_only:
-        conditions.append(stats.c.overdue > 0)
+        conditions.append(~is_closed & (stats.c.overdue > 0))
     if conditions:
         statement = statement.where(*conditions)
     return [

@@ -11,6 +11,7 @@ import pytest
 
 from caseflow import clock
 from caseflow.engagements.models import EngagementStatus
+from caseflow.engagements.queries import list_engagements
 from caseflow.engagements.rules import end_after_months
 from caseflow.organisations.choices import District, Sector
 from caseflow.staff.models import Role, StaffMember
@@ -439,3 +440,41 @@ def test_the_list_runs_a_fixed_number_of_queries(client, session, logged_in, cou
     assert len({count for count, rows in large.values() if rows}) == 1
     assert large["/engagements?mine=0"][1] == 200
     assert 0 < large[paths[3]][1] < 200
+
+
+def test_closed_engagements_show_nothing_overdue_and_no_next_milestone(client, session, make_staff):
+    """Cancelling keeps open milestones; the list must not count them as overdue for ever."""
+    lead = make_staff(Role.LEAD, name="Lea Leitung")
+    cancelled = factories.make_engagement(
+        session,
+        lead=lead,
+        organisation=factories.make_organisation(session, name="Bürgeramt Spandau"),
+        start=date(2024, 6, 1),
+        end=date(2025, 5, 31),
+        status=EngagementStatus.ABGEBROCHEN,
+        actual_end=date(2024, 9, 30),
+    )
+    running = factories.make_engagement(
+        session,
+        lead=lead,
+        organisation=factories.make_organisation(session, name="Jugendamt Pankow"),
+        start=date(2024, 6, 1),
+        end=date(2025, 5, 31),
+        status=EngagementStatus.AKTIV,
+    )
+    assert login(client, lead.email).status_code == 302
+    with clock.frozen(date(2025, 3, 10)):
+        rows = list_engagements(session, today=date(2025, 3, 10))
+        response = client.get("/engagements")
+    by_id = {row.engagement.id: row for row in rows}
+    assert by_id[running.id].overdue_count > 0
+    assert by_id[running.id].next_milestone_title is not None
+    closed = by_id[cancelled.id]
+    assert (closed.overdue_count, closed.next_milestone_title, closed.current_phase) == (
+        0,
+        None,
+        None,
+    )
+    overdue_only = list_engagements(session, today=date(2025, 3, 10), overdue_only=True)
+    assert [row.engagement.id for row in overdue_only] == [running.id]
+    assert response.status_code == 200
