@@ -420,7 +420,7 @@ def test_a_stale_form_is_refused_and_nothing_changes(client, session, logged_in)
     )
     response = _post(client, engagement.id, target="abgebrochen", reason="x", version=shown)
     assert response.status_code == 302
-    assert "Jemand anderes hat diese Prozessbegleitung gerade geändert." in page_text(
+    assert "Diese Prozessbegleitung wurde gerade geändert" in page_text(
         client.get(response.location)
     )
     session.refresh(engagement)

@@ -489,7 +489,7 @@ def test_a_stale_form_is_refused_and_nothing_changes(client, session, member, en
         (_phase_url(engagement, engagement.phases[0], "start"), {}),
     ):
         response = _post(client, path, engagement, version=shown, **values)
-        assert "Jemand anderes hat diese Prozessbegleitung gerade geändert." in _flash(
+        assert "Diese Prozessbegleitung wurde gerade geändert" in _flash(
             client, response
         ), path
     session.refresh(gate)

@@ -14,6 +14,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from caseflow.engagements.forms.common import VERSION_MAX_DIGITS, VersionedForm
 from caseflow.engagements.services.team import Candidate
+from caseflow.web.converters import MAX_ID
 
 UNKNOWN_CHOICE = _l("Bitte wählen Sie aus der Liste.")
 
@@ -24,6 +25,8 @@ def _is_id(value: object) -> bool:
         and value.isascii()
         and value.isdigit()
         and len(value) <= VERSION_MAX_DIGITS
+        # Larger numbers are no staff id, and PostgreSQL refuses them for an integer column.
+        and int(value) <= MAX_ID
     )
 
 

@@ -39,17 +39,21 @@ def may_edit(engagement: Engagement, member: StaffMember) -> bool:
     return any(assignment.staff_member_id == member.id for assignment in engagement.assignments)
 
 
+def stale_message() -> str:
+    """The message for a form shown on an older state of the engagement. A double click
+    sends the same form twice, so it does not blame someone else."""
+    return _(
+        "Diese Prozessbegleitung wurde gerade geändert – von jemand anderem oder durch einen "
+        "doppelten Klick. Ihre Änderung wurde nicht gespeichert; bitte prüfen Sie den "
+        "aktuellen Stand, bevor Sie es noch einmal versuchen."
+    )
+
+
 def check_version(engagement: Engagement, expected_version: int | None) -> None:
     """Refuse a change made on an older state of ``engagement`` (``expected_version`` is the
     version the form was shown with; None: nothing to compare). Raises ``StaleEngagement``."""
     if expected_version is not None and expected_version != engagement.version:
-        raise StaleEngagement(
-            _(
-                "Jemand anderes hat diese Prozessbegleitung gerade geändert. Ihre Änderung "
-                "wurde nicht gespeichert; bitte prüfen Sie den aktuellen Stand und versuchen "
-                "Sie es noch einmal."
-            )
-        )
+        raise StaleEngagement(stale_message())
 
 
 def clean_text(

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import case, exists, func, select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import flag_modified
@@ -41,11 +42,13 @@ class CapacityWarning:
 
     @property
     def message(self) -> str:
-        return _(
-            "%(name)s begleitet im Zeitraum bereits %(count)s Prozessbegleitungen "
+        return ngettext(
+            "%(name)s begleitet im Zeitraum bereits %(num)d Prozessbegleitung "
             "(Grenze: %(limit)s).",
+            "%(name)s begleitet im Zeitraum bereits %(num)d Prozessbegleitungen "
+            "(Grenze: %(limit)s).",
+            self.other_count,
             name=self.member.name,
-            count=self.other_count,
             limit=self.limit,
         )
 

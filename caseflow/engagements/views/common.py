@@ -4,16 +4,25 @@ programme window, and the answers to refused or conflicting changes."""
 from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from caseflow.engagements.models import Engagement
 from caseflow.engagements.rules import ProgrammeWindow
-from caseflow.engagements.services import may_edit
+from caseflow.engagements.services.common import may_edit, stale_message
 from caseflow.extensions import db
 from caseflow.staff.models import StaffMember
+
+__all__ = [
+    "acting_member",
+    "attach",
+    "load_engagement",
+    "page_url",
+    "programme_window",
+    "refused",
+    "stale_message",
+]
 
 
 def programme_window() -> ProgrammeWindow:
@@ -38,14 +47,6 @@ def load_engagement(engagement_id: int, *, for_edit: bool = False) -> Engagement
 
 def page_url(engagement_id: int, anchor: str | None = None) -> str:
     return url_for("engagements.detail", engagement_id=engagement_id, _anchor=anchor)
-
-
-def stale_message() -> str:
-    return _(
-        "Jemand anderes hat diese Prozessbegleitung gerade geändert. Ihre Änderung wurde "
-        "nicht gespeichert; bitte prüfen Sie den aktuellen Stand und versuchen Sie es noch "
-        "einmal."
-    )
 
 
 def refused(engagement_id: int, message: str, anchor: str | None = None) -> Response:
