@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
+from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -71,6 +72,15 @@ def fingerprint(item: Organisation | ContactPerson) -> str:
     fields = _ORGANISATION_FIELDS if isinstance(item, Organisation) else _CONTACT_FIELDS
     shown = repr([getattr(item, name) for name in fields])
     return hashlib.sha256(shown.encode()).hexdigest()[:32]
+
+
+def _lock_organisation(session: Session, organisation: Organisation) -> None:
+    """Lock ``organisation``'s row until the transaction ends (PostgreSQL; SQLite writes one
+    at a time anyway), so that changes to its contacts (who is primary, which emails are
+    taken) are checked and made one after the other, never interleaved."""
+    session.execute(
+        select(Organisation.id).where(Organisation.id == organisation.id).with_for_update()
+    )
 
 
 def _check_fingerprint(item: Organisation | ContactPerson, expected: str | None) -> None:
@@ -156,10 +166,30 @@ def subtype_problem(sector: Sector, subtype: str) -> str | None:
 
 
 def email_problem(value: str) -> str | None:
-    """Why ``value`` is no usable email address (German), or None."""
+    """Why ``value`` is no usable email address (German), or None. Refused like on the
+    public application form: characters before the @ that need SMTPUTF8 (``jürgen@amt.de``),
+    as few mail servers deliver to such addresses."""
     if "\r" in value or "\n" in value or not is_valid_email(value):
         return _("Bitte geben Sie eine gültige E-Mail-Adresse an, zum Beispiel name@amt.de.")
+    try:
+        validate_email(value, allow_smtputf8=False, check_deliverability=False)
+    except EmailNotValidError:
+        return _(
+            "An Adressen mit Umlauten oder anderen Sonderzeichen vor dem @ können wir "
+            "leider keine E-Mails senden. Bitte geben Sie eine Adresse ohne solche Zeichen "
+            "an, zum Beispiel name@amt.de."
+        )
     return None
+
+
+def mailable_email(value: str) -> str:
+    """A checked (``email_problem`` is None) address as it is stored and mailed, like the
+    public application form stores it: an internationalised domain in its ASCII form
+    (``info@bürgeramt.de`` → ``info@xn--brgeramt-65a.de``), lower-cased."""
+    if not value.isascii():
+        checked = validate_email(value, allow_smtputf8=False, check_deliverability=False)
+        value = f"{value.rpartition('@')[0]}@{checked.ascii_domain}"
+    return normalise_email(value) or value
 
 
 # --- who may do what -----------------------------------------------------------------------
@@ -232,13 +262,14 @@ def update_organisation(
 ) -> dict[str, list[object]]:
     """Change ``organisation``'s facts to ``data``.
 
-    Before: ``actor`` is a lead or admin; the name is not blank, at most 200 characters and
-    no other organisation's name (case ignored); the sub-type belongs to the sector; the
-    address at most 300 characters; the website (if any) an http(s) address (a bare host
-    name gets ``https://``); the staff size (if any) between 1 and 1,000,000;
-    ``expected_fingerprint`` (when given) is the organisation's ``fingerprint`` now.
-    After: the columns changed; audit ``organisation.updated`` with the changed values
-    (organisation facts, no personal data); nothing recorded when nothing changed; flushed.
+    Before: ``actor`` is a lead or admin; the name is not blank, at most 200 characters and,
+    when it changes, no other organisation's name (case ignored); the sub-type belongs to
+    the sector; the address at most 300 characters; the website (if any) an http(s) address
+    (a bare host name gets ``https://``); the staff size (if any) between 1 and 1,000,000;
+    ``expected_fingerprint`` (when given) is the organisation's ``fingerprint`` as read
+    again under a row lock (held until the caller's transaction ends). After: the columns
+    changed; audit ``organisation.updated`` with the changed values (organisation facts, no
+    personal data); nothing recorded when nothing changed; flushed.
     Returns the changes ``{field: [old, new]}``. Raises ``OrganisationNotPermitted``,
     ``StaleForm`` or ``OrganisationError`` (with ``field``), changing nothing.
     """
@@ -246,6 +277,9 @@ def update_organisation(
         raise OrganisationNotPermitted(
             _("Nur die Projektleitung und Admins dürfen Organisationen ändern.")
         )
+    # Read the row again under a lock: a change committed since the form was shown is seen
+    # (and refused), and none can slip in between this check and the flush.
+    session.refresh(organisation, with_for_update=True)
     _check_fingerprint(organisation, expected_fingerprint)
     name = _required_text(
         data.name,
@@ -272,7 +306,10 @@ def update_organisation(
         raise OrganisationError(
             _("Bitte geben Sie eine Zahl zwischen 1 und 1.000.000 an."), field="staff_size"
         )
-    _check_unique_name(session, organisation, name)
+    if name.casefold() != organisation.name.casefold():
+        # Only a new name is checked: organisations that already share a name (accepting
+        # applications can create such) stay editable.
+        _check_unique_name(session, organisation, name)
 
     values = {
         "name": name,
@@ -321,7 +358,7 @@ def _clean_contact(
         problem = email_problem(email)
         if problem is not None:
             raise OrganisationError(problem, field="email")
-        email = normalise_email(email)
+        email = mailable_email(email)
         statement = select(ContactPerson.id).where(
             ContactPerson.organisation_id == organisation.id, ContactPerson.email == email
         )
@@ -341,7 +378,9 @@ def _clean_contact(
 def _make_sole_primary(
     session: Session, organisation: Organisation, contact: ContactPerson
 ) -> list[int]:
-    """Unset the primary flag of every other contact of ``organisation``; their ids."""
+    """Unset the primary flag of every other contact of ``organisation``; their ids. The
+    caller holds the organisation's lock (``_lock_organisation``), taken before it checked
+    who is primary, so that two contacts never both end up primary."""
     others = session.scalars(
         select(ContactPerson).where(
             ContactPerson.organisation_id == organisation.id,
@@ -380,7 +419,9 @@ def create_contact(
 
     Before: ``actor`` is a lead or admin; the name is not blank; name and role at most 200,
     email 254, phone 50 characters; the email (if any) valid and no other contact's of this
-    organisation (stored lower-cased). After: the contact exists; it is the primary contact
+    organisation (stored lower-cased, a non-ASCII domain in its ASCII form); no characters
+    before the @ that need SMTPUTF8. The organisation's row is locked first (until the
+    caller's transaction ends). After: the contact exists; it is the primary contact
     when ``data.is_primary`` or when the organisation has no primary contact yet (then every
     other contact loses the flag: exactly one primary); audit ``organisation.contact_created``
     with the contact's id and the names of the fields filled in (no values: personal data);
@@ -391,6 +432,7 @@ def create_contact(
         raise OrganisationNotPermitted(
             _("Nur die Projektleitung und Admins dürfen Ansprechpersonen anlegen.")
         )
+    _lock_organisation(session, organisation)
     values = _clean_contact(session, organisation, None, data)
     is_primary = data.is_primary or not _has_primary(session, organisation)
     contact = ContactPerson(organisation=organisation, created_at=now, is_primary=is_primary)
@@ -434,13 +476,22 @@ def update_contact(
     ``create_contact``; the primary contact stays primary until another one is made primary
     (an organisation keeps exactly one); a restricted contact is not made primary (no more
     mails to them); ``expected_fingerprint`` (when given) is the contact's ``fingerprint``
-    now. After: the columns changed; when made primary, every other contact of the
-    organisation loses the flag; audit ``organisation.contact_updated`` with the contact's id
-    and the names of the changed fields (no values: personal data); nothing recorded when
-    nothing changed; flushed. Returns the changed field names. Raises
+    as read again after locking the organisation's row and then the contact's (held until
+    the caller's transaction ends). After: the columns changed; when made primary, every
+    other contact of the organisation loses the flag; audit ``organisation.contact_updated``
+    with the contact's id and the names of the changed fields (no values: personal data);
+    nothing recorded when nothing changed; flushed. Returns the changed field names. Raises
     ``OrganisationNotPermitted``, ``StaleForm`` or ``OrganisationError`` (with ``field``),
     changing nothing.
     """
+    organisation = contact.organisation
+    # The organisation first, then the contact (create_contact takes the same lock): changes
+    # to an organisation's contacts (who is primary, which emails are taken) are checked and
+    # made one after the other. The contact is read again under its lock, so a change
+    # committed since the form was shown (or a restriction) is seen, and none can slip in
+    # between the checks and the flush.
+    _lock_organisation(session, organisation)
+    session.refresh(contact, with_for_update=True)
     if not may_edit_contact(contact, actor):
         if contact.anonymised_at is not None:
             raise OrganisationNotPermitted(
@@ -457,7 +508,6 @@ def update_contact(
             _("Nur die Projektleitung und Admins dürfen Ansprechpersonen ändern.")
         )
     _check_fingerprint(contact, expected_fingerprint)
-    organisation = contact.organisation
     values = _clean_contact(session, organisation, contact, data)
     if contact.is_primary and not data.is_primary:
         raise OrganisationError(

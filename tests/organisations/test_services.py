@@ -6,10 +6,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from caseflow.audit.models import AuditEvent
 from caseflow.organisations.choices import District, Sector
+from caseflow.organisations.models import ContactPerson, Organisation
 from caseflow.organisations.queries import (
     OrganisationFilters,
     list_organisations,
@@ -48,6 +49,15 @@ def _data(**changes) -> OrganisationData:
     }
     values.update(changes)
     return OrganisationData(**values)
+
+
+def _change_behind_the_session(session, model, row_id: int, **values) -> None:
+    """Change a row in the database without the session's objects noticing (as another
+    transaction would)."""
+    session.execute(
+        update(model).where(model.id == row_id).values(**values),
+        execution_options={"synchronize_session": False},
+    )
 
 
 def _events(session, action: str) -> list[AuditEvent]:
@@ -153,6 +163,39 @@ def test_names_are_unique_ignoring_case_also_of_umlauts(session, make_staff):
     assert organisation.name == "JUGENDAMT test"
 
 
+def test_organisations_that_already_share_a_name_stay_editable(session, make_staff):
+    # Accepting applications can create two organisations of one name.
+    factories.make_organisation(session, name="Bürgeramt Mitte")
+    organisation = factories.make_organisation(session, name="Bürgeramt Mitte")
+    lead = make_staff(Role.LEAD)
+    changes = update_organisation(
+        session,
+        organisation,
+        data=_data(name="Bürgeramt Mitte", staff_size=40),
+        actor=lead,
+        now=NOW,
+        expected_fingerprint=fingerprint(organisation),
+    )
+    assert changes["staff_size"] == [None, 40]
+    assert "name" not in changes
+    # Its name in another spelling is still its name.
+    update_organisation(
+        session, organisation, data=_data(name="BÜRGERAMT MITTE"), actor=lead, now=NOW
+    )
+    assert organisation.name == "BÜRGERAMT MITTE"
+    # A new name is checked, also one that leads back to the duplicate.
+    update_organisation(
+        session, organisation, data=_data(name="Bürgeramt Mitte 2"), actor=lead, now=NOW
+    )
+    with pytest.raises(OrganisationError, match="gibt es schon") as refused:
+        update_organisation(
+            session, organisation, data=_data(name="Bürgeramt Mitte"), actor=lead, now=NOW
+        )
+    assert refused.value.field == "name"
+    session.expire_all()
+    assert organisation.name == "Bürgeramt Mitte 2"
+
+
 @pytest.mark.parametrize(
     "value",
     [
@@ -256,6 +299,64 @@ def test_the_same_email_twice_at_one_organisation_is_refused_but_not_across(sess
     create_contact(
         session, other, data=ContactData(name="X", email="info@amt.de"), actor=lead, now=NOW
     )
+
+
+@pytest.mark.parametrize("email", ["jürgen@amt.de", "JÜRGEN@amt.de", "ça@amt.de"])
+def test_emails_that_need_smtputf8_are_refused_like_on_the_application_form(
+    session, make_staff, email
+):
+    lead = make_staff(Role.LEAD)
+    organisation = factories.make_organisation(session)
+    contact = factories.make_contact(session, organisation, is_primary=True)
+    for change in (
+        lambda: create_contact(
+            session, organisation, data=ContactData(name="X", email=email), actor=lead, now=NOW
+        ),
+        lambda: update_contact(
+            session,
+            contact,
+            data=ContactData(name=contact.name, email=email, is_primary=True),
+            actor=lead,
+            now=NOW,
+        ),
+    ):
+        with pytest.raises(OrganisationError) as refused:
+            change()
+        assert refused.value.field == "email"
+        assert str(refused.value).startswith(
+            "An Adressen mit Umlauten oder anderen Sonderzeichen vor dem @ können wir leider "
+            "keine E-Mails senden."
+        )
+    session.expire_all()
+    assert [c.email for c in organisation.contacts] == [contact.email]
+    assert _events(session, "organisation.contact_created") == []
+    assert _events(session, "organisation.contact_updated") == []
+
+
+def test_an_umlaut_domain_is_stored_in_its_ascii_form_like_on_the_application_form(
+    session, make_staff
+):
+    lead = make_staff(Role.LEAD)
+    organisation = factories.make_organisation(session)
+    factories.make_contact(session, organisation, email="info@xn--brgeramt-65a.de")
+    contact = create_contact(
+        session,
+        organisation,
+        data=ContactData(name="X", email="Post@Bürgeramt.de"),
+        actor=lead,
+        now=NOW,
+    )
+    assert contact.email == "post@xn--brgeramt-65a.de"
+    # The same address as the application form stored it is the same address.
+    with pytest.raises(OrganisationError, match="schon eine Ansprechperson") as refused:
+        create_contact(
+            session,
+            organisation,
+            data=ContactData(name="Y", email="INFO@bürgeramt.de"),
+            actor=lead,
+            now=NOW,
+        )
+    assert refused.value.field == "email"
 
 
 @pytest.mark.parametrize(
@@ -417,7 +518,10 @@ def test_a_stale_fingerprint_is_refused_and_a_current_one_accepted(session, make
     contact = factories.make_contact(session, organisation, is_primary=True)
     shown = fingerprint(organisation)
     assert fingerprint(organisation) == shown  # stable
-    organisation.staff_size = 9
+    # Someone else's change, committed after this request loaded the organisation: the
+    # loaded object still shows the old state, the service reads the row again.
+    _change_behind_the_session(session, Organisation, organisation.id, staff_size=9)
+    assert fingerprint(organisation) == shown
     with pytest.raises(StaleForm):
         update_organisation(
             session, organisation, data=_data(), actor=lead, now=NOW, expected_fingerprint=shown
@@ -433,7 +537,8 @@ def test_a_stale_fingerprint_is_refused_and_a_current_one_accepted(session, make
     )
     assert organisation.name == "Jugendamt Pankow"
     shown = fingerprint(contact)
-    contact.phone = "030 1"
+    _change_behind_the_session(session, ContactPerson, contact.id, phone="030 1")
+    assert fingerprint(contact) == shown
     with pytest.raises(StaleForm):
         update_contact(
             session,
