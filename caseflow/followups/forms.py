@@ -1,18 +1,21 @@
 """Forms of the follow-ups: a new or changed follow-up, and the reason for discarding one.
 
 They check what a browser can get wrong (a missing or malformed day or time, an unknown kind,
-a person id that is not a number, too long a text) with German messages; the services check
-the rules (the day's range, an active assignee, who may do it).
+a person id that is not a number or beyond the database's ids, too long a text) with German
+messages; the services check the rules (the day's range, a time that exists that day, an
+active assignee with a login, who may do it). Texts count line breaks as the browser does:
+one character each (browsers send CRLF, which the filter makes LF).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, time
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, TextAreaField, TimeField
+from wtforms import DateField, HiddenField, SelectField, TextAreaField, TimeField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Optional, ValidationError
 
@@ -20,9 +23,18 @@ from caseflow.engagements.forms.common import max_length
 from caseflow.followups.models import FollowUpKind
 from caseflow.followups.services import NOTE_MAX_LENGTH
 from caseflow.staff.models import StaffMember
+from caseflow.web.converters import MAX_ID
 from caseflow.web.filters import FILTER_YEARS
 
 _KINDS = {kind.value for kind in FollowUpKind}
+_ID_DIGITS = len(str(MAX_ID))
+
+
+def _line_breaks(value: Any) -> Any:
+    """Line breaks as the browser counts them (``maxlength``): CRLF (and a lone CR) → LF."""
+    if isinstance(value, str):
+        return value.replace("\r\n", "\n").replace("\r", "\n")
+    return value
 
 
 def _day_in_plausible_years(form: FlaskForm, field: DateField) -> None:
@@ -61,10 +73,15 @@ class FollowUpForm(FlaskForm):
     )
     kind = SelectField(_l("Art"), validate_choice=False)
     assignee = SelectField(_l("Zuständig"), validate_choice=False)
-    note = TextAreaField(_l("Notiz"), validators=[Optional(), max_length(NOTE_MAX_LENGTH)])
+    note = TextAreaField(
+        _l("Notiz"),
+        filters=[_line_breaks],
+        validators=[Optional(), max_length(NOTE_MAX_LENGTH)],
+    )
 
     def offer(self, *, assignees: Sequence[StaffMember]) -> None:
-        """Fill the choices: the kinds with their German labels, the active staff."""
+        """Fill the choices: the kinds with their German labels, the active staff who can
+        log in (``assignee_candidates``)."""
         if self.kind is not None:  # not on the edit form
             self.kind.choices = [SelectChoice(kind.value, kind.label) for kind in FollowUpKind]
         self.assignee.choices = [SelectChoice("", str(_l("– bitte wählen –")))] + [
@@ -79,7 +96,12 @@ class FollowUpForm(FlaskForm):
         value = field.data or ""
         if not value:
             raise ValidationError(_l("Bitte wählen Sie, wer zuständig ist."))
-        if not (value.isascii() and value.isdigit() and len(value) <= 18):
+        if not (
+            value.isascii()
+            and value.isdigit()
+            and len(value) <= _ID_DIGITS
+            and int(value) <= MAX_ID
+        ):
             raise ValidationError(
                 _l("Bitte wählen Sie eine aktive Person aus der Liste als zuständig aus.")
             )
@@ -102,14 +124,19 @@ class FollowUpForm(FlaskForm):
 
 
 class EditFollowUpForm(FollowUpForm):
-    """Changing an open follow-up: due day and time, assignee and note (its kind stays)."""
+    """Changing an open follow-up: due day and time, assignee and note (its kind stays).
+    ``shown`` carries the ``fingerprint`` of the follow-up the form was filled in on; the
+    service refuses the change when the follow-up has changed since."""
 
     kind = None
+    shown = HiddenField()
 
 
 class DiscardForm(FlaskForm):
     """Discarding a follow-up, with an optional reason (added to its note)."""
 
     reason = TextAreaField(
-        _l("Grund (optional)"), validators=[Optional(), max_length(NOTE_MAX_LENGTH)]
+        _l("Grund (optional)"),
+        filters=[_line_breaks],
+        validators=[Optional(), max_length(NOTE_MAX_LENGTH)],
     )

@@ -16,11 +16,26 @@ Rules for the due day (decided for issue 4 point 11):
   will look at a follow-up. A manual one may lie after the engagement's own end (for a
   sustainability check by hand), but not beyond that horizon.
 
+Rules for the time of day (Europe/Berlin wall time, default 09:00):
+
+- a time that does not exist on that day (the hour skipped when summer time begins, e.g.
+  02:30 on 30 March 2025) is refused: it is not silently moved to 03:30;
+- a time that exists twice (the hour repeated when summer time ends, e.g. 02:30 on
+  26 October 2025) means its first occurrence, still in summer time (``fold=0``).
+
+Assignees are active staff members who can log in (``StaffMember.can_log_in``: a password
+and an email address): a contact-list entry without a login would never see the follow-up.
+
+Changing a follow-up is checked against the state its form showed (``fingerprint``): a
+follow-up has no version column, so a change made on an older state is refused instead of
+silently overwriting someone else's newer change.
+
 Services check every rule, change rows, write the audit trail and flush; the caller commits.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
@@ -44,6 +59,7 @@ from caseflow.engagements.services.common import (
 from caseflow.engagements.shifting import ShiftItem, shift_candidates
 from caseflow.followups.models import FollowUp, FollowUpKind, FollowUpStatus
 from caseflow.staff.models import StaffMember
+from caseflow.web.converters import MAX_ID
 from caseflow.web.i18n import format_day
 
 NOTE_MAX_LENGTH = TEXT_MAX_LENGTH
@@ -54,6 +70,10 @@ SHIFT_TITLE_LENGTH = 60
 
 class FollowUpClosed(EngagementError):
     """The follow-up is no longer open (closed by a second click or by someone else)."""
+
+
+class StaleFollowUp(EngagementError):
+    """The follow-up changed after its edit form was shown: nothing is changed."""
 
 
 @dataclass(frozen=True)
@@ -91,13 +111,29 @@ def open_follow_ups_of(session: Session, engagement_id: int) -> list[FollowUpRow
 
 
 def assignee_candidates(session: Session) -> list[StaffMember]:
-    """Everybody a follow-up may be assigned to: the active staff, by name."""
+    """Everybody a follow-up may be assigned to: the active staff who can log in (the
+    condition of ``StaffMember.can_log_in``), by name."""
     statement = (
         select(StaffMember)
-        .where(StaffMember.is_active.is_(True))
+        .where(
+            StaffMember.is_active.is_(True),
+            StaffMember.password_hash.is_not(None),
+            StaffMember.password_hash != "",
+            StaffMember.email.is_not(None),
+            StaffMember.email != "",
+        )
         .order_by(StaffMember.name, StaffMember.id)
     )
     return list(session.scalars(statement))
+
+
+def fingerprint(follow_up: FollowUp) -> str:
+    """A short digest of what the edit form of ``follow_up`` changes (due moment, assignee,
+    note). The form carries it, and ``edit_follow_up`` compares it with the row it locked."""
+    shown = repr(
+        [follow_up.due_at.astimezone(UTC).isoformat(), follow_up.assignee_id, follow_up.note]
+    )
+    return hashlib.sha256(shown.encode()).hexdigest()[:32]
 
 
 def may_complete(follow_up: FollowUp, member: StaffMember) -> bool:
@@ -111,9 +147,26 @@ def may_complete(follow_up: FollowUp, member: StaffMember) -> bool:
 
 def due_moment(due_on: date, due_time: time | None = None) -> datetime:
     """``due_on`` at ``due_time`` (default 09:00) in the programme's time zone, as aware
-    UTC."""
+    UTC. A time that exists twice (end of summer time) is its first occurrence; a time that
+    does not exist (start of summer time) comes out an hour later, so adding and changing
+    check it with ``_check_due_time`` first (moving with a rescheduled engagement does not)."""
     wall = due_time or DEFAULT_DUE_TIME
     return datetime.combine(due_on, wall, tzinfo=clock.timezone()).astimezone(UTC)
+
+
+def _check_due_time(due_on: date, due_time: time | None) -> None:
+    """Refuse a wall time that ``due_on`` does not have (skipped when summer time begins)."""
+    zone = clock.timezone()
+    wall = datetime.combine(due_on, due_time or DEFAULT_DUE_TIME, tzinfo=zone)
+    if wall.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != wall.replace(tzinfo=None):
+        raise EngagementError(
+            _(
+                "Diese Uhrzeit gibt es am %(day)s wegen der Umstellung auf Sommerzeit nicht. "
+                "Bitte wählen Sie eine andere Uhrzeit.",
+                day=format_day(due_on),
+            ),
+            field="due_time",
+        )
 
 
 def latest_due_on(programme_end: date) -> date:
@@ -144,10 +197,20 @@ def _check_due_on(due_on: date, *, today: date, programme_end: date) -> None:
 
 
 def _active_assignee(session: Session, assignee_id: int) -> StaffMember:
-    member = session.get(StaffMember, assignee_id)
+    # An id beyond the INTEGER primary keys is nobody (PostgreSQL would refuse the query).
+    member = session.get(StaffMember, assignee_id) if 0 < assignee_id <= MAX_ID else None
     if member is None or not member.is_active:
         raise EngagementError(
             _("Bitte wählen Sie eine aktive Person aus der Liste als zuständig aus."),
+            field="assignee",
+        )
+    if not member.can_log_in:
+        raise EngagementError(
+            _(
+                "%(name)s hat keinen Zugang zu caseflow und würde die Wiedervorlage nie sehen. "
+                "Bitte wählen Sie eine Person aus der Liste.",
+                name=member.name,
+            ),
             field="assignee",
         )
     return member
@@ -173,13 +236,14 @@ def add_follow_up(
 
     Before: ``actor`` may edit the engagement (``may_edit``); the engagement is open
     (geplant, aktiv, pausiert); ``due_on`` is today or later (Europe/Berlin, today taken from
-    ``now``) and at most six months after ``programme_end``; ``assignee_id`` is an active
-    staff member; ``note`` at most ``NOTE_MAX_LENGTH`` characters.
+    ``now``) and at most six months after ``programme_end``; ``due_time`` exists on that day
+    (not in the hour skipped when summer time begins); ``assignee_id`` is an active staff
+    member who can log in; ``note`` at most ``NOTE_MAX_LENGTH`` characters.
     After: a new open follow-up due at ``due_time`` (default 09:00) local time on ``due_on``,
     ``created_at = now``; one ``follow_up.created`` audit event on the engagement (the note
     redacted); flushed. The engagement's version is not changed.
     Raises ``EngagementNotPermitted`` or ``EngagementError`` (``field`` one of ``due_on``,
-    ``assignee``, ``note``, or None for a closed engagement), adding nothing.
+    ``due_time``, ``assignee``, ``note``, or None for a closed engagement), adding nothing.
     """
     require_editor(engagement, actor)
     if engagement.status in CLOSED_STATUSES:
@@ -191,6 +255,7 @@ def add_follow_up(
             )
         )
     _check_due_on(due_on, today=clock.local(now).date(), programme_end=programme_end)
+    _check_due_time(due_on, due_time)
     assignee = _active_assignee(session, assignee_id)
     cleaned = clean_text(note, field="note", max_length=NOTE_MAX_LENGTH)
     follow_up = FollowUp(
@@ -330,24 +395,37 @@ def edit_follow_up(
     actor: StaffMember,
     now: datetime,
     programme_end: date,
+    expected_fingerprint: str | None = None,
 ) -> bool:
     """Change an open follow-up's due day and time, assignee and note.
 
-    Before: ``actor`` may edit the follow-up's engagement; the follow-up is open (checked
-    on the row locked for this transaction, so a concurrent close wins or waits); a changed
-    due moment lies on a day from today up to six months after ``programme_end`` (an overdue
-    follow-up may keep its day while only the note or assignee changes); ``assignee_id`` is
-    an active staff member; ``note`` at most ``NOTE_MAX_LENGTH`` characters.
+    Before: ``actor`` may edit the follow-up's engagement; the follow-up is open and, when
+    ``expected_fingerprint`` is given, its ``fingerprint`` is that one (both checked on the
+    row locked for this transaction, so a concurrent change or close wins or waits); a
+    changed due moment lies on a day from today up to six months after ``programme_end`` (an
+    overdue follow-up may keep its day while only the note or assignee changes);
+    ``due_time`` exists on ``due_on``; ``assignee_id`` is an active staff member who can log
+    in; ``note`` at most ``NOTE_MAX_LENGTH`` characters.
     After: the changed values; one ``follow_up.updated`` audit event on the engagement with
     the changed fields (the note redacted), none when nothing changed; flushed. Returns
     whether anything changed.
-    Raises ``EngagementNotPermitted``, ``FollowUpClosed`` or ``EngagementError`` (``field``
-    one of ``due_on``, ``assignee``, ``note``), changing nothing.
+    Raises ``EngagementNotPermitted``, ``FollowUpClosed``, ``StaleFollowUp`` (changed since
+    the form was shown) or ``EngagementError`` (``field`` one of ``due_on``, ``due_time``,
+    ``assignee``, ``note``), changing nothing.
     """
     require_editor(follow_up.engagement, actor)
     session.refresh(follow_up, with_for_update=True)
     if follow_up.status is not FollowUpStatus.OFFEN:
         raise FollowUpClosed(_closed_message(follow_up))
+    if expected_fingerprint is not None and expected_fingerprint != fingerprint(follow_up):
+        raise StaleFollowUp(
+            _(
+                "Jemand anderes hat diese Wiedervorlage gerade geändert. Ihre Änderung wurde "
+                "nicht gespeichert; bitte prüfen Sie den aktuellen Stand und versuchen Sie es "
+                "noch einmal."
+            )
+        )
+    _check_due_time(due_on, due_time)
     due_at = due_moment(due_on, due_time)
     if due_at != follow_up.due_at:
         _check_due_on(due_on, today=clock.local(now).date(), programme_end=programme_end)

@@ -27,11 +27,13 @@ from caseflow.followups.forms import DiscardForm, EditFollowUpForm, FollowUpForm
 from caseflow.followups.models import FollowUp, FollowUpStatus
 from caseflow.followups.services import (
     FollowUpClosed,
+    StaleFollowUp,
     add_follow_up,
     assignee_candidates,
     complete_follow_up,
     discard_follow_up,
     edit_follow_up,
+    fingerprint,
     latest_due_on,
     open_follow_ups_of,
 )
@@ -172,6 +174,7 @@ def edit_follow_up_view(engagement_id: int, follow_up_id: int) -> Response | tup
             "due_time": due.time(),
             "assignee": str(follow_up.assignee_id or ""),
             "note": follow_up.note,
+            "shown": fingerprint(follow_up),
         }
     )
     form.offer(assignees=assignee_candidates(db.session))
@@ -190,12 +193,14 @@ def edit_follow_up_view(engagement_id: int, follow_up_id: int) -> Response | tup
             actor=acting_member(),
             now=clock.now(),
             programme_end=current_app.config["PROGRAMME_END"],
+            # A missing digest (a tampered form) is refused like an old one.
+            expected_fingerprint=form.shown.data or "",
         )
         db.session.commit()
     except EngagementNotPermitted:
         db.session.rollback()
         abort(403)
-    except FollowUpClosed as error:
+    except (FollowUpClosed, StaleFollowUp) as error:
         return refused(engagement_id, str(error), ANCHOR)
     except EngagementError as error:
         db.session.rollback()

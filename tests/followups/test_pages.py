@@ -4,6 +4,7 @@ closed or foreign follow-ups, and the structure checks of the pages."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 
 import pytest
@@ -210,6 +211,13 @@ def test_without_a_time_it_is_due_at_nine(client, session, team):
         ({"assignee": ""}, "Bitte wählen Sie, wer zuständig ist."),
         ({"assignee": "abc"}, "Bitte wählen Sie eine aktive Person aus der Liste"),
         ({"assignee": "999999"}, "Bitte wählen Sie eine aktive Person aus der Liste"),
+        # beyond the INTEGER primary keys: no DataError from PostgreSQL
+        ({"assignee": "999999999999999999"}, "Bitte wählen Sie eine aktive Person aus der Liste"),
+        ({"assignee": "2147483648"}, "Bitte wählen Sie eine aktive Person aus der Liste"),
+        (
+            {"due_on": "2025-03-30", "due_time": "02:30"},
+            "Diese Uhrzeit gibt es am 30.03.2025 wegen der Umstellung auf Sommerzeit nicht.",
+        ),
         ({"note": "x" * 2001}, "Bitte kürzen Sie den Text auf höchstens 2.000 Zeichen."),
     ],
 )
@@ -224,7 +232,7 @@ def test_bad_input_gets_a_message_at_its_field(client, session, team, values, me
     page = assert_accessible(response)
     assert page.error_summaries == 1
     html = response.get_data(as_text=True)
-    field = next(iter(values))
+    field = list(values)[-1]
     assert f'id="{field}-error"' in html
     if field != "note":
         assert "bleibt stehen</textarea>" in html  # values kept
@@ -243,6 +251,39 @@ def test_an_inactive_assignee_is_refused(client, session, team, make_staff):
     assert response.status_code == 422
     assert "Bitte wählen Sie eine aktive Person aus der Liste" in page_text(response)
     assert _follow_ups(session) == []
+
+
+def test_staff_without_a_login_are_neither_offered_nor_accepted(client, session, team, make_staff):
+    kim, _noah, _ola, engagement = team
+    contact = make_staff(Role.CONSULTANT, name="Nur Im Adressbuch", with_login=False)
+    _login(client, kim)
+    response = client.get(_new_path(engagement))
+    assert "Nur Im Adressbuch" not in response.get_data(as_text=True)
+    assert "Noah Begleiter" in response.get_data(as_text=True)
+    response = client.post(
+        _new_path(engagement), data=_form(client, engagement, assignee=str(contact.id))
+    )
+    assert response.status_code == 422
+    assert "keinen Zugang zu caseflow" in page_text(response)
+    assert 'id="assignee-error"' in response.get_data(as_text=True)
+    assert _follow_ups(session) == []
+
+
+def test_line_breaks_count_once_as_in_the_browser(client, session, team):
+    kim, _noah, _ola, engagement = team
+    _login(client, kim)
+    # 2,000 characters in the browser's count, 2,999 with the CRLF it sends
+    note = "\r\n".join(["x"] * 1000)
+    data = _form(client, engagement, assignee=str(kim.id), note=note)
+    assert client.post(_new_path(engagement), data=data).status_code == 302
+    (follow_up,) = _follow_ups(session)
+    assert follow_up.note == "\n".join(["x"] * 1000)
+    response = _post_action(client, engagement, follow_up.id, "discard", reason=note)
+    assert "Die Wiedervorlage ist verworfen." in _flashes(client, response)
+    (discarded,) = _follow_ups(session)
+    assert discarded.status is FollowUpStatus.VERWORFEN
+    assert "\r" not in discarded.note
+    assert discarded.note.endswith("Verworfen: " + "\n".join(["x"] * 1000))
 
 
 @pytest.mark.parametrize("status", [EngagementStatus.ABGESCHLOSSEN, EngagementStatus.ABGEBROCHEN])
@@ -357,6 +398,23 @@ def _edit_path(engagement, follow_up_id: int) -> str:
     return f"/engagements/{engagement.id}/follow-ups/{follow_up_id}/edit"
 
 
+def _shown(client, engagement, follow_up_id: int) -> str:
+    """The digest the edit form carries of the state it shows."""
+    html = client.get(_edit_path(engagement, follow_up_id)).get_data(as_text=True)
+    match = re.search(r'<input[^>]*name="shown"[^>]*>', html)
+    assert match, "the edit form carries what it shows"
+    value = re.search(r'value="([^"]*)"', match.group(0))
+    assert value and value.group(1)
+    return value.group(1)
+
+
+def _edit_form(client, engagement, follow_up_id: int, **values: str) -> dict[str, str]:
+    data = _form(client, engagement, **values)
+    del data["kind"]
+    data["shown"] = _shown(client, engagement, follow_up_id)
+    return data
+
+
 def test_the_edit_page_shows_the_current_values(client, session, team):
     kim, noah, _ola, engagement = team
     follow_up = factories.make_follow_up(
@@ -378,9 +436,10 @@ def test_changing_a_follow_up(client, session, team):
     kim, noah, _ola, engagement = team
     follow_up = factories.make_follow_up(session, engagement, assignee=noah, note="alt")
     _login(client, kim)
-    data = _form(client, engagement, due_on="2025-04-02", due_time="10:15", note="neu")
+    data = _edit_form(
+        client, engagement, follow_up.id, due_on="2025-04-02", due_time="10:15", note="neu"
+    )
     data["assignee"] = str(kim.id)
-    del data["kind"]
     response = client.post(_edit_path(engagement, follow_up.id), data=data)
     assert "Die Wiedervorlage ist geändert." in _flashes(client, response)
     (changed,) = _follow_ups(session)
@@ -396,7 +455,9 @@ def test_a_bad_change_is_shown_at_its_field(client, session, team):
     kim, noah, _ola, engagement = team
     follow_up = factories.make_follow_up(session, engagement, assignee=noah, note="alt")
     _login(client, kim)
-    data = _form(client, engagement, due_on="2025-03-02", assignee=str(noah.id), note="neu")
+    data = _edit_form(
+        client, engagement, follow_up.id, due_on="2025-03-02", assignee=str(noah.id), note="neu"
+    )
     response = client.post(_edit_path(engagement, follow_up.id), data=data)
     assert response.status_code == 422
     assert "Das Fälligkeitsdatum liegt in der Vergangenheit." in page_text(response)
@@ -423,3 +484,66 @@ def test_edit_is_refused_for_closed_foreign_and_outsiders(client, session, team)
     data = _form(outsider, elsewhere, assignee=str(ola.id), note="übernommen")
     assert outsider.post(_edit_path(elsewhere, foreign.id), data=data).status_code == 403
     assert [f.note for f in _follow_ups(session)] == [None, None]
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"assignee": "999999999999999999"},
+        {"due_on": "2025-03-30", "due_time": "02:30"},
+    ],
+)
+def test_bad_changes_are_refused_at_their_field(client, session, team, values):
+    kim, noah, _ola, engagement = team
+    follow_up = factories.make_follow_up(session, engagement, assignee=noah, note="alt")
+    _login(client, kim)
+    data = _edit_form(client, engagement, follow_up.id, assignee=str(noah.id), note="neu")
+    data.update(values)
+    response = client.post(_edit_path(engagement, follow_up.id), data=data)
+    assert response.status_code == 422
+    assert f'id="{list(values)[-1]}-error"' in response.get_data(as_text=True)
+    assert assert_accessible(response).error_summaries == 1
+    (unchanged,) = _follow_ups(session)
+    assert (unchanged.assignee_id, unchanged.note) == (noah.id, "alt")
+
+
+def test_a_change_from_an_old_form_is_refused(client, session, team):
+    kim, noah, _ola, engagement = team
+    follow_up = factories.make_follow_up(
+        session, engagement, assignee=noah, due_on=date(2025, 3, 20), note="alt"
+    )
+    _login(client, kim)
+    old = _edit_form(client, engagement, follow_up.id, assignee=str(noah.id), note="alt")
+    old["due_on"] = "2025-03-20"
+    # Noah moves it to 14:00 and takes it over in the meantime (another browser)
+    other = client.application.test_client()
+    _login(other, noah)
+    newer = _edit_form(
+        other, engagement, follow_up.id, due_on="2025-03-20", due_time="14:00", note="alt"
+    )
+    newer["assignee"] = str(kim.id)
+    assert "Die Wiedervorlage ist geändert." in _flashes(
+        other, other.post(_edit_path(engagement, follow_up.id), data=newer)
+    )
+
+    old["note"] = "alt, ergänzt"
+    response = client.post(_edit_path(engagement, follow_up.id), data=old)
+    assert response.status_code == 302
+    assert response.location.endswith(f"/engagements/{engagement.id}#follow-ups-title")
+    assert "Jemand anderes hat diese Wiedervorlage gerade geändert" in _flashes(client, response)
+    (kept,) = _follow_ups(session)
+    assert (kept.assignee_id, kept.note) == (kim.id, "alt")
+    assert kept.due_at == datetime(2025, 3, 20, 13, 0, tzinfo=UTC)
+    # a form without (or with a made-up) digest is refused the same way
+    for shown in ("", "0" * 32):
+        old["shown"] = shown
+        response = client.post(_edit_path(engagement, follow_up.id), data=old)
+        assert "Jemand anderes hat diese Wiedervorlage gerade geändert" in _flashes(
+            client, response
+        )
+    (kept,) = _follow_ups(session)
+    assert kept.note == "alt"
+    events = session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "follow_up.updated")
+    ).all()
+    assert len(events) == 1

@@ -3,6 +3,7 @@ conditional close, and the follow-ups moving with a rescheduled engagement."""
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, date, datetime, time
 
 import pytest
@@ -16,11 +17,14 @@ from caseflow.engagements.shifting import ShiftItem, shift_candidates
 from caseflow.followups.models import FollowUp, FollowUpKind, FollowUpStatus
 from caseflow.followups.services import (
     FollowUpClosed,
+    StaleFollowUp,
     add_follow_up,
+    assignee_candidates,
     complete_follow_up,
     discard_follow_up,
     due_moment,
     edit_follow_up,
+    fingerprint,
     latest_due_on,
     open_follow_ups_of,
 )
@@ -31,16 +35,25 @@ from tests import factories
 NOW = datetime(2025, 3, 10, 9, 0, tzinfo=UTC)
 TODAY = date(2025, 3, 10)
 PROGRAMME_END = date(2026, 7, 31)
+_numbers = itertools.count(1)
+
+
+def _staff(session, **fields):
+    """A staff member with a login (follow-ups go only to people who can log in)."""
+    number = next(_numbers)
+    fields.setdefault("email", f"wv-{number}@example.org")
+    fields.setdefault("password_hash", "scrypt:test")
+    return factories.make_staff_member(session, **fields)
 
 
 @pytest.fixture
 def kim(session):
-    return factories.make_staff_member(session, name="Kim Berater")
+    return _staff(session, name="Kim Berater")
 
 
 @pytest.fixture
 def noah(session):
-    return factories.make_staff_member(session, name="Noah Begleiter")
+    return _staff(session, name="Noah Begleiter")
 
 
 @pytest.fixture
@@ -155,25 +168,69 @@ def test_closed_engagements_take_no_new_follow_ups(session, kim, status):
 
 
 def test_only_editors_add(session, engagement, kim):
-    outsider = factories.make_staff_member(session)
+    outsider = _staff(session)
     with pytest.raises(EngagementNotPermitted):
         _add(session, engagement, outsider)
-    lead = factories.make_staff_member(session, role=Role.LEAD)
+    lead = _staff(session, role=Role.LEAD)
     assert _add(session, engagement, lead, assignee_id=kim.id).id
     assert _count(session) == 1
 
 
 def test_assignee_must_be_an_active_staff_member(session, engagement, kim):
-    gone = factories.make_staff_member(session, is_active=False)
-    for assignee_id in (gone.id, 999_999):
+    gone = _staff(session, is_active=False)
+    # beyond the INTEGER primary key: refused before the database is asked (PostgreSQL
+    # would raise a DataError)
+    for assignee_id in (gone.id, 999_999, 2**31, 999_999_999_999_999_999):
         with pytest.raises(EngagementError) as refused:
             _add(session, engagement, kim, assignee_id=assignee_id)
         assert refused.value.field == "assignee"
         assert "aktive Person" in str(refused.value)
-    # anyone active, also outside the team
-    other = factories.make_staff_member(session)
+    # anyone active with a login, also outside the team
+    other = _staff(session)
     assert _add(session, engagement, kim, assignee_id=other.id).assignee is other
     assert _count(session) == 1
+
+
+def test_assignee_must_be_able_to_log_in(session, engagement, kim):
+    contact_only = factories.make_staff_member(session, name="Nur Kontakt")
+    no_password = factories.make_staff_member(session, email="ohne-passwort@example.org")
+    no_email = factories.make_staff_member(session, password_hash="scrypt:test")
+    gone = _staff(session, name="Weg Gegangen", is_active=False)
+    for member in (contact_only, no_password, no_email):
+        with pytest.raises(EngagementError) as refused:
+            _add(session, engagement, kim, assignee_id=member.id)
+        assert refused.value.field == "assignee"
+        assert "keinen Zugang zu caseflow" in str(refused.value)
+    assert _count(session) == 0
+    offered = assignee_candidates(session)
+    assert kim in offered
+    assert not {contact_only, no_password, no_email, gone} & set(offered)
+    assert all(member.can_log_in for member in offered)
+
+
+def test_a_time_that_does_not_exist_is_refused(session, engagement, kim):
+    # 30 March 2025: the clocks jump from 02:00 to 03:00 in Berlin
+    with pytest.raises(EngagementError) as refused:
+        _add(session, engagement, kim, due_on=date(2025, 3, 30), due_time=time(2, 30))
+    assert refused.value.field == "due_time"
+    assert "Diese Uhrzeit gibt es am 30.03.2025 wegen der Umstellung auf Sommerzeit nicht." in str(
+        refused.value
+    )
+    assert _count(session) == 0
+    follow_up = _add(session, engagement, kim, due_on=date(2025, 3, 30), due_time=time(3, 0))
+    assert clock.local(follow_up.due_at).time() == time(3, 0)
+    with pytest.raises(EngagementError) as refused:
+        _edit(session, follow_up, kim, due_time=time(2, 0))
+    assert refused.value.field == "due_time"
+    session.expire_all()
+    assert clock.local(follow_up.due_at).time() == time(3, 0)
+
+
+def test_an_ambiguous_time_is_its_first_occurrence(session, engagement, kim):
+    # 26 October 2025: 02:00 to 03:00 happens twice in Berlin; the first time counts (CEST)
+    assert due_moment(date(2025, 10, 26), time(2, 30)) == datetime(2025, 10, 26, 0, 30, tzinfo=UTC)
+    follow_up = _add(session, engagement, kim, due_on=date(2025, 10, 26), due_time=time(2, 30))
+    assert follow_up.due_at == datetime(2025, 10, 26, 0, 30, tzinfo=UTC)
 
 
 def test_note_is_optional_and_limited(session, engagement, kim):
@@ -333,8 +390,8 @@ def test_an_overdue_follow_up_keeps_its_day_when_only_the_note_changes(session, 
 def test_edit_refuses_closed_follow_ups_outsiders_and_inactive_assignees(session, engagement, kim):
     follow_up = factories.make_follow_up(session, engagement, assignee=kim)
     with pytest.raises(EngagementNotPermitted):
-        _edit(session, follow_up, factories.make_staff_member(session), note="x")
-    gone = factories.make_staff_member(session, is_active=False)
+        _edit(session, follow_up, _staff(session), note="x")
+    gone = _staff(session, is_active=False)
     with pytest.raises(EngagementError) as refused:
         _edit(session, follow_up, kim, assignee_id=gone.id)
     assert refused.value.field == "assignee"
@@ -344,6 +401,37 @@ def test_edit_refuses_closed_follow_ups_outsiders_and_inactive_assignees(session
     session.expire_all()
     assert (follow_up.assignee_id, follow_up.note) == (kim.id, None)
     assert _events(session, engagement, "follow_up.updated") == []
+
+
+def test_edit_from_an_older_state_is_refused(session, engagement, kim, noah):
+    follow_up = factories.make_follow_up(
+        session, engagement, assignee=noah, due_on=date(2025, 3, 20), note="alt"
+    )
+    shown = fingerprint(follow_up)
+    assert fingerprint(follow_up) == shown  # stable
+    # someone else changes the assignee after the form was shown
+    assert _edit(session, follow_up, noah, assignee_id=kim.id, expected_fingerprint=shown)
+    assert fingerprint(follow_up) != shown
+    with pytest.raises(StaleFollowUp) as refused:
+        _edit(
+            session,
+            follow_up,
+            kim,
+            assignee_id=noah.id,
+            note="von vorhin",
+            expected_fingerprint=shown,
+        )
+    assert "Jemand anderes hat diese Wiedervorlage gerade geändert" in str(refused.value)
+    session.expire_all()
+    assert (follow_up.assignee_id, follow_up.note) == (kim.id, "alt")
+    assert len(_events(session, engagement, "follow_up.updated")) == 1
+    # the note and the due moment count as well
+    for change in ({"note": "neu"}, {"due_on": date(2025, 3, 21)}):
+        current = fingerprint(follow_up)
+        assert _edit(session, follow_up, kim, expected_fingerprint=current, **change)
+        assert fingerprint(follow_up) != current
+        with pytest.raises(StaleFollowUp):
+            _edit(session, follow_up, kim, note="x", expected_fingerprint=current)
 
 
 # -- rescheduling --------------------------------------------------------------------------------
