@@ -80,9 +80,21 @@ class EngagementDetail:
         return duration_in_months(self.engagement.start_date, self.engagement.planned_end_date)
 
 
-def current_phase_name(today: date) -> ScalarSelect[str | None]:
-    """A correlated subquery: the name of the engagement's phase whose dates contain today."""
-    return (
+def current_phase_name(today: date) -> ColumnElement[str | None]:
+    """A correlated expression: the name of the engagement's current phase (``current_phase``).
+
+    The last phase that was begun ("Phase beginnen", or with the engagement's start); while
+    none has been, the phase whose planned dates contain ``today``.
+    """
+    last_started = (
+        select(Phase.name)
+        .where(Phase.engagement_id == Engagement.id, Phase.started_on.is_not(None))
+        .order_by(Phase.position.desc())
+        .limit(1)
+        .correlate(Engagement)
+        .scalar_subquery()
+    )
+    by_plan = (
         select(Phase.name)
         .where(
             Phase.engagement_id == Engagement.id,
@@ -93,6 +105,22 @@ def current_phase_name(today: date) -> ScalarSelect[str | None]:
         .limit(1)
         .correlate(Engagement)
         .scalar_subquery()
+    )
+    return func.coalesce(last_started, by_plan)
+
+
+def current_phase(engagement: Engagement, today: date) -> Phase | None:
+    """The engagement's current phase, from its loaded phases: None once it is closed; the
+    last phase that was begun; while none has been, the phase whose planned dates contain
+    ``today`` (the same rule as ``current_phase_name``)."""
+    if engagement.status in CLOSED_STATUSES:
+        return None
+    started = [phase for phase in engagement.phases if phase.started_on is not None]
+    if started:
+        return max(started, key=lambda phase: phase.position)
+    return next(
+        (phase for phase in engagement.phases if phase.start_date <= today <= phase.end_date),
+        None,
     )
 
 
@@ -310,10 +338,7 @@ def engagement_detail(
         )
     )
     history = history_of(session, "engagement", engagement_id)
-    current = next(
-        (phase for phase in engagement.phases if phase.start_date <= today <= phase.end_date),
-        None,
-    )
+    current = current_phase(engagement, today)
     return EngagementDetail(
         engagement=engagement,
         current_phase=current,

@@ -135,6 +135,20 @@ def test_start_keeps_the_start_date_and_needs_no_end(session, lead):
     assert engagement.status_reason is None
 
 
+def test_start_begins_the_first_phase_once(session, lead):
+    engagement = factories.make_engagement(session, lead=lead)
+    change_status(session, engagement, S.AKTIV, actor=lead, now=NOW)
+    assert [phase.started_on for phase in engagement.phases] == [TODAY, None, None, None, None]
+    event = session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "engagement.status_changed")
+    ).one()
+    assert event.changes["phase_started"] == engagement.phases[0].id
+    # Pausing and resuming does not begin anything again.
+    change_status(session, engagement, S.PAUSIERT, actor=lead, now=NOW)
+    change_status(session, engagement, S.AKTIV, actor=lead, now=NOW)
+    assert [phase.started_on for phase in engagement.phases] == [TODAY, None, None, None, None]
+
+
 def test_start_needs_a_lead(session, lead):
     admin = factories.make_staff_member(session, role=Role.ADMIN)
     engagement = factories.make_engagement(session, lead=lead)

@@ -11,7 +11,7 @@ import pytest
 
 from caseflow import clock
 from caseflow.engagements.models import EngagementStatus
-from caseflow.engagements.queries import list_engagements
+from caseflow.engagements.queries import current_phase, list_engagements
 from caseflow.engagements.rules import end_after_months
 from caseflow.organisations.choices import District, Sector
 from caseflow.staff.models import Role, StaffMember
@@ -478,3 +478,33 @@ def test_closed_engagements_show_nothing_overdue_and_no_next_milestone(client, s
     overdue_only = list_engagements(session, today=date(2025, 3, 10), overdue_only=True)
     assert [row.engagement.id for row in overdue_only] == [running.id]
     assert response.status_code == 200
+
+
+def test_the_current_phase_is_the_last_one_begun_else_the_planned_one(session, make_staff):
+    """Beginning a phase (past its gate) is what moves an engagement on; until any phase has
+    been begun, the plan's dates say where it stands. List and page use the same rule."""
+    lead = make_staff(Role.LEAD)
+    engagement = factories.make_engagement(
+        session, lead=lead, start=date(2025, 1, 1), end=date(2025, 12, 31)
+    )
+    first, second, third = engagement.phases[:3]
+    day_in_third = third.start_date
+
+    def names() -> tuple[str | None, str | None]:
+        row = list_engagements(
+            session, today=day_in_third, organisation_id=engagement.organisation_id
+        )
+        page = current_phase(engagement, day_in_third)
+        return row[0].current_phase, page.name if page else None
+
+    assert names() == (third.name, third.name)
+    first.started_on = date(2025, 1, 1)
+    session.flush()
+    assert names() == (first.name, first.name)
+    second.started_on = second.start_date
+    session.flush()
+    assert names() == (second.name, second.name)
+    engagement.status = EngagementStatus.ABGEBROCHEN
+    engagement.actual_end_date = day_in_third
+    session.flush()
+    assert names() == (None, None)

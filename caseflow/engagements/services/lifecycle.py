@@ -103,7 +103,7 @@ def change_status(
     ``reason`` (pausing may take one; other moves ignore it).
     After: the new status, ``status_changed_at = now``, ``status_reason`` the cleaned reason
     (None for moves without one), ``actual_end_date`` today's date when the engagement is
-    closed; ``start_date`` is kept. One ``engagement.status_changed`` audit event (the reason
+    closed; starting it begins its first phase (``started_on`` today); ``start_date`` is kept. One ``engagement.status_changed`` audit event (the reason
     redacted); flushed. Raises ``EngagementNotPermitted``, ``StaleEngagement``,
     ``TransitionError`` or ``EngagementError`` (``field="reason"`` for the reason), changing
     nothing.
@@ -124,6 +124,13 @@ def change_status(
     if cleaned is not None or engagement.status_reason is not None:
         changes["status_reason"] = [redacted(engagement.status_reason), redacted(cleaned)]
     engagement.status_reason = cleaned
+    if current is EngagementStatus.GEPLANT and target is EngagementStatus.AKTIV:
+        # Starting the engagement begins its first phase; later phases are begun by hand,
+        # past their gates.
+        first = min(engagement.phases, key=lambda phase: phase.position, default=None)
+        if first is not None and first.started_on is None:
+            first.started_on = clock.local(now).date()
+            changes["phase_started"] = first.id
     if target in CLOSED_STATUSES:
         # The CHECK constraint ties an actual end to a closed status.
         today = clock.local(now).date()
