@@ -1,5 +1,6 @@
 """Activities and the barrier register: the services' rules, the audit trail, who may change
-what, and the counts of the register."""
+what, which changes check and bump the engagement's version, and the counts of the
+register."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from caseflow.engagements.services.records import (
     ActivityInput,
     BarrierInput,
     activities_of,
+    activity_was_deleted,
     add_barrier,
     allowed_barrier_statuses,
     barrier_register,
@@ -33,6 +35,7 @@ from caseflow.engagements.services.records import (
     find_activity,
     find_barrier,
     log_activity,
+    may_change_activity,
     staff_choices,
     update_activity,
     update_barrier,
@@ -63,6 +66,13 @@ def _count(session, model) -> int:
     return len(list(session.scalars(select(model))))
 
 
+def _leave_team(session, engagement, member) -> None:
+    """Take ``member`` off the team of ``engagement`` (as the team page would)."""
+    (assignment,) = [a for a in engagement.assignments if a.staff_member_id == member.id]
+    engagement.assignments.remove(assignment)
+    session.flush()
+
+
 @pytest.fixture
 def lead(session):
     return factories.make_staff_member(session, name="Kim Berater")
@@ -83,7 +93,7 @@ def _log(session, engagement, actor, **values):
 # --- activities: logging -----------------------------------------------------------------
 
 
-def test_logging_an_activity_records_everything_and_bumps_the_version(session, engagement, lead):
+def test_logging_an_activity_records_everything_and_leaves_the_version(session, engagement, lead):
     colleague = factories.make_staff_member(session, name="Alex Aktiv")
     version = engagement.version
     activity = log_activity(
@@ -100,13 +110,14 @@ def test_logging_an_activity_records_everything_and_bumps_the_version(session, e
         actor=lead,
         now=NOW,
         today=TODAY,
-        expected_version=version,
     )
     assert activity.author is lead
     assert activity.created_at == NOW
     assert activity.note == "Vertraulich: Leitung skeptisch"
     assert [member.name for member in activity.staff] == ["Alex Aktiv", "Kim Berater"]
-    assert engagement.version == version + 1
+    # A new activity makes nobody's open form stale.
+    session.flush()
+    assert engagement.version == version
     (event,) = _events(session, engagement, "activity.created")
     assert event.actor_id == lead.id
     assert event.changes["activity"] == activity.id
@@ -118,25 +129,31 @@ def test_logging_an_activity_records_everything_and_bumps_the_version(session, e
 
 
 @pytest.mark.parametrize(
-    ("day", "allowed"),
+    ("day", "message"),
     [
-        (TODAY, True),
-        (date(2025, 3, 11), False),  # tomorrow
-        (date(2024, 10, 3), True),  # start (2025-01-01) minus 90 days
-        (date(2024, 10, 2), False),
+        (TODAY, None),
+        (
+            date(2025, 3, 11),  # tomorrow
+            "Aktivitäten können erst erfasst werden, wenn sie stattgefunden haben.",
+        ),
+        (date(2024, 10, 3), None),  # start (2025-01-01) minus 90 days
+        (
+            date(2024, 10, 2),
+            "Das Datum darf höchstens 90 Tage vor dem Beginn der Prozessbegleitung liegen, "
+            "also nicht vor dem 03.10.2024.",
+        ),
     ],
 )
 def test_the_day_lies_between_start_minus_90_days_and_today(
-    session, engagement, lead, day, allowed
+    session, engagement, lead, day, message
 ):
-    if allowed:
+    if message is None:
         assert _log(session, engagement, lead, occurred_on=day).occurred_on == day
         return
     with pytest.raises(EngagementError) as refused:
         _log(session, engagement, lead, occurred_on=day)
     assert refused.value.field == "occurred_on"
-    message = str(refused.value)
-    assert "stattgefunden" in message or "03.10.2024" in message
+    assert str(refused.value) == message
     assert _count(session, Activity) == 0
     assert _events(session, engagement, "activity.created") == []
 
@@ -207,20 +224,32 @@ def test_activities_may_be_logged_on_closed_engagements(session, lead, status):
     assert _log(session, engagement, lead).engagement is engagement
 
 
-def test_a_stale_version_is_refused(session, engagement, lead):
+def _bump(session, engagement) -> None:
+    """Someone else changes the engagement (its version goes up)."""
+    engagement.notes = f"geändert {engagement.version}"
+    session.flush()
+
+
+def test_a_change_or_deletion_on_a_stale_version_is_refused(session, engagement, lead):
+    activity = _log(session, engagement, lead, note="alt")
     shown = engagement.version
-    _log(session, engagement, lead)
+    _bump(session, engagement)
     with pytest.raises(StaleEngagement):
-        log_activity(
+        update_activity(
             session,
-            engagement,
-            ActivityInput(kind=ActivityKind.NOTIZ, occurred_on=TODAY),
+            activity,
+            ActivityInput(kind=ActivityKind.NOTIZ, occurred_on=TODAY, note="neu"),
             actor=lead,
             now=NOW,
             today=TODAY,
             expected_version=shown,
         )
+    with pytest.raises(StaleEngagement):
+        delete_activity(session, activity, actor=lead, now=NOW, expected_version=shown)
+    assert activity.note == "alt"
     assert _count(session, Activity) == 1
+    assert _events(session, engagement, "activity.updated") == []
+    assert _events(session, engagement, "activity.deleted") == []
 
 
 # --- activities: changing and deleting ---------------------------------------------------
@@ -252,7 +281,8 @@ def test_the_author_changes_an_activity_and_the_audit_has_old_and_new(session, e
         "neu",
     )
     assert activity.staff == [colleague]
-    assert engagement.version == version + 1
+    session.flush()
+    assert engagement.version == version  # the author's own row: nobody else's form is stale
     (event,) = _events(session, engagement, "activity.updated")
     assert event.changes["activity"] == activity.id
     assert event.changes["kind"] == ["treffen", "telefonat"]
@@ -304,9 +334,12 @@ def test_the_author_deletes_and_the_audit_keeps_kind_and_day(session, engagement
     activity = _log(session, engagement, lead, note="geheim", staff_ids=[colleague.id])
     activity_id = activity.id
     version = engagement.version
+    assert not activity_was_deleted(session, engagement, activity_id)
     delete_activity(session, activity, actor=lead, now=NOW, expected_version=version)
     assert session.get(Activity, activity_id) is None
-    assert engagement.version == version + 1
+    assert engagement.version == version
+    assert activity_was_deleted(session, engagement, activity_id)
+    assert not activity_was_deleted(session, engagement, activity_id + 1)
     (event,) = _events(session, engagement, "activity.deleted")
     assert event.changes == {
         "activity": activity_id,
@@ -314,6 +347,42 @@ def test_the_author_deletes_and_the_audit_keeps_kind_and_day(session, engagement
         "occurred_on": "2025-03-01",
         "note": "[Freitext]",
     }
+
+
+def test_an_author_who_left_the_team_may_no_longer_change_or_delete(session, lead):
+    co = factories.make_staff_member(session)
+    engagement = factories.make_engagement(session, lead=lead, co=[co])
+    activity = _log(session, engagement, co, note="von co")
+    assert may_change_activity(activity, co)
+    _leave_team(session, engagement, co)
+    assert not may_change_activity(activity, co)
+    left = "Sie gehören nicht mehr zum Team dieser Prozessbegleitung."
+    with pytest.raises(EngagementNotPermitted) as refused:
+        update_activity(
+            session,
+            activity,
+            ActivityInput(kind=ActivityKind.NOTIZ, occurred_on=TODAY, note="später"),
+            actor=co,
+            now=NOW,
+            today=TODAY,
+        )
+    assert str(refused.value) == left
+    with pytest.raises(EngagementNotPermitted) as refused:
+        delete_activity(session, activity, actor=co, now=NOW)
+    assert str(refused.value) == left
+    assert activity.note == "von co"
+    assert _count(session, Activity) == 1
+    assert _events(session, engagement, "activity.updated") == []
+    assert _events(session, engagement, "activity.deleted") == []
+
+
+def test_an_author_who_is_a_lead_keeps_their_activities_off_the_team(session, lead):
+    boss = factories.make_staff_member(session, role=Role.LEAD)
+    engagement = factories.make_engagement(session, lead=lead)
+    activity = _log(session, engagement, boss, note="von der Leitung")
+    assert may_change_activity(activity, boss)
+    delete_activity(session, activity, actor=boss, now=NOW)
+    assert _count(session, Activity) == 0
 
 
 def test_an_activity_without_author_cannot_be_changed(session, engagement, lead):
@@ -362,7 +431,8 @@ def test_adding_a_barrier_defaults_to_today_and_is_audited(session, engagement, 
     barrier = _add(session, engagement, lead, description="  Formulare nur auf Deutsch ")
     assert barrier.description == "Formulare nur auf Deutsch"
     assert (barrier.status, barrier.identified_on, barrier.resolved_on) == (B.ERKANNT, TODAY, None)
-    assert engagement.version == version + 1
+    session.flush()
+    assert engagement.version == version  # a new barrier makes nobody's open form stale
     (event,) = _events(session, engagement, "barrier.created")
     assert event.changes["barrier"] == barrier.id
     assert event.changes["category"] == "digitale_zugaenge"
@@ -476,10 +546,28 @@ def test_barriers_are_for_the_team_and_open_engagements(session, lead):
     assert _count(session, Barrier) == 1
 
 
+def test_changing_a_barrier_bumps_the_version(session, engagement, lead):
+    barrier = factories.make_barrier(session, engagement)
+    version = engagement.version
+    _update(session, barrier, lead, status=B.IN_BEARBEITUNG)
+    assert engagement.version == version + 1
+
+
+def test_a_blank_identification_day_keeps_the_stored_one_on_edit(session, engagement, lead):
+    barrier = factories.make_barrier(
+        session, engagement, status=B.ABGEBAUT, identified_on=date(2025, 1, 2), measure_taken="M"
+    )
+    resolved_on = barrier.resolved_on
+    _update(session, barrier, lead, identified_on=None, resolved_on=None, description="neu")
+    assert (barrier.identified_on, barrier.resolved_on) == (date(2025, 1, 2), resolved_on)
+    (event,) = _events(session, engagement, "barrier.updated")
+    assert set(event.changes) == {"barrier", "description"}
+
+
 def test_a_barrier_change_on_a_stale_form_is_refused(session, engagement, lead):
     barrier = factories.make_barrier(session, engagement)
     shown = engagement.version
-    _add(session, engagement, lead)
+    _update(session, factories.make_barrier(session, engagement), lead, description="anders")
     with pytest.raises(StaleEngagement):
         update_barrier(
             session,

@@ -19,6 +19,7 @@ from caseflow.engagements.models import (
     BarrierStatus,
     EngagementStatus,
 )
+from caseflow.engagements.services.common import stale_message
 from caseflow.staff.models import Role
 from tests import factories
 from tests.conftest import csrf_token
@@ -55,11 +56,32 @@ def _barriers(session, engagement) -> list[Barrier]:
     return list(session.scalars(select(Barrier).where(Barrier.engagement_id == engagement.id)))
 
 
-def _shown_version(client, path: str) -> str:
-    page = client.get(path).get_data(as_text=True)
-    match = re.search(r'name="version" type="hidden" value="(\d+)"', page)
-    assert match, f"no version on {path}"
+LEFT_TEAM = "Sie gehören nicht mehr zum Team dieser Prozessbegleitung."
+
+
+def _version_in(html: str) -> str:
+    match = re.search(r'name="version" type="hidden" value="(\d+)"', html)
+    assert match, "no version in the form"
     return match.group(1)
+
+
+def _shown_version(client, path: str) -> str:
+    return _version_in(client.get(path).get_data(as_text=True))
+
+
+def _someone_else_changes(session, engagement) -> None:
+    """Another person's change of the engagement (a milestone, the team, …) bumps its version."""
+    session.connection().execute(
+        text("UPDATE engagement SET version = version + 1 WHERE id = :id"), {"id": engagement.id}
+    )
+
+
+def _error_summary(response) -> str:
+    """The text of the error summary at the top of the form."""
+    html = response.get_data(as_text=True)
+    match = re.search(r'<div class="error-summary".*?</div>', html, re.DOTALL)
+    assert match, "no error summary"
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", match.group(0))).strip()
 
 
 def _post(client, path: str, data: dict[str, object], *, form_path: str | None = None):
@@ -70,6 +92,13 @@ def _post(client, path: str, data: dict[str, object], *, form_path: str | None =
         values["version"] = _shown_version(client, form_path or path)
     values.update(data)
     return client.post(path, data=values)
+
+
+@pytest.fixture
+def stale(app) -> str:
+    """The German message for a form shown on an older state of the engagement."""
+    with app.test_request_context():
+        return stale_message()
 
 
 @pytest.fixture
@@ -190,16 +219,57 @@ def test_a_missing_version_is_refused(client, session, me, engagement):
     assert _activities(session, engagement) == []
 
 
-def test_a_stale_activity_form_is_refused(client, session, me, engagement):
+def test_logging_an_activity_conflicts_with_nothing(client, session, me, engagement):
+    """A new activity is saved whatever changed since its form was shown, and it does not make
+    the forms others have open stale."""
     path = f"/engagements/{engagement.id}/activities/new"
     shown = _shown_version(client, path)
-    session.connection().execute(
-        text("UPDATE engagement SET version = version + 1 WHERE id = :id"), {"id": engagement.id}
-    )
+    barrier = factories.make_barrier(session, engagement)
+    barrier_path = f"/engagements/{engagement.id}/barriers/{barrier.id}/edit"
+    _someone_else_changes(session, engagement)
+    barrier_shown = _shown_version(client, barrier_path)
+
     response = _post(client, path, _activity_form(version=shown))
     assert response.status_code == 302
-    assert "gerade geändert" in page_text(client.get(response.location))
-    assert _activities(session, engagement) == []
+    assert "Die Aktivität wurde erfasst." in page_text(client.get(response.location))
+    assert len(_activities(session, engagement)) == 1
+    assert _actions(session, engagement, "activity.") == ["activity.created"]
+
+    # The barrier form opened before the activity was logged still saves.
+    response = _post(
+        client, barrier_path, _barrier_form(status="in_bearbeitung", version=barrier_shown)
+    )
+    assert response.status_code == 302
+    session.refresh(barrier)
+    assert barrier.status is B.IN_BEARBEITUNG
+
+
+def test_a_stale_activity_edit_is_shown_again_with_the_input(
+    client, session, me, engagement, stale
+):
+    activity = factories.make_activity(session, engagement, author=me, note="alt")
+    path = f"/engagements/{engagement.id}/activities/{activity.id}/edit"
+    shown = _shown_version(client, path)
+    _someone_else_changes(session, engagement)
+
+    response = _post(client, path, _activity_form(note="mein neuer Text", version=shown))
+    assert response.status_code == 409
+    assert stale in _error_summary(response)
+    html = response.get_data(as_text=True)
+    assert re.search(r">\s*mein neuer Text</textarea>", html)
+    assert 'value="120"' in html  # the duration entered
+    fresh = _version_in(html)
+    assert int(fresh) == int(shown) + 1
+    session.refresh(activity)
+    assert activity.note == "alt"
+    assert _actions(session, engagement, "activity.") == []
+
+    # Sent again as shown, it saves what was entered.
+    response = _post(client, path, _activity_form(note="mein neuer Text", version=fresh))
+    assert response.status_code == 302
+    session.refresh(activity)
+    assert activity.note == "mein neuer Text"
+    assert _actions(session, engagement, "activity.") == ["activity.updated"]
 
 
 def test_other_consultants_read_but_do_not_log(client, session, logged_in):
@@ -316,12 +386,66 @@ def test_the_author_deletes_after_confirming(client, session, me, engagement):
     assert _actions(session, engagement, "activity.") == ["activity.deleted"]
 
 
-def test_a_stale_delete_is_refused(client, session, me, engagement):
+def test_a_stale_delete_asks_again(client, session, me, engagement, stale):
+    activity = factories.make_activity(session, engagement, author=me, note="noch da")
+    path = f"/engagements/{engagement.id}/activities/{activity.id}/delete"
+    shown = _shown_version(client, path)
+    _someone_else_changes(session, engagement)
+    response = _post(client, path, {"version": shown})
+    assert response.status_code == 409
+    assert stale in _error_summary(response)
+    assert "noch da" in page_text(response)
+    fresh = _version_in(response.get_data(as_text=True))
+    assert int(fresh) == int(shown) + 1
+    assert len(_activities(session, engagement)) == 1
+    assert _actions(session, engagement, "activity.") == []
+    assert _post(client, path, {"version": fresh}).status_code == 302
+    assert _activities(session, engagement) == []
+
+
+def test_deleting_twice_leads_back_to_the_list(client, session, me, engagement):
+    """A double click: the second request finds the activity gone."""
     activity = factories.make_activity(session, engagement, author=me)
     path = f"/engagements/{engagement.id}/activities/{activity.id}/delete"
-    response = _post(client, path, {"version": str(engagement.version - 1)})
-    assert response.status_code == 302
-    assert len(_activities(session, engagement)) == 1
+    version = _shown_version(client, path)
+    assert _post(client, path, {"version": version}).status_code == 302
+    client.get(f"/engagements/{engagement.id}/activities")  # shows the first flash
+    for send in (lambda: _post(client, path, {"version": version}), lambda: client.get(path)):
+        response = send()
+        assert response.status_code == 302
+        assert response.location.endswith(f"/engagements/{engagement.id}/activities")
+        listing = client.get(response.location)
+        assert "Hinweis: Die Aktivität ist bereits gelöscht." in page_text(listing)
+    assert _actions(session, engagement, "activity.") == ["activity.deleted"]
+
+
+def test_an_author_who_left_the_team_may_no_longer_edit_or_delete(client, session, logged_in):
+    lead = factories.make_staff_member(session)
+    co = logged_in(Role.CONSULTANT, name="Ehemals im Team")
+    engagement = factories.make_engagement(session, lead=lead, co=[co])
+    activity = factories.make_activity(session, engagement, author=co, note="von co")
+    listing = client.get(f"/engagements/{engagement.id}/activities")
+    assert f"/activities/{activity.id}/edit" in listing.get_data(as_text=True)
+
+    (assignment,) = [a for a in engagement.assignments if a.staff_member_id == co.id]
+    engagement.assignments.remove(assignment)
+    session.flush()
+    listing = client.get(f"/engagements/{engagement.id}/activities")
+    assert listing.status_code == 200  # still readable
+    assert f"/activities/{activity.id}/edit" not in listing.get_data(as_text=True)
+    assert f"/activities/{activity.id}/delete" not in listing.get_data(as_text=True)
+    for action in ("edit", "delete"):
+        path = f"/engagements/{engagement.id}/activities/{activity.id}/{action}"
+        page = client.get(path)
+        assert page.status_code == 403
+        assert LEFT_TEAM in page_text(page)
+        data = _activity_form(note="später", version=str(engagement.version))
+        response = _post(client, path, data)
+        assert response.status_code == 403
+        assert LEFT_TEAM in page_text(response)
+    session.refresh(activity)
+    assert activity.note == "von co"
+    assert _actions(session, engagement, "activity.") == []
 
 
 def test_foreign_and_unknown_ids_are_404(client, session, me, engagement):
@@ -334,6 +458,7 @@ def test_foreign_and_unknown_ids_are_404(client, session, me, engagement):
         f"{base}/activities/{foreign.id}/delete",
         f"{base}/barriers/{foreign_barrier.id}/edit",
         f"{base}/activities/99999999999999999999999/edit",
+        f"{base}/activities/999999/delete",  # never existed: no "already deleted" note
         "/engagements/99999999999999999999999/activities",
         "/engagements/999999/activities/new",
         "/engagements/999999/barriers/new",
@@ -381,12 +506,17 @@ def test_adding_a_barrier_and_the_register_with_its_counts(client, session, me, 
     page = client.get(response.location)
     assert "Die Zugangsbarriere wurde erfasst." in page_text(page)
     register = table(page, "Register der Zugangsbarrieren")
+    assert register.rows[0] == ["Kategorie", "Beschreibung", "Status", "Maßnahme", "Aktionen"]
     assert register.row("Sprache & Information")[1:] == [
         "Bescheide nur auf Deutsch",
         "erkannt",
         "–",
+        "Ändern (Bescheide nur auf Deutsch)",
     ]
-    assert register.row("Daten & Monitoring")[2:] == ["abgebaut am 03.03.2025", "Zahlen erhoben"]
+    assert register.row("Daten & Monitoring")[2:4] == [
+        "abgebaut am 03.03.2025",
+        "Zahlen erhoben",
+    ]
     (created,) = [b for b in _barriers(session, engagement) if b.status is B.ERKANNT]
     assert created.identified_on == date(2025, 3, 1)
     assert f"/barriers/{created.id}/edit" in page.get_data(as_text=True)
@@ -492,18 +622,120 @@ def test_a_closed_engagements_register_is_read_only(client, session, me):
     assert len(_barriers(session, engagement)) == 1
 
 
-def test_a_stale_barrier_form_is_refused(client, session, me, engagement):
-    barrier = factories.make_barrier(session, engagement)
+def test_a_stale_barrier_edit_is_shown_again_with_the_input(client, session, me, engagement, stale):
+    barrier = factories.make_barrier(session, engagement, description="alt")
     path = f"/engagements/{engagement.id}/barriers/{barrier.id}/edit"
     shown = _shown_version(client, path)
-    factories.make_activity(session, engagement)
-    session.connection().execute(
-        text("UPDATE engagement SET version = version + 1 WHERE id = :id"), {"id": engagement.id}
+    _someone_else_changes(session, engagement)
+    entered = _barrier_form(
+        description="Neue Beschreibung", status="in_bearbeitung", measure_taken="Erste Schritte"
     )
-    response = _post(client, path, _barrier_form(status="in_bearbeitung", version=shown))
+
+    response = _post(client, path, {**entered, "version": shown})
+    assert response.status_code == 409
+    assert stale in _error_summary(response)
+    html = response.get_data(as_text=True)
+    assert re.search(r">\s*Neue Beschreibung</textarea>", html)
+    assert re.search(r">\s*Erste Schritte</textarea>", html)
+    assert re.search(r'<option selected value="in_bearbeitung"', html)
+    fresh = _version_in(html)
+    assert int(fresh) == int(shown) + 1
+    session.refresh(barrier)
+    assert (barrier.status, barrier.description) == (B.ERKANNT, "alt")
+    assert _actions(session, engagement, "barrier.") == []
+
+    response = _post(client, path, {**entered, "version": fresh})
     assert response.status_code == 302
     session.refresh(barrier)
-    assert barrier.status is B.ERKANNT
+    assert (barrier.status, barrier.description) == (B.IN_BEARBEITUNG, "Neue Beschreibung")
+    assert _actions(session, engagement, "barrier.") == ["barrier.updated"]
+
+
+def test_adding_a_barrier_conflicts_with_nothing(client, session, me, engagement):
+    path = f"/engagements/{engagement.id}/barriers/new"
+    shown = _shown_version(client, path)
+    _someone_else_changes(session, engagement)
+    session.refresh(engagement)
+    version = engagement.version
+    response = _post(client, path, _barrier_form(version=shown))
+    assert response.status_code == 302
+    assert "Die Zugangsbarriere wurde erfasst." in page_text(client.get(response.location))
+    assert len(_barriers(session, engagement)) == 1
+    session.refresh(engagement)
+    assert engagement.version == version  # other open forms stay valid
+
+
+def test_a_blank_identification_day_keeps_the_stored_one(client, session, me, engagement):
+    barrier = factories.make_barrier(session, engagement, identified_on=date(2025, 2, 1))
+    path = f"/engagements/{engagement.id}/barriers/{barrier.id}/edit"
+    form = page_text(client.get(path))
+    assert "Leer lassen: bleibt wie gespeichert; nicht in der Zukunft." in form
+    assert "Leer lassen für heute" not in form
+    response = _post(client, path, _barrier_form(identified_on="", status="in_bearbeitung"))
+    assert response.status_code == 302
+    session.refresh(barrier)
+    assert (barrier.identified_on, barrier.status) == (date(2025, 2, 1), B.IN_BEARBEITUNG)
+
+    new = page_text(client.get(f"/engagements/{engagement.id}/barriers/new"))
+    assert "Leer lassen für heute; nicht in der Zukunft." in new
+    assert "Nur bei „abgebaut“; leer lassen für heute." in new
+    assert "bleibt wie gespeichert" not in new
+
+
+def test_a_removed_barriers_hint_keeps_its_day(client, session, me, engagement):
+    barrier = factories.make_barrier(
+        session, engagement, status=B.ABGEBAUT, identified_on=date(2025, 1, 2), measure_taken="M"
+    )
+    resolved_on = barrier.resolved_on
+    path = f"/engagements/{engagement.id}/barriers/{barrier.id}/edit"
+    assert "Nur bei „abgebaut“; leer lassen: bleibt wie gespeichert." in page_text(client.get(path))
+    data = _barrier_form(
+        status="abgebaut", identified_on="", resolved_on="", measure_taken="M", description="neu"
+    )
+    assert _post(client, path, data).status_code == 302
+    session.refresh(barrier)
+    assert (barrier.identified_on, barrier.resolved_on) == (date(2025, 1, 2), resolved_on)
+
+
+def test_each_barrier_has_its_own_edit_link(client, session, me, engagement):
+    """Several barriers of one category: each link names its barrier."""
+    first = factories.make_barrier(
+        session,
+        engagement,
+        category=BarrierCategory.SPRACHE_INFORMATION,
+        description="Bescheide und Merkblätter gibt es nur auf Deutsch,\nauch online.",
+    )
+    second = factories.make_barrier(
+        session,
+        engagement,
+        category=BarrierCategory.SPRACHE_INFORMATION,
+        description="Keine Dolmetschenden",
+    )
+    page = client.get(f"/engagements/{engagement.id}")
+    html = page.get_data(as_text=True)
+    assert "aria-label=" not in html.split('id="barriers-title"', 1)[1].split("</section>", 1)[0]
+    links = {
+        href: re.sub(r"<[^>]+>", "", text)
+        for href, text in re.findall(r'<a href="([^"]*/barriers/\d+/edit)">(.*?)</a>', html)
+    }
+    assert links == {
+        f"/engagements/{engagement.id}/barriers/{first.id}/edit": (
+            "Ändern (Bescheide und Merkblätter gibt es nur…)"
+        ),
+        f"/engagements/{engagement.id}/barriers/{second.id}/edit": "Ändern (Keine Dolmetschenden)",
+    }
+    assert 'Ändern<span class="visually-hidden"> (Keine Dolmetschenden)</span>' in html
+    rows = body_rows(table(page, "Register der Zugangsbarrieren"))
+    assert [row[0] for row in rows] == ["Sprache & Information"] * 2  # plain text, no link
+
+
+def test_readers_see_the_register_without_actions(client, session, logged_in):
+    logged_in(Role.CONSULTANT)
+    engagement = factories.make_engagement(session, lead=factories.make_staff_member(session))
+    factories.make_barrier(session, engagement, description="Nur Online-Termine")
+    register = table(client.get(f"/engagements/{engagement.id}"), "Register der Zugangsbarrieren")
+    assert register.rows[0] == ["Kategorie", "Beschreibung", "Status", "Maßnahme"]
+    assert len(body_rows(register)[0]) == 4
 
 
 # --- structure ---------------------------------------------------------------------------

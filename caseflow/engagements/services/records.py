@@ -6,14 +6,19 @@ Decisions (issue 4, points 9 and 10):
 - Activities may be logged on every engagement the actor may edit, closed ones included: a
   final talk after completion happens and belongs to the record. Their day lies between
   ``ACTIVITY_SLACK_DAYS`` before the engagement's start (preparation talks) and today.
-- Only the author of an activity may change or delete it.
+- Only the author of an activity may change or delete it, and only while they may still
+  edit the engagement: an author who has left the team (and is no lead) no longer may.
 - Barriers are added and changed by whoever may edit the engagement, while it is not closed.
   Their status follows ``BARRIER_TRANSITIONS``; ``resolved_on`` is set exactly while a
   barrier is ``abgebaut`` (a CHECK constraint holds it), and the measure taken is required
-  then.
+  then. A day left blank on an edit keeps the stored one.
 
-Every change bumps the engagement's version (so forms shown before it are refused) and writes
-one audit event on the engagement; free texts appear there only redacted.
+Versions (fix C2, point 3): creating an activity or a barrier conflicts with nothing, so it
+checks no version and bumps none. Activities are their author's own rows: changing or
+deleting one checks the version the form was shown with but bumps none, so it never makes
+anyone else's form stale. Changing a barrier checks the version and bumps it (someone else
+may be editing the same register). Every change writes one audit event on the engagement;
+free texts appear there only redacted.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 from sqlalchemy.orm.attributes import flag_modified
 
+from caseflow.audit.models import AuditEvent
 from caseflow.audit.services import record, redacted
 from caseflow.engagements.models import (
     CLOSED_STATUSES,
@@ -44,6 +50,7 @@ from caseflow.engagements.services.common import (
     EngagementNotPermitted,
     check_version,
     clean_text,
+    may_edit,
     require_editor,
 )
 from caseflow.staff.models import StaffMember
@@ -76,7 +83,8 @@ class ActivityInput:
 @dataclass(frozen=True)
 class BarrierInput:
     """What a consultant enters about a barrier. ``resolved_on`` counts only for ``abgebaut``
-    (None: today, or the day it was already resolved on); ``identified_on`` None: today."""
+    (None: today, or the day it was already resolved on); ``identified_on`` None: today for
+    a new barrier, the stored day for an existing one."""
 
     category: BarrierCategory
     description: str | None
@@ -165,9 +173,25 @@ def barriers_editable(engagement: Engagement) -> bool:
     return engagement.status not in CLOSED_STATUSES
 
 
-def may_change_activity(activity: Activity, member: StaffMember) -> bool:
-    """Whether ``member`` may change or delete ``activity``: only its author."""
+def _is_author(activity: Activity, member: StaffMember) -> bool:
     return activity.author_id is not None and activity.author_id == member.id
+
+
+def may_change_activity(activity: Activity, member: StaffMember) -> bool:
+    """Whether ``member`` may change or delete ``activity``: its author, while they may still
+    edit the engagement (on its team, or a lead or admin)."""
+    return _is_author(activity, member) and may_edit(activity.engagement, member)
+
+
+def activity_refusal(activity: Activity, member: StaffMember, not_author: str) -> str | None:
+    """Why ``member`` may not change or delete ``activity`` (``not_author`` when they did not
+    write it, ``left_team_message()`` when they wrote it but may no longer edit the
+    engagement), or None when they may."""
+    if not _is_author(activity, member):
+        return not_author
+    if not may_edit(activity.engagement, member):
+        return left_team_message()
+    return None
 
 
 def allowed_barrier_statuses(current: BarrierStatus | None) -> list[BarrierStatus]:
@@ -280,9 +304,10 @@ def _clean_activity(
     return note, staff
 
 
-def _require_author(activity: Activity, actor: StaffMember, message: str) -> None:
-    if not may_change_activity(activity, actor):
-        raise EngagementNotPermitted(message)
+def _require_changer(activity: Activity, actor: StaffMember, not_author: str) -> None:
+    refusal = activity_refusal(activity, actor, not_author)
+    if refusal is not None:
+        raise EngagementNotPermitted(refusal)
 
 
 def change_activity_message() -> str:
@@ -293,6 +318,24 @@ def change_activity_message() -> str:
 def delete_activity_message() -> str:
     """Why someone else than the author may not delete an activity."""
     return _("Nur die Person, die die Aktivität erfasst hat, kann sie löschen.")
+
+
+def left_team_message() -> str:
+    """Why the author of an activity may no longer change or delete it."""
+    return _("Sie gehören nicht mehr zum Team dieser Prozessbegleitung.")
+
+
+def activity_was_deleted(session: Session, engagement: Engagement, activity_id: int) -> bool:
+    """Whether an activity ``activity_id`` of ``engagement`` was deleted (its
+    ``activity.deleted`` event is in the engagement's audit trail). One statement."""
+    deleted = session.scalars(
+        select(AuditEvent.changes).where(
+            AuditEvent.object_type == "engagement",
+            AuditEvent.object_id == engagement.id,
+            AuditEvent.action == "activity.deleted",
+        )
+    )
+    return any(changes.get("activity") == activity_id for changes in deleted)
 
 
 # --- activities --------------------------------------------------------------------------
@@ -306,21 +349,19 @@ def log_activity(
     actor: StaffMember,
     now: datetime,
     today: date,
-    expected_version: int | None = None,
 ) -> Activity:
     """Log an activity of ``engagement`` with ``actor`` as its author.
 
-    Before: ``actor`` may edit the engagement (closed engagements included); the form was
-    shown on the current version; ``occurred_on`` lies from ``ACTIVITY_SLACK_DAYS`` before
-    the start to ``today``; duration 0–1440 minutes and participants 0–999 when given; the
-    staff involved are on the team or active; the note at most 5,000 characters.
+    Before: ``actor`` may edit the engagement (closed engagements included); ``occurred_on``
+    lies from ``ACTIVITY_SLACK_DAYS`` before the start to ``today``; duration 0–1440 minutes
+    and participants 0–999 when given; the staff involved are on the team or active; the note
+    at most 5,000 characters. No version is checked: a new activity conflicts with nothing.
     After: the new activity (author ``actor``, ``created_at = now``); the engagement's version
-    bumped; one ``activity.created`` audit event (note redacted); flushed. Raises
-    ``EngagementNotPermitted``, ``StaleEngagement`` or ``EngagementError`` (with the field),
-    changing nothing.
+    unchanged (open forms of others stay valid); one ``activity.created`` audit event (note
+    redacted); flushed. Raises ``EngagementNotPermitted`` or ``EngagementError`` (with the
+    field), changing nothing.
     """
     require_editor(engagement, actor)
-    check_version(engagement, expected_version)
     note, staff = _clean_activity(session, engagement, values, today=today)
     activity = Activity(
         engagement=engagement,
@@ -334,7 +375,6 @@ def log_activity(
         staff=staff,
     )
     session.add(activity)
-    _touch(engagement)
     session.flush()
     record(
         session,
@@ -369,16 +409,17 @@ def update_activity(
 ) -> None:
     """Change ``activity`` to ``values``.
 
-    Before: ``actor`` is the activity's author; the form was shown on the engagement's
-    current version; the same rules as ``log_activity`` hold (people already named stay
-    allowed even when no longer active).
-    After: the activity changed; the engagement's version bumped; one ``activity.updated``
-    audit event with the changed fields as ``[old, new]`` (the note redacted) — none when
-    nothing changed; flushed. Raises ``EngagementNotPermitted``, ``StaleEngagement`` or
-    ``EngagementError``, changing nothing.
+    Before: ``actor`` is the activity's author and may still edit the engagement (an author
+    who has left the team is refused with ``left_team_message()``); the form was shown on the
+    engagement's current version; the same rules as ``log_activity`` hold (people already
+    named stay allowed even when no longer active).
+    After: the activity changed; the engagement's version unchanged (an activity is its
+    author's own row); one ``activity.updated`` audit event with the changed fields as
+    ``[old, new]`` (the note redacted) — none when nothing changed; flushed. Raises
+    ``EngagementNotPermitted``, ``StaleEngagement`` or ``EngagementError``, changing nothing.
     """
     engagement = activity.engagement
-    _require_author(activity, actor, change_activity_message())
+    _require_changer(activity, actor, change_activity_message())
     check_version(engagement, expected_version)
     note, staff = _clean_activity(session, engagement, values, today=today, already=activity.staff)
     changes: dict[str, Any] = {}
@@ -402,7 +443,6 @@ def update_activity(
         activity.staff = staff
     if not changes:
         return
-    _touch(engagement)
     record(
         session,
         actor=actor,
@@ -425,13 +465,15 @@ def delete_activity(
 ) -> None:
     """Delete ``activity``.
 
-    Before: ``actor`` is its author; the form was shown on the engagement's current version.
-    After: the activity and its staff links are gone; the engagement's version bumped; one
-    ``activity.deleted`` audit event (kind and day kept, the note redacted); flushed. Raises
-    ``EngagementNotPermitted`` or ``StaleEngagement``, changing nothing.
+    Before: ``actor`` is its author and may still edit the engagement (an author who has
+    left the team is refused with ``left_team_message()``); the form was shown on the
+    engagement's current version.
+    After: the activity and its staff links are gone; the engagement's version unchanged;
+    one ``activity.deleted`` audit event (kind and day kept, the note redacted); flushed.
+    Raises ``EngagementNotPermitted`` or ``StaleEngagement``, changing nothing.
     """
     engagement = activity.engagement
-    _require_author(activity, actor, delete_activity_message())
+    _require_changer(activity, actor, delete_activity_message())
     check_version(engagement, expected_version)
     record(
         session,
@@ -448,7 +490,6 @@ def delete_activity(
         at=now,
     )
     session.delete(activity)
-    _touch(engagement)
     session.flush()
 
 
@@ -490,7 +531,11 @@ class _CleanBarrier:
 
 
 def _clean_barrier(
-    values: BarrierInput, *, today: date, resolved_before: date | None
+    values: BarrierInput,
+    *,
+    today: date,
+    identified_before: date | None,
+    resolved_before: date | None,
 ) -> _CleanBarrier:
     # Required: clean_text raises for an empty description, so this is never None.
     description = clean_text(
@@ -499,7 +544,8 @@ def _clean_barrier(
         required_message=_("Bitte beschreiben Sie die Zugangsbarriere."),
         max_length=RECORD_TEXT_MAX_LENGTH,
     )
-    identified_on = values.identified_on or today
+    # Left blank: the stored day when editing, today for a new barrier.
+    identified_on = values.identified_on or identified_before or today
     if identified_on > today:
         raise EngagementError(
             _("Der Tag, an dem die Barriere erkannt wurde, darf nicht in der Zukunft liegen."),
@@ -540,22 +586,20 @@ def add_barrier(
     actor: StaffMember,
     now: datetime,
     today: date,
-    expected_version: int | None = None,
 ) -> Barrier:
     """Add a barrier to the register of ``engagement``.
 
-    Before: ``actor`` may edit the engagement; it is not closed; the form was shown on its
-    current version; a description (at most 5,000 characters); ``identified_on`` (default
-    today) not in the future; for ``abgebaut`` a measure and a ``resolved_on`` (default today)
-    from ``identified_on`` to today.
-    After: the new barrier; the engagement's version bumped; one ``barrier.created`` audit
-    event (texts redacted); flushed. Raises ``EngagementNotPermitted``, ``StaleEngagement`` or
-    ``EngagementError`` (with the field), changing nothing.
+    Before: ``actor`` may edit the engagement; it is not closed; a description (at most
+    5,000 characters); ``identified_on`` (default today) not in the future; for ``abgebaut``
+    a measure and a ``resolved_on`` (default today) from ``identified_on`` to today. No
+    version is checked: a new barrier conflicts with nothing.
+    After: the new barrier; the engagement's version unchanged (open forms of others stay
+    valid); one ``barrier.created`` audit event (texts redacted); flushed. Raises
+    ``EngagementNotPermitted`` or ``EngagementError`` (with the field), changing nothing.
     """
     require_editor(engagement, actor)
     _require_open(engagement)
-    check_version(engagement, expected_version)
-    clean = _clean_barrier(values, today=today, resolved_before=None)
+    clean = _clean_barrier(values, today=today, identified_before=None, resolved_before=None)
     barrier = Barrier(
         engagement=engagement,
         category=values.category,
@@ -567,7 +611,6 @@ def add_barrier(
         created_at=now,
     )
     session.add(barrier)
-    _touch(engagement)
     session.flush()
     record(
         session,
@@ -602,19 +645,26 @@ def update_barrier(
 ) -> None:
     """Change ``barrier`` (its texts, category, days and status).
 
-    Before: as for ``add_barrier``; a new status is one ``BARRIER_TRANSITIONS`` allows from
-    the current one. After: the barrier changed — ``resolved_on`` set when it becomes
-    ``abgebaut`` (kept when it stays so and none is given), cleared when it is reopened; the
-    engagement's version bumped; one ``barrier.updated`` audit event with the changed fields
-    as ``[old, new]`` (texts redacted) — none when nothing changed; flushed. Raises
-    ``EngagementNotPermitted``, ``StaleEngagement`` or ``EngagementError``, changing nothing.
+    Before: as for ``add_barrier``, and the form was shown on the engagement's current
+    version; a new status is one ``BARRIER_TRANSITIONS`` allows from the current one.
+    After: the barrier changed — ``identified_on`` kept when none is given; ``resolved_on``
+    set when it becomes ``abgebaut`` (kept when it stays so and none is given), cleared when
+    it is reopened; the engagement's version bumped; one ``barrier.updated`` audit event with
+    the changed fields as ``[old, new]`` (texts redacted) — none when nothing changed;
+    flushed. Raises ``EngagementNotPermitted``, ``StaleEngagement`` or ``EngagementError``,
+    changing nothing.
     """
     engagement = barrier.engagement
     require_editor(engagement, actor)
     _require_open(engagement)
     check_version(engagement, expected_version)
     _check_barrier_transition(barrier.status, values.status)
-    clean = _clean_barrier(values, today=today, resolved_before=barrier.resolved_on)
+    clean = _clean_barrier(
+        values,
+        today=today,
+        identified_before=barrier.identified_on,
+        resolved_before=barrier.resolved_on,
+    )
     changes: dict[str, Any] = {}
     for name, new in (
         ("category", values.category),

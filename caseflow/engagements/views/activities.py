@@ -1,5 +1,6 @@
 """Activities of an engagement: the full list, logging one, and changing or deleting one's
-own (only the author may)."""
+own (only the author, while still allowed to edit the engagement). A stale edit or delete
+form is shown again with what was entered and the current version, nothing saved."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
 from caseflow import clock
+from caseflow.engagements.forms.common import VersionedForm
 from caseflow.engagements.forms.records import ActivityForm, DeleteActivityForm
 from caseflow.engagements.models import Activity, Engagement
 from caseflow.engagements.services.common import (
@@ -21,6 +23,8 @@ from caseflow.engagements.services.common import (
 )
 from caseflow.engagements.services.records import (
     activities_of,
+    activity_refusal,
+    activity_was_deleted,
     change_activity_message,
     delete_activity,
     delete_activity_message,
@@ -36,7 +40,6 @@ from caseflow.engagements.views.common import (
     attach,
     load_engagement,
     page_url,
-    refused,
     stale_message,
 )
 from caseflow.extensions import db
@@ -64,15 +67,37 @@ def _list_url(engagement_id: int) -> str:
     return url_for("engagements.activities", engagement_id=engagement_id)
 
 
-def _own_activity(engagement: Engagement, activity_id: int, message: str) -> Activity | Page:
-    """The activity of ``engagement`` (404 for another engagement's), or a 403 page with
-    ``message`` unless the acting member wrote it."""
+def _own_activity(engagement: Engagement, activity_id: int, not_author: str) -> Activity | Page:
+    """The activity of ``engagement`` (404 for another engagement's), or a 403 page saying
+    why the acting member may not change it (``not_author`` unless they wrote it)."""
     activity = find_activity(db.session, engagement, activity_id)
     if activity is None:
         abort(404)
-    if not may_change_activity(activity, acting_member()):
-        return render_error(403, message)
+    refusal = activity_refusal(activity, acting_member(), not_author)
+    if refusal is not None:
+        return render_error(403, refusal)
     return activity
+
+
+def _stale(form: VersionedForm, engagement: Engagement) -> None:
+    """Prepare ``form`` to be shown again after a stale save: the message at its top and the
+    engagement's current version, so that sending it again saves what was entered."""
+    form.form_errors.append(stale_message())
+    form.version.data = str(engagement.version)
+
+
+def _already_deleted(engagement_id: int) -> Response:
+    flash(_("Die Aktivität ist bereits gelöscht."), "info")
+    return redirect(_list_url(engagement_id))
+
+
+def _render_delete(
+    engagement: Engagement, activity: Activity, form: DeleteActivityForm, *, status: int = 200
+) -> tuple[str, int]:
+    page = render_template(
+        "engagements/activity_delete.html", engagement=engagement, activity=activity, form=form
+    )
+    return page, status
 
 
 def _render_form(
@@ -121,14 +146,11 @@ def new_activity(engagement_id: int) -> Response | tuple[str, int]:
             actor=acting_member(),
             now=clock.now(),
             today=clock.today(),
-            expected_version=form.expected_version,
         )
         db.session.commit()
     except EngagementNotPermitted:
         db.session.rollback()
         abort(403)
-    except (StaleEngagement, StaleDataError):
-        return refused(engagement_id, stale_message(), ANCHOR)
     except EngagementError as error:
         db.session.rollback()
         attach(form, error.field, str(error))
@@ -177,11 +199,17 @@ def edit_activity(engagement_id: int, activity_id: int) -> Response | Page:
             expected_version=form.expected_version,
         )
         db.session.commit()
-    except EngagementNotPermitted:
+    except EngagementNotPermitted as error:
         db.session.rollback()
-        return render_error(403, change_activity_message())
+        return render_error(403, str(error))
     except (StaleEngagement, StaleDataError):
-        return refused(engagement_id, stale_message(), ANCHOR)
+        db.session.rollback()
+        engagement = load_engagement(engagement_id)
+        found_again = find_activity(db.session, engagement, activity_id)
+        if found_again is None:
+            return _already_deleted(engagement_id)
+        _stale(form, engagement)
+        return _render_form(engagement, form, activity=found_again, status=409)
     except EngagementError as error:
         db.session.rollback()
         attach(form, error.field, str(error))
@@ -199,21 +227,22 @@ def edit_activity(engagement_id: int, activity_id: int) -> Response | Page:
 )
 @staff_required
 def delete_activity_page(engagement_id: int, activity_id: int) -> Response | Page:
-    """Ask, then delete an activity (its author only)."""
+    """Ask, then delete an activity (its author only). An activity already deleted (a
+    double click, an old tab) leads back to the list with a note instead of a 404."""
     engagement = load_engagement(engagement_id)
+    if find_activity(db.session, engagement, activity_id) is None and activity_was_deleted(
+        db.session, engagement, activity_id
+    ):
+        return _already_deleted(engagement_id)
     found = _own_activity(engagement, activity_id, delete_activity_message())
     if not isinstance(found, Activity):
         return found
     activity = found
     form = DeleteActivityForm(data=_shown({"version": engagement.version}))
-    if request.method == "GET" or not form.validate_on_submit():
-        page = render_template(
-            "engagements/activity_delete.html",
-            engagement=engagement,
-            activity=activity,
-            form=form,
-        )
-        return page, 200 if request.method == "GET" else 422
+    if request.method == "GET":
+        return _render_delete(engagement, activity, form)
+    if not form.validate_on_submit():
+        return _render_delete(engagement, activity, form, status=422)
     try:
         delete_activity(
             db.session,
@@ -223,10 +252,16 @@ def delete_activity_page(engagement_id: int, activity_id: int) -> Response | Pag
             expected_version=form.expected_version,
         )
         db.session.commit()
-    except EngagementNotPermitted:
+    except EngagementNotPermitted as error:
         db.session.rollback()
-        return render_error(403, delete_activity_message())
-    except (StaleEngagement, StaleDataError):
-        return refused(engagement_id, stale_message(), ANCHOR)
+        return render_error(403, str(error))
+    except StaleEngagement:
+        db.session.rollback()
+        engagement = load_engagement(engagement_id)
+        found_again = find_activity(db.session, engagement, activity_id)
+        if found_again is None:
+            return _already_deleted(engagement_id)
+        _stale(form, engagement)
+        return _render_delete(engagement, found_again, form, status=409)
     flash(_("Die Aktivität wurde gelöscht."), "success")
     return redirect(_list_url(engagement_id))

@@ -1,5 +1,6 @@
 """The barrier register of an engagement: adding a barrier and changing one (its status
-through the transition table) while the engagement is open."""
+through the transition table) while the engagement is open. A stale edit form is shown
+again with what was entered and the current version, nothing saved."""
 
 from __future__ import annotations
 
@@ -55,6 +56,13 @@ def _shown(values: dict[str, Any]) -> dict[str, Any] | None:
     return values if request.method == "GET" else None
 
 
+def _stale(form: BarrierForm, engagement: Engagement) -> None:
+    """Prepare ``form`` to be shown again after a stale save: the message at its top and the
+    engagement's current version, so that sending it again saves what was entered."""
+    form.form_errors.append(stale_message())
+    form.version.data = str(engagement.version)
+
+
 def _render_form(
     engagement: Engagement,
     form: BarrierForm,
@@ -97,14 +105,11 @@ def new_barrier(engagement_id: int) -> Response | tuple[str, int]:
             actor=acting_member(),
             now=clock.now(),
             today=clock.today(),
-            expected_version=form.expected_version,
         )
         db.session.commit()
     except EngagementNotPermitted:
         db.session.rollback()
         abort(403)
-    except (StaleEngagement, StaleDataError):
-        return refused(engagement_id, stale_message(), ANCHOR)
     except EngagementError as error:
         db.session.rollback()
         attach(form, error.field, str(error))
@@ -158,7 +163,14 @@ def edit_barrier(engagement_id: int, barrier_id: int) -> Response | tuple[str, i
         db.session.rollback()
         abort(403)
     except (StaleEngagement, StaleDataError):
-        return refused(engagement_id, stale_message(), ANCHOR)
+        db.session.rollback()
+        engagement = load_engagement(engagement_id)
+        barrier = find_barrier(db.session, engagement, barrier_id) or barrier
+        if not barriers_editable(engagement):
+            return refused(engagement_id, barriers_closed_message(), ANCHOR)
+        _stale(form, engagement)
+        form.offer(allowed_barrier_statuses(barrier.status))
+        return _render_form(engagement, form, barrier=barrier, status=409)
     except EngagementError as error:
         db.session.rollback()
         attach(form, error.field, str(error))
