@@ -291,6 +291,7 @@ def test_engagement_page_shows_follow_ups_activities_barriers_and_history(
             "Online-Termine nur mit deutscher Ausweis-ID",
             "in Bearbeitung",
             "Termin auch per Telefon",
+            "Ändern (Online-Termine nur mit deutscher…)",
         ]
     ]
 
