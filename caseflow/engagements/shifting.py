@@ -12,18 +12,21 @@ The contract between the rescheduling service and the features whose rows move w
 
 The shift itself is ``plan_shift``, a pure function of plain values (``PhaseSpan``, ``Dated``,
 ``ShiftRequest``): the service builds them from the rows, shows the ``ShiftPlan`` as the
-preview, and writes it back only when it has no ``problems``.
+preview, and writes it back only when it has no ``problems`` and is still the plan that was
+shown (``ShiftPlan.digest``).
 """
 
 from __future__ import annotations
 
 import enum
+import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from blinker import Namespace
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from caseflow.web.i18n import format_day
 
@@ -31,6 +34,8 @@ _signals = Namespace()
 shift_candidates = _signals.signal("shift-candidates")
 
 MILESTONE = "milestone"
+# A refusal names this many problems and counts the rest ("… und 7 weitere").
+PROBLEMS_NAMED = 5
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,7 @@ class ProblemKind(enum.StrEnum):
     AFTER_PLANNED_END = "after_planned_end"
     AFTER_PROGRAMME_END = "after_programme_end"
     BEFORE_START = "before_start"
+    BEFORE_TODAY = "before_today"
     OUTSIDE_PHASE = "outside_phase"
     PHASE_EMPTY = "phase_empty"
 
@@ -126,12 +132,14 @@ class PhaseMove:
 @dataclass(frozen=True)
 class Problem:
     """Why a shift is refused: ``title`` (a milestone, a follow-up, a phase) would pass the
-    day ``limit``, or leave its phase ``phase`` (``phase_start``…``phase_end``)."""
+    day ``limit`` (for ``BEFORE_TODAY``: land on the past day ``on``), or leave its phase
+    ``phase`` (``phase_start``…``phase_end``)."""
 
     kind: ProblemKind
     title: str
     label: str = ""
     limit: date | None = None
+    on: date | None = None
     phase: str = ""
     phase_start: date | None = None
     phase_end: date | None = None
@@ -152,6 +160,19 @@ class ShiftPlan:
     @property
     def is_possible(self) -> bool:
         return not self.problems
+
+    @property
+    def digest(self) -> str:
+        """A fingerprint of what the plan changes (the start, every item's and phase's old
+        and new dates, by id): the preview carries it, so saving can tell whether the plan
+        is still the one that was shown. Not a secret: it only detects change."""
+        lines = [f"days {self.days}", f"start {self.old_start} {self.new_start}"]
+        lines += [f"{move.kind} {move.item_id} {move.old} {move.new}" for move in self.moves]
+        lines += [
+            f"phase {move.phase_id} {move.old_start} {move.old_end} {move.new_start} {move.new_end}"
+            for move in self.phases
+        ]
+        return hashlib.sha256("\n".join(lines).encode()).hexdigest()
 
 
 def plus_days(day: date, days: int) -> date:
@@ -185,6 +206,7 @@ def plan_shift(
     start: date,
     planned_end: date,
     programme_end: date,
+    today: date,
     phases: Sequence[PhaseSpan],
     items: Sequence[Dated],
     request: ShiftRequest,
@@ -203,8 +225,13 @@ def plan_shift(
       every phase end on or after it except the last one, the planned end.
     - Done and dropped milestones never move; baselines are not part of this.
     - Problems, each item named once: a moved or open item before the (new) start or after the
-      planned end or programme end; a phase left without a day; a milestone that was inside
-      its phase and would not be any more.
+      planned end or programme end; a moved item on a day before ``today`` (nothing open is
+      moved into the past; items already overdue that do not move stay as they are); a phase
+      left without a day; a milestone that was inside its phase and would not be any more
+      (not reported for a phase left without a day: that phase is the problem).
+    - The start itself may move to a day before ``today`` (a planned engagement recorded as
+      having begun earlier); only the date rules of the service limit it. The open items that
+      move with it may not: an open Erstgespräch on the start keeps a back-dated start out.
     """
     ordered = sorted(phases, key=lambda phase: phase.start)
     days = request.days
@@ -263,6 +290,7 @@ def plan_shift(
         new_start=new_start,
         planned_end=planned_end,
         programme_end=programme_end,
+        today=today,
         phases=ordered,
         spans=spans,
     )
@@ -294,6 +322,7 @@ def _item_problems(
     new_start: date,
     planned_end: date,
     programme_end: date,
+    today: date,
     phases: list[PhaseSpan],
     spans: list[tuple[date, date]],
 ) -> list[Problem]:
@@ -314,10 +343,17 @@ def _item_problems(
         if (is_moved or item.is_open) and start <= item.due and new < new_start:
             problems.append(Problem(ProblemKind.BEFORE_START, item.title, item.label, new_start))
             continue
+        if is_moved and new < today:
+            problems.append(
+                Problem(ProblemKind.BEFORE_TODAY, item.title, item.label, limit=today, on=new)
+            )
+            continue
         if item.phase_id in index_of:
             index = index_of[item.phase_id]
             phase = phases[index]
             span_start, span_end = spans[index]
+            if span_end < span_start:
+                continue  # the phase has no day left: reported as such, not per milestone
             if phase.start <= item.due <= phase.end and not span_start <= new <= span_end:
                 problems.append(
                     Problem(
@@ -352,6 +388,13 @@ def describe(problem: Problem) -> str:
             label=problem.label,
             day=_day(problem.limit),
         )
+    if problem.kind is ProblemKind.BEFORE_TODAY:
+        return _(
+            "„%(title)s“ (%(label)s) läge in der Vergangenheit (%(day)s)",
+            title=problem.title,
+            label=problem.label,
+            day=_day(problem.on),
+        )
     if problem.kind is ProblemKind.AFTER_PROGRAMME_END:
         return _(
             "„%(title)s“ (%(label)s) läge nach dem Ende des Förderzeitraums %(day)s",
@@ -365,6 +408,17 @@ def describe(problem: Problem) -> str:
         label=problem.label,
         day=_day(problem.limit),
     )
+
+
+def describe_all(problems: Sequence[Problem], *, limit: int = PROBLEMS_NAMED) -> str:
+    """The German words for ``problems``, joined by "; ": the first ``limit`` named, the rest
+    counted ("… und 7 weitere"), so a huge shift does not list every date of the plan."""
+    named = problems if len(problems) <= limit + 1 else problems[:limit]
+    text = "; ".join(describe(problem) for problem in named)
+    rest = len(problems) - len(named)
+    if rest:
+        text += " " + ngettext("… und %(num)d weiterer", "… und %(num)d weitere", rest)
+    return text
 
 
 def _day(value: date | None) -> str:

@@ -21,6 +21,8 @@ from caseflow.engagements.services.common import (
 )
 from caseflow.engagements.services.rescheduling import (
     Anchor,
+    PlanChanged,
+    ShiftRefused,
     extend,
     find_anchor,
     preview_reschedule,
@@ -33,6 +35,9 @@ from tests import factories
 
 S = EngagementStatus
 NOW = datetime(2025, 3, 10, 9, 0, tzinfo=UTC)
+TODAY = date(2025, 3, 10)
+# A day before the engagement of the ``engagement`` fixture begins (moves into January allowed).
+EARLY = date(2024, 12, 1)
 WINDOW = factories.WINDOW
 
 
@@ -115,7 +120,40 @@ def _events(session, engagement: Engagement, action: str) -> list[AuditEvent]:
     )
 
 
-def _move(session, engagement, anchor, days, *, shift_later=True, actor, window=WINDOW, **kw):
+def _preview(session, engagement, anchor, days, *, shift_later=True, actor, **kw):
+    return preview_reschedule(
+        session,
+        engagement,
+        anchor=anchor,
+        days=days,
+        shift_later=shift_later,
+        actor=actor,
+        today=kw.pop("today", TODAY),
+        window=kw.pop("window", WINDOW),
+    )
+
+
+def _move(
+    session, engagement, anchor, days, *, shift_later=True, actor, window=WINDOW, today=TODAY, **kw
+):
+    """Save a shift as the page does: the digest of the preview shown first (a refused preview
+    leaves none; the save then raises the same refusal)."""
+    digest = kw.pop("expected_digest", None)
+    if digest is None:
+        try:
+            shown = _preview(
+                session,
+                engagement,
+                anchor,
+                days,
+                shift_later=shift_later,
+                actor=actor,
+                today=today,
+                window=window,
+            )
+            digest = shown.digest
+        except EngagementError:
+            digest = ""
     return reschedule(
         session,
         engagement,
@@ -124,7 +162,9 @@ def _move(session, engagement, anchor, days, *, shift_later=True, actor, window=
         shift_later=shift_later,
         actor=actor,
         now=NOW,
+        today=today,
         expected_version=kw.pop("expected_version", engagement.version),
+        expected_digest=digest,
         window=window,
     )
 
@@ -213,8 +253,44 @@ def test_shifting_past_the_planned_end_is_refused_naming_the_item(session, lead,
         "31.12.2025" in str(refused.value)
     )
     assert "Abschlussevaluation" not in str(refused.value)
+    assert str(refused.value).endswith(
+        "Verlängern Sie zuerst die Prozessbegleitung oder verschieben Sie ohne die späteren "
+        "Termine."
+    )
+    assert isinstance(refused.value, ShiftRefused)
+    assert refused.value.suggests_extension
     assert refused.value.field == "new_date"
     _assert_unchanged(session, engagement, dates, spans)
+
+
+def test_passing_the_end_of_an_engagement_that_cannot_be_extended(session, lead):
+    """18 months already: moving without the later dates is the only way left."""
+    engagement = factories.make_engagement(
+        session, lead=lead, status=S.AKTIV, end=date(2026, 6, 30)
+    )
+    anchor = _anchor(engagement, AnchorKind.MILESTONE, _milestone(engagement, SELFCHECK).id)
+    with pytest.raises(ShiftRefused) as refused:
+        _move(session, engagement, anchor, 1, actor=lead)
+    message = str(refused.value)
+    assert "läge nach dem geplanten Ende 30.06.2026" in message
+    assert message.endswith("Verschieben Sie ohne die späteren Termine.")
+    assert "Verlängern" not in message
+    assert not refused.value.suggests_extension
+
+
+def test_a_single_milestone_past_the_end_suggests_extending_only(session, lead, engagement):
+    final = _milestone(engagement, FINAL)
+    with pytest.raises(ShiftRefused) as refused:
+        _move(
+            session,
+            engagement,
+            _anchor(engagement, AnchorKind.MILESTONE, final.id),
+            3,
+            shift_later=False,
+            actor=lead,
+        )
+    assert str(refused.value).endswith("Verlängern Sie zuerst die Prozessbegleitung.")
+    assert refused.value.suggests_extension
 
 
 def test_shifting_past_the_programme_end_is_refused(session, lead, engagement):
@@ -294,7 +370,7 @@ def test_moving_before_the_start_is_refused(session, lead, engagement):
 def test_a_single_milestone_moved_past_its_phase_end_takes_the_boundary(session, lead, engagement):
     gate = _milestone(engagement, "Kooperationsvereinbarung unterzeichnet")
     anchor = _anchor(engagement, AnchorKind.MILESTONE, gate.id)
-    _move(session, engagement, anchor, 10, shift_later=False, actor=lead)
+    _move(session, engagement, anchor, 10, shift_later=False, actor=lead, today=EARLY)
     assert gate.due_date == date(2025, 2, 15)
     assert _milestone(engagement, "Steuerungsgruppe benannt").due_date == date(2025, 2, 5)
     assert _spans(engagement)[:2] == [
@@ -327,6 +403,132 @@ def test_done_or_dropped_milestones_cannot_be_moved(session, lead, engagement):
     assert done.due_date == date(2025, 1, 1)
 
 
+# --- nothing open moves into the past ------------------------------------------------------
+
+
+def test_nothing_open_is_moved_into_the_past(session, lead, engagement, follow_ups_move_along):
+    """Today is 10.03.2025: the self-check (23.03.) to 01.03. with every later date would put
+    it and a follow-up of 25.03. into the past."""
+    follow_up = factories.make_follow_up(
+        session, engagement, assignee=lead, due_on=date(2025, 3, 25), note="Rückruf Amtsleitung"
+    )
+    dates, spans = _dates(engagement), _spans(engagement)
+    anchor = _anchor(engagement, AnchorKind.MILESTONE, _milestone(engagement, SELFCHECK).id)
+    with pytest.raises(EngagementError) as refused:
+        _move(session, engagement, anchor, -22, actor=lead)
+    message = str(refused.value)
+    assert f"„{SELFCHECK}“ (Meilenstein) läge in der Vergangenheit (01.03.2025)" in message
+    assert "Rückruf Amtsleitung“ (Wiedervorlage) läge in der Vergangenheit (03.03.2025)" in message
+    assert "Analysebericht" not in message  # 07.05. → 15.04. is fine
+    assert refused.value.field == "new_date"
+    _assert_unchanged(session, engagement, dates, spans)
+    assert clock.local(follow_up.due_at).date() == date(2025, 3, 25)
+    # Up to today is fine.
+    _move(session, engagement, anchor, -13, actor=lead)
+    assert _milestone(engagement, SELFCHECK).due_date == TODAY
+    assert clock.local(follow_up.due_at).date() == date(2025, 3, 12)
+
+
+def test_an_overdue_milestone_moves_to_today_or_later(session, lead, engagement):
+    gate = _milestone(engagement, "Kooperationsvereinbarung unterzeichnet")  # due 05.02.
+    anchor = _anchor(engagement, AnchorKind.MILESTONE, gate.id)
+    with pytest.raises(EngagementError, match=r"läge in der Vergangenheit \(09.03.2025\)"):
+        _move(session, engagement, anchor, 32, shift_later=False, actor=lead)
+    assert gate.due_date == date(2025, 2, 5)
+    _move(session, engagement, anchor, 33, shift_later=False, actor=lead)
+    assert gate.due_date == TODAY
+    # The other overdue milestone of the phase does not move, and is not in the way.
+    assert _milestone(engagement, "Steuerungsgruppe benannt").due_date == date(2025, 2, 5)
+
+
+def test_a_planned_start_may_be_back_dated_but_nothing_open_moves_into_the_past(session, lead):
+    """Decided: a planned engagement may record that it began earlier (the start may lie
+    before today, not before the programme start), but its open dates do not move into the
+    past: the Erstgespräch on the start must be done first."""
+    engagement = factories.make_engagement(
+        session, lead=lead, start=date(2025, 3, 1), end=date(2026, 2, 28)
+    )
+    with pytest.raises(
+        EngagementError,
+        match=r"„Erstgespräch“ \(Meilenstein\) läge in der Vergangenheit \(15.02.2025\)",
+    ):
+        _move(
+            session,
+            engagement,
+            _anchor(engagement, AnchorKind.START),
+            -14,
+            shift_later=False,
+            actor=lead,
+        )
+    assert engagement.start_date == date(2025, 3, 1)
+    factories.complete_milestone(session, _milestone(engagement, "Erstgespräch"), on=TODAY)
+    _move(
+        session,
+        engagement,
+        _anchor(engagement, AnchorKind.START),
+        -14,
+        shift_later=False,
+        actor=lead,
+    )
+    assert engagement.start_date == date(2025, 2, 15)
+    assert engagement.phases[0].start_date == date(2025, 2, 15)
+
+
+# --- the preview is what is saved ------------------------------------------------------------
+
+
+def test_a_follow_up_added_after_the_preview_is_not_moved_unseen(
+    session, lead, engagement, follow_ups_move_along
+):
+    _finish_final_report(session, engagement)
+    anchor = _anchor(engagement, AnchorKind.MILESTONE, _milestone(engagement, SELFCHECK).id)
+    shown = _preview(session, engagement, anchor, 14, actor=lead)
+    added = factories.make_follow_up(
+        session, engagement, assignee=lead, due_on=date(2025, 6, 1), note="Neu"
+    )
+    dates, spans, version = _dates(engagement), _spans(engagement), engagement.version
+    with pytest.raises(PlanChanged) as changed:
+        _move(session, engagement, anchor, 14, actor=lead, expected_digest=shown.digest)
+    assert str(changed.value) == (
+        "Seit der Vorschau hat sich etwas geändert. Bitte prüfen Sie die neue Vorschau und "
+        "speichern Sie dann."
+    )
+    new_plan = changed.value.plan
+    assert ("follow_up", added.id, date(2025, 6, 15)) in {
+        (move.kind, move.item_id, move.new) for move in new_plan.moves
+    }
+    assert new_plan.digest != shown.digest
+    session.flush()
+    assert engagement.version == version
+    _assert_unchanged(session, engagement, dates, spans)
+    assert clock.local(added.due_at).date() == date(2025, 6, 1)
+    # Saved on the new preview: done.
+    _move(session, engagement, anchor, 14, actor=lead, expected_digest=new_plan.digest)
+    assert clock.local(added.due_at).date() == date(2025, 6, 15)
+
+
+def test_a_save_without_a_preview_or_of_another_shift_is_not_made(session, lead, engagement):
+    anchor = _anchor(engagement, AnchorKind.MILESTONE, _milestone(engagement, SELFCHECK).id)
+    dates, spans = _dates(engagement), _spans(engagement)
+    with pytest.raises(PlanChanged, match="Bitte prüfen Sie die Vorschau und speichern") as none:
+        _move(session, engagement, anchor, -3, actor=lead, expected_digest="")
+    assert none.value.plan.moves
+    shown = _preview(session, engagement, anchor, -3, actor=lead)
+    with pytest.raises(PlanChanged, match="Seit der Vorschau hat sich etwas geändert"):
+        _move(session, engagement, anchor, -4, actor=lead, expected_digest=shown.digest)
+    with pytest.raises(PlanChanged):
+        _move(
+            session,
+            engagement,
+            anchor,
+            -3,
+            shift_later=False,
+            actor=lead,
+            expected_digest=shown.digest,
+        )
+    _assert_unchanged(session, engagement, dates, spans)
+
+
 # --- a phase ------------------------------------------------------------------------------
 
 
@@ -339,6 +541,7 @@ def test_a_phase_end_moves_its_end_milestones_and_the_next_start(session, lead, 
         7,
         shift_later=False,
         actor=lead,
+        today=EARLY,
     )
     assert _spans(engagement)[:2] == [
         (date(2025, 1, 1), date(2025, 2, 12)),
@@ -388,7 +591,9 @@ def test_a_phase_end_earlier_than_its_milestones_is_refused(session, lead, engag
 def test_a_phase_cannot_lose_all_its_days(session, lead, engagement):
     first = engagement.phases[0]
     dates, spans = _dates(engagement), _spans(engagement)
-    with pytest.raises(EngagementError, match="Die Phase „Auftragsklärung“ hätte keinen Tag mehr"):
+    with pytest.raises(
+        EngagementError, match="Die Phase „Auftragsklärung“ hätte keinen Tag mehr"
+    ) as refused:
         _move(
             session,
             engagement,
@@ -396,7 +601,10 @@ def test_a_phase_cannot_lose_all_its_days(session, lead, engagement):
             -40,
             shift_later=False,
             actor=lead,
+            today=EARLY,
         )
+    # Not its Erstgespräch "outside its phase (01.01.2025–27.12.2024)": a backwards range.
+    assert "außerhalb" not in str(refused.value)
     _assert_unchanged(session, engagement, dates, spans)
 
 
@@ -418,6 +626,7 @@ def test_moving_the_start_of_a_planned_engagement_keeps_the_planned_end(session,
         14,
         shift_later=False,
         actor=lead,
+        today=EARLY,
     )
     assert engagement.start_date == date(2025, 1, 15)
     assert engagement.planned_end_date == date(2025, 12, 31)
@@ -430,7 +639,7 @@ def test_moving_the_start_of_a_planned_engagement_keeps_the_planned_end(session,
 
 def test_moving_the_start_earlier_with_everything(session, lead):
     engagement = factories.make_engagement(session, lead=lead)
-    _move(session, engagement, _anchor(engagement, AnchorKind.START), -14, actor=lead)
+    _move(session, engagement, _anchor(engagement, AnchorKind.START), -14, actor=lead, today=EARLY)
     assert engagement.start_date == date(2024, 12, 18)
     assert _milestone(engagement, FINAL).due_date == date(2025, 12, 17)
     assert _spans(engagement)[0] == (date(2024, 12, 18), date(2025, 1, 22))
@@ -475,8 +684,12 @@ def test_zero_days_is_refused(session, lead, engagement):
 @pytest.mark.parametrize("days", [10**6, -(10**6), 3_000_000])
 def test_huge_shifts_are_refused_not_crashed(session, lead, engagement, days):
     anchor = _anchor(engagement, AnchorKind.MILESTONE, _milestone(engagement, SELFCHECK).id)
-    with pytest.raises(EngagementError, match="So lässt sich nicht verschieben"):
+    with pytest.raises(EngagementError, match="So lässt sich nicht verschieben") as refused:
         _move(session, engagement, anchor, days, actor=lead)
+    # Every later milestone and phase passes a limit: 5 problems are named, the rest counted.
+    message = str(refused.value)
+    assert message.count("; ") == 4
+    assert re.search(r" … und \d+ weitere\.", message)
 
 
 def test_closed_engagements_are_not_rescheduled(session, lead):
@@ -492,15 +705,7 @@ def test_other_consultants_may_not_reschedule(session, lead, engagement):
     with pytest.raises(EngagementNotPermitted):
         _move(session, engagement, anchor, -3, actor=other)
     with pytest.raises(EngagementNotPermitted):
-        preview_reschedule(
-            session,
-            engagement,
-            anchor=anchor,
-            days=-3,
-            shift_later=True,
-            actor=other,
-            window=WINDOW,
-        )
+        _preview(session, engagement, anchor, -3, actor=other)
 
 
 def test_a_stale_form_is_refused(session, lead, engagement):
@@ -520,9 +725,7 @@ def test_the_preview_saves_nothing(session, lead, engagement, follow_ups_move_al
     )
     dates, spans, version = _dates(engagement), _spans(engagement), engagement.version
     anchor = _anchor(engagement, AnchorKind.MILESTONE, _milestone(engagement, SELFCHECK).id)
-    plan = preview_reschedule(
-        session, engagement, anchor=anchor, days=14, shift_later=True, actor=lead, window=WINDOW
-    )
+    plan = _preview(session, engagement, anchor, 14, actor=lead)
     assert ("follow_up", follow_up.id, date(2025, 6, 15)) in {
         (move.kind, move.item_id, move.new) for move in plan.moves
     }
@@ -551,6 +754,7 @@ def _extend(session, engagement, new_end, reason="Personalwechsel beim Träger",
         reason=reason,
         actor=kw.pop("actor"),
         now=NOW,
+        today=kw.pop("today", TODAY),
         expected_version=kw.pop("expected_version", engagement.version),
         window=kw.pop("window", WINDOW),
     )
@@ -561,7 +765,7 @@ def test_an_extension_moves_the_planned_end_and_the_last_phase(session, lead, en
     _extend(session, engagement, date(2026, 3, 31), reason="  Personalwechsel  ", actor=lead)
     assert engagement.planned_end_date == date(2026, 3, 31)
     assert engagement.baseline_end_date == date(2025, 12, 31)
-    assert engagement.extension_reason == "Personalwechsel"
+    assert engagement.extension_reason == "10.03.2025: bis 31.03.2026 – Personalwechsel"
     assert engagement.phases[-1].end_date == date(2026, 3, 31)
     assert _dates(engagement) == dates
     assert engagement.version == version + 1
@@ -569,6 +773,41 @@ def test_an_extension_moves_the_planned_end_and_the_last_phase(session, lead, en
     assert event.changes["planned_end_date"] == ["2025-12-31", "2026-03-31"]
     assert event.changes["extension_reason"] == [None, "[Freitext]"]
     assert "Personalwechsel" not in str(event.changes)
+
+
+def test_a_second_extension_keeps_the_first_reason(session, lead, engagement):
+    _extend(session, engagement, date(2026, 3, 31), reason="Personalwechsel", actor=lead)
+    _extend(
+        session,
+        engagement,
+        date(2026, 6, 30),
+        reason=" Fortbildung\n  erst im Sommer ",
+        actor=lead,
+        today=date(2025, 9, 1),
+    )
+    assert engagement.extension_reason == (
+        "10.03.2025: bis 31.03.2026 – Personalwechsel\n"
+        "01.09.2025: bis 30.06.2026 – Fortbildung erst im Sommer"
+    )
+    assert engagement.baseline_end_date == date(2025, 12, 31)
+    first, second = _events(session, engagement, "engagement.extended")
+    assert first.changes["extension_reason"] == [None, "[Freitext]"]
+    assert second.changes["extension_reason"] == ["[Freitext]", "[Freitext]"]
+    assert second.changes["planned_end_date"] == ["2026-03-31", "2026-06-30"]
+    assert "Fortbildung" not in str(second.changes)
+
+
+def test_each_extension_reason_may_have_2000_characters(session, lead, engagement):
+    _extend(session, engagement, date(2026, 3, 31), reason="a" * 2000, actor=lead)
+    with pytest.raises(EngagementError, match="höchstens 2.000 Zeichen") as refused:
+        _extend(session, engagement, date(2026, 6, 30), reason="b" * 2001, actor=lead)
+    assert refused.value.field == "reason"
+    assert engagement.planned_end_date == date(2026, 3, 31)
+    _extend(session, engagement, date(2026, 6, 30), reason="b" * 2000, actor=lead)
+    session.flush()
+    session.expire_all()
+    assert engagement.extension_reason.splitlines()[1].endswith("b" * 2000)
+    assert len(engagement.extension_reason) > 4000
 
 
 @pytest.mark.parametrize(

@@ -2,11 +2,12 @@
 
 For any start in the programme window, any length of 6–18 months, any plan from the shipped
 template with some milestones done or dropped and some follow-ups, and any shift of the start,
-a phase's end or a milestone (with or without the later items): a done or dropped milestone
-never moves; the shift is either refused or every new date lies within the limits; phases
-stay contiguous, keep at least one day and cover start … planned end; milestones stay inside
-their phases. ``plan_shift`` is tested on its own, and a smaller run goes through the service
-on the database (baselines unchanged, nothing saved when refused).
+a phase's end or a milestone (with or without the later items), on any day: a done or dropped
+milestone never moves; the shift is either refused or every new date lies within the limits
+and nothing open is moved to a day before today; phases stay contiguous, keep at least one day
+and cover start … planned end; milestones stay inside their phases; the plan's digest changes
+with what it moves. ``plan_shift`` is tested on its own, and a smaller run goes through the
+service on the database (baselines unchanged, nothing saved when refused).
 """
 
 from __future__ import annotations
@@ -28,7 +29,11 @@ from caseflow.engagements.rules import (
     latest_start,
 )
 from caseflow.engagements.services.common import EngagementError
-from caseflow.engagements.services.rescheduling import find_anchor, reschedule
+from caseflow.engagements.services.rescheduling import (
+    find_anchor,
+    preview_reschedule,
+    reschedule,
+)
 from caseflow.engagements.shifting import (
     MILESTONE,
     AnchorKind,
@@ -114,7 +119,9 @@ def cases(draw: st.DrawFn):
         # The start moves only before the engagement begins: nothing is done yet.
         items = [replace(item, is_open=True) for item in items]
     request = ShiftRequest(kind, draw(shifts), draw(st.booleans()), anchor_id)
-    return window, start, end, phases, items, request
+    # Today: before the engagement (as when its start moves) or anywhere in it.
+    today = start + timedelta(days=draw(st.integers(-60, total)))
+    return window, start, end, phases, items, request, today
 
 
 def _new_dates(items: list[Dated], result: ShiftPlan) -> dict[tuple[str, int], date]:
@@ -138,11 +145,12 @@ def _spans(phases: list[PhaseSpan], result: ShiftPlan) -> list[tuple[int, date, 
 @PROPERTY
 @given(cases())
 def test_a_shift_is_refused_or_keeps_every_limit(case) -> None:
-    window, start, end, phases, items, request = case
+    window, start, end, phases, items, request, today = case
     result = plan_shift(
         start=start,
         planned_end=end,
         programme_end=window.end,
+        today=today,
         phases=phases,
         items=items,
         request=request,
@@ -165,12 +173,22 @@ def test_a_shift_is_refused_or_keeps_every_limit(case) -> None:
         if problem.kind in (ProblemKind.AFTER_PLANNED_END, ProblemKind.AFTER_PROGRAMME_END):
             assert problem.limit == latest
             assert any(m.title == problem.title and m.new > latest for m in result.moves)
+        if problem.kind is ProblemKind.BEFORE_TODAY:
+            assert any(m.title == problem.title and m.new == problem.on for m in result.moves)
+            assert problem.on is not None and problem.on < today
+        # A phase without a day is named as such, not through its milestones.
+        assert problem.kind is not ProblemKind.OUTSIDE_PHASE or (
+            problem.phase_start is not None
+            and problem.phase_end is not None
+            and problem.phase_start <= problem.phase_end
+        )
 
     if not result.is_possible:
         return
     new_dates = _new_dates(items, result)
     for move in result.moves:
         assert result.new_start <= move.new <= latest
+        assert move.new >= today  # nothing open lands in the past
     spans = _spans(phases, result)
     # Contiguous, at least a day each, covering the (new) start … the unchanged planned end.
     assert spans[0][1] == result.new_start
@@ -222,6 +240,7 @@ def test_a_small_shift_earlier_of_all_later_items_is_possible(
             )
     phase_start = {phase.phase_id: phase.start for phase in phases}
     movable = [i for i in items if i.due >= phase_start[i.phase_id] + timedelta(days=3)]
+    today = start - timedelta(days=3)
     anchor = data.draw(st.sampled_from([None, *movable]))
     if anchor is None:
         request = ShiftRequest(AnchorKind.START, days, True)
@@ -231,12 +250,45 @@ def test_a_small_shift_earlier_of_all_later_items_is_possible(
         start=start,
         planned_end=end,
         programme_end=WINDOW.end,
+        today=today,
         phases=phases,
         items=items,
         request=request,
     )
     assert result.is_possible, result.problems
     assert result.moves
+
+
+def _changes(result: ShiftPlan) -> tuple[object, ...]:
+    return (
+        result.new_start,
+        tuple((move.kind, move.item_id, move.old, move.new) for move in result.moves),
+        result.phases,
+    )
+
+
+@PROPERTY
+@given(cases(), st.integers(-30, 600))
+def test_the_digest_changes_exactly_when_the_plan_does(case, offset: int) -> None:
+    """The preview's digest: the same for the same plan, different as soon as one more item
+    (a follow-up added after the preview) moves with it."""
+    window, start, end, phases, items, request, today = case
+    arguments = {
+        "start": start,
+        "planned_end": end,
+        "programme_end": window.end,
+        "today": today,
+        "phases": phases,
+        "request": request,
+    }
+    added = Dated("follow_up", 999, "Wiedervorlage", "Neu", start + timedelta(days=offset))
+    first = plan_shift(items=items, **arguments)
+    again = plan_shift(items=list(reversed(items)), **arguments)
+    second = plan_shift(items=[*items, added], **arguments)
+    assert first.digest == again.digest
+    assert (first.digest == second.digest) is (_changes(first) == _changes(second))
+    if any((move.kind, move.item_id) == ("follow_up", 999) for move in second.moves):
+        assert first.digest != second.digest
 
 
 # --- through the service, on the database ---------------------------------------------------
@@ -250,7 +302,9 @@ def service_cases(draw: st.DrawFn):
     kind = draw(st.sampled_from(list(AnchorKind)))
     pick = draw(st.integers(0, 11))
     days = draw(st.integers(-120, 120).filter(bool))
-    return start, end_after_months(start, months), done, kind, pick, days, draw(st.booleans())
+    today = start + timedelta(days=draw(st.integers(-30, 200)))
+    shift_later = draw(st.booleans())
+    return start, end_after_months(start, months), done, kind, pick, days, shift_later, today
 
 
 @settings(
@@ -261,7 +315,7 @@ def service_cases(draw: st.DrawFn):
 )
 @given(service_cases())
 def test_the_service_saves_a_consistent_plan_or_nothing(session: Session, case) -> None:
-    start, end, done, kind, pick, days, shift_later = case
+    start, end, done, kind, pick, days, shift_later, today = case
     savepoint = session.begin_nested()
     try:
         lead = factories.make_staff_member(session, role=Role.LEAD)
@@ -280,19 +334,29 @@ def test_the_service_saves_a_consistent_plan_or_nothing(session: Session, case) 
         before = {m.id: (m.due_date, m.baseline_due_date, m.status) for m in milestones}
         spans = [(p.start_date, p.end_date) for p in engagement.phases]
         version = engagement.version
+        arguments = {
+            "anchor": anchor,
+            "days": days,
+            "shift_later": shift_later,
+            "actor": lead,
+            "today": today,
+            "window": WINDOW,
+        }
+        try:
+            digest = preview_reschedule(session, engagement, **arguments).digest
+        except EngagementError:
+            digest = ""
         try:
             reschedule(
                 session,
                 engagement,
-                anchor=anchor,
-                days=days,
-                shift_later=shift_later,
-                actor=lead,
                 now=NOW,
                 expected_version=version,
-                window=WINDOW,
+                expected_digest=digest,
+                **arguments,
             )
         except EngagementError:
+            assert digest == "", "the preview showed a plan that could not be saved"
             session.expire_all()
             assert {m.id: (m.due_date, m.baseline_due_date, m.status) for m in milestones} == (
                 before
@@ -300,6 +364,7 @@ def test_the_service_saves_a_consistent_plan_or_nothing(session: Session, case) 
             assert [(p.start_date, p.end_date) for p in engagement.phases] == spans
             assert engagement.start_date == start
             return
+        assert digest, "saved without a preview"
         session.expire_all()
         assert engagement.version == version + 1
         assert engagement.planned_end_date == engagement.baseline_end_date == end
@@ -316,5 +381,7 @@ def test_the_service_saves_a_consistent_plan_or_nothing(session: Session, case) 
                 assert phase.start_date <= milestone.due_date <= phase.end_date
                 if status is not MilestoneStatus.OFFEN:
                     assert milestone.due_date == old_due
+                elif milestone.due_date != old_due:
+                    assert milestone.due_date >= today  # nothing open moved into the past
     finally:
         savepoint.rollback()

@@ -1,5 +1,6 @@
 """The rescheduling and extension pages: anchors from the query string, preview without
-saving, saving, refusals at the field (422) and for stale or tampered forms, permissions."""
+saving, saving only what the preview showed (409 with the new preview otherwise), refusals at
+the field (422) and for stale or tampered forms, permissions, earlier extension reasons."""
 
 from __future__ import annotations
 
@@ -64,6 +65,28 @@ def _post(client, path: str, **values: str):
     return client.post(path, data=data)
 
 
+def _digest(response) -> str:
+    """The digest of the plan the preview on ``response`` shows (its hidden field)."""
+    match = re.search(
+        r'name="plan_digest" type="hidden" value="([0-9a-f]+)"', response.get_data(as_text=True)
+    )
+    assert match, page_text(response)
+    return match.group(1)
+
+
+def _save(client, path: str, **values: str):
+    """As a user does it: "Vorschau", then "Verschieben" on the preview."""
+    preview = _post(client, path, preview="Vorschau", **values)
+    assert preview.status_code == 200, page_text(preview)
+    return _post(client, path, save="Verschieben", plan_digest=_digest(preview), **values)
+
+
+def _buttons(response) -> list[str]:
+    return re.findall(
+        r'<input[^>]*type="submit"[^>]*value="([^"]*)"', response.get_data(as_text=True)
+    )
+
+
 def _events(session, engagement: Engagement, action: str) -> list[AuditEvent]:
     return list(
         session.scalars(
@@ -94,9 +117,13 @@ def test_the_form_for_a_milestone(client, engagement):
     assert f"Meilenstein „{SELFCHECK}“" in text
     assert "Neues Datum" in text
     assert "Alle späteren offenen Meilensteine und Wiedervorlagen mitverschieben" in text
+    assert "Ein früheres Datum zieht die Termine vor." in text
     html = response.get_data(as_text=True)
     assert 'value="2025-03-23"' in html
     assert re.search(r'<input[^>]* checked [^>]*name="shift_later"', html)
+    # Saving comes only with a preview.
+    assert _buttons(response) == ["Vorschau"]
+    assert 'name="plan_digest"' not in html
 
 
 def test_the_form_for_a_phase_and_for_the_start(client, session, member, engagement):
@@ -205,6 +232,8 @@ def test_the_preview_shows_old_and_new_dates_and_saves_nothing(client, session, 
     assert [SELFCHECK, "Meilenstein", "23.03.2025", "06.04.2025"] in rows
     assert ["Abschlussevaluation", "Meilenstein", "04.12.2025", "18.12.2025"] in rows
     assert not any(row[0] == FINAL for row in rows)
+    assert _buttons(response) == ["Vorschau", "Verschieben"]
+    assert _digest(response)
     assert _due(session, selfcheck) == date(2025, 3, 23)
     assert _events(session, engagement, "engagement.rescheduled") == []
 
@@ -213,7 +242,7 @@ def test_saving_moves_and_the_history_shows_it(client, session, engagement):
     factories.complete_milestone(session, _milestone(engagement, FINAL), on=TODAY)
     selfcheck = _milestone(engagement, SELFCHECK)
     path = _url(engagement, f"milestone={selfcheck.id}")
-    response = _post(client, path, new_date="2025-04-06", shift_later="y", save="Verschieben")
+    response = _save(client, path, new_date="2025-04-06", shift_later="y")
     assert response.status_code == 302
     assert response.location.endswith(f"/engagements/{engagement.id}#phases-title")
     page = page_text(client.get(response.location))
@@ -227,9 +256,9 @@ def test_saving_moves_and_the_history_shows_it(client, session, engagement):
 def test_saving_without_the_later_items(client, session, engagement):
     selfcheck = _milestone(engagement, SELFCHECK)
     path = _url(engagement, f"milestone={selfcheck.id}")
-    response = _post(client, path, new_date="2025-03-01", save="Verschieben")
+    response = _save(client, path, new_date="2025-03-15")
     assert response.status_code == 302
-    assert _due(session, selfcheck) == date(2025, 3, 1)
+    assert _due(session, selfcheck) == date(2025, 3, 15)
     assert _due(session, _milestone(engagement, "Zielworkshop")) == date(2025, 6, 4)
 
 
@@ -244,6 +273,10 @@ def test_saving_without_the_later_items(client, session, engagement):
         ("2025-03-23", "Das neue Datum ist das bisherige. Es gibt nichts zu verschieben."),
         ("2999-12-31", "läge nach dem geplanten Ende 31.12.2025"),
         ("2024-12-31", "„Selbstcheck durchgeführt“ (Meilenstein) läge vor dem Beginn 01.01.2025"),
+        (
+            "2025-03-01",
+            "„Selbstcheck durchgeführt“ (Meilenstein) läge in der Vergangenheit (01.03.2025)",
+        ),
         (
             "2025-03-24",
             "„Abschlussbericht und Verstetigungsplan“ (Meilenstein) läge nach dem geplanten "
@@ -261,7 +294,88 @@ def test_bad_dates_are_a_422_at_the_field(client, session, engagement, value, me
         html = response.get_data(as_text=True)
         assert 'id="new_date-error"' in html
         assert f'value="{value}"' in html
+        assert _buttons(response) == ["Vorschau"]
         assert_accessible(response)
+    assert _due(session, selfcheck) == date(2025, 3, 23)
+    assert _events(session, engagement, "engagement.rescheduled") == []
+
+
+def test_passing_the_planned_end_offers_the_extension(client, session, engagement):
+    selfcheck = _milestone(engagement, SELFCHECK)
+    path = _url(engagement, f"milestone={selfcheck.id}")
+    response = _post(client, path, new_date="2025-03-30", shift_later="y", preview="Vorschau")
+    assert response.status_code == 422
+    text = page_text(response)
+    assert "läge nach dem geplanten Ende 31.12.2025" in text
+    assert (
+        "Verlängern Sie zuerst die Prozessbegleitung oder verschieben Sie ohne die späteren "
+        "Termine." in text
+    )
+    extend_link = f'href="/engagements/{engagement.id}/extend"'
+    assert extend_link in response.get_data(as_text=True)
+    assert_accessible(response)
+    # Without the later dates it fits; nothing to extend then.
+    response = _post(client, path, new_date="2025-03-30", preview="Vorschau")
+    assert response.status_code == 200
+    assert extend_link not in response.get_data(as_text=True)
+
+
+def test_a_follow_up_added_after_the_preview_shows_the_new_preview(
+    client, session, member, engagement
+):
+    factories.complete_milestone(session, _milestone(engagement, FINAL), on=TODAY)
+    selfcheck = _milestone(engagement, SELFCHECK)
+    path = _url(engagement, f"milestone={selfcheck.id}")
+    values = {"new_date": "2025-04-06", "shift_later": "y"}
+    preview = _post(client, path, preview="Vorschau", **values)
+    shown = _digest(preview)
+    # Meanwhile a colleague adds a follow-up (follow-ups do not change the version).
+    added = factories.make_follow_up(
+        session, engagement, assignee=member, due_on=date(2025, 6, 1), note="Rückruf Amtsleitung"
+    )
+    response = _post(client, path, save="Verschieben", plan_digest=shown, **values)
+    assert response.status_code == 409
+    assert_accessible(response)
+    text = page_text(response)
+    assert (
+        "Seit der Vorschau hat sich etwas geändert. Bitte prüfen Sie die neue Vorschau und "
+        "speichern Sie dann." in text
+    )
+    rows = body_rows(table(response, "Bisherige und neue Termine"))
+    assert any(
+        "Rückruf Amtsleitung" in row[0] and row[1:] == ["Wiedervorlage", "01.06.2025", "15.06.2025"]
+        for row in rows
+    ), rows
+    assert _digest(response) != shown
+    session.refresh(added)
+    assert clock.local(added.due_at).date() == date(2025, 6, 1)
+    assert _due(session, selfcheck) == date(2025, 3, 23)
+    assert _events(session, engagement, "engagement.rescheduled") == []
+    # Saving the new preview moves it too.
+    response = _post(client, path, save="Verschieben", plan_digest=_digest(response), **values)
+    assert response.status_code == 302
+    session.refresh(added)
+    assert clock.local(added.due_at).date() == date(2025, 6, 15)
+    assert _due(session, selfcheck) == date(2025, 4, 6)
+
+
+@pytest.mark.parametrize(
+    ("digest", "message"),
+    [
+        ("", "Bitte prüfen Sie die Vorschau und speichern Sie dann."),
+        ("0" * 64, "Seit der Vorschau hat sich etwas geändert."),
+        ("x" * 5000, "Seit der Vorschau hat sich etwas geändert."),
+    ],
+)
+def test_a_save_without_the_preview_shows_it_first(client, session, engagement, digest, message):
+    selfcheck = _milestone(engagement, SELFCHECK)
+    path = _url(engagement, f"milestone={selfcheck.id}")
+    response = _post(client, path, new_date="2025-03-20", save="Verschieben", plan_digest=digest)
+    assert response.status_code == 409
+    assert message in page_text(response)
+    rows = body_rows(table(response, "Bisherige und neue Termine"))
+    assert [SELFCHECK, "Meilenstein", "23.03.2025", "20.03.2025"] in rows
+    assert _buttons(response) == ["Vorschau", "Verschieben"]
     assert _due(session, selfcheck) == date(2025, 3, 23)
     assert _events(session, engagement, "engagement.rescheduled") == []
 
@@ -280,11 +394,11 @@ def test_a_stale_version_is_refused(client, session, engagement):
     selfcheck = _milestone(engagement, SELFCHECK)
     path = _url(engagement, f"milestone={selfcheck.id}")
     shown = _version(client, path)
-    assert _post(client, path, new_date="2025-03-01", save="x").status_code == 302
-    response = _post(client, path, new_date="2025-02-20", save="x", version=shown)
+    assert _save(client, path, new_date="2025-03-15").status_code == 302
+    response = _post(client, path, new_date="2025-03-20", save="x", version=shown)
     assert response.status_code == 302
     assert "gerade geändert" in page_text(client.get(response.location))
-    assert _due(session, selfcheck) == date(2025, 3, 1)
+    assert _due(session, selfcheck) == date(2025, 3, 15)
     assert len(_events(session, engagement, "engagement.rescheduled")) == 1
 
 
@@ -314,8 +428,27 @@ def test_extending_saves_and_redirects(client, session, engagement):
     assert "ursprünglich 31.12.2025" in page
     session.refresh(engagement)
     assert engagement.planned_end_date == date(2026, 3, 31)
-    assert engagement.extension_reason == "Personalwechsel"
+    assert engagement.extension_reason == "10.03.2025: bis 31.03.2026 – Personalwechsel"
     assert len(_events(session, engagement, "engagement.extended")) == 1
+
+
+def test_a_second_extension_shows_and_keeps_the_first_reason(client, session, engagement):
+    path = _extend_url(engagement)
+    assert "Bisherige Verlängerungen" not in page_text(client.get(path))
+    assert _post(client, path, new_end="2026-03-31", reason="Personalwechsel").status_code == 302
+    with clock.frozen(date(2025, 9, 1)):
+        response = client.get(path)
+        assert_accessible(response)
+        assert "Bisherige Verlängerungen 10.03.2025: bis 31.03.2026 – Personalwechsel" in (
+            page_text(response)
+        )
+        response = _post(client, path, new_end="2026-06-30", reason="Fortbildung im Sommer")
+    assert response.status_code == 302
+    session.refresh(engagement)
+    assert engagement.extension_reason == (
+        "10.03.2025: bis 31.03.2026 – Personalwechsel\n"
+        "01.09.2025: bis 30.06.2026 – Fortbildung im Sommer"
+    )
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ from datetime import date
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, HiddenField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, StopValidation, ValidationError
 from wtforms.widgets import DateInput
 
@@ -73,7 +73,8 @@ def _required_day(message: LazyString) -> Callable[[FlaskForm, DayField], None]:
 class RescheduleForm(VersionedForm):
     """A new date for the anchor (the start, a phase's end, a milestone), whether every later
     open date moves with it, and which button was pressed: ``preview`` shows the result,
-    ``save`` makes it (both re-check everything)."""
+    ``save`` makes it (both re-check everything). ``plan_digest`` is the digest of the plan
+    the preview showed (only a page with a preview has it and the "Verschieben" button)."""
 
     new_date = DayField(
         _l("Neues Datum"), validators=[_required_day(_l("Bitte geben Sie das neue Datum an."))]
@@ -81,6 +82,7 @@ class RescheduleForm(VersionedForm):
     shift_later = BooleanField(
         _l("Alle späteren offenen Meilensteine und Wiedervorlagen mitverschieben"), default=True
     )
+    plan_digest = HiddenField()
     preview = SubmitField(_l("Vorschau"))
     save = SubmitField(_l("Verschieben"))
 

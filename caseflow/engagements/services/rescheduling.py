@@ -2,8 +2,10 @@
 
 ``reschedule`` moves the start, a phase's end or one milestone (optionally with every later
 open milestone and follow-up) as worked out by ``shifting.plan_shift``; ``preview_reschedule``
-shows the same plan without saving it. ``extend`` moves the planned end later with a reason.
-Follow-ups (a feature above this one) take part through the ``shift_candidates`` signal.
+shows the same plan without saving it, and ``reschedule`` saves only the plan the preview
+showed (its ``digest``). ``extend`` moves the planned end later and adds its reason to the
+earlier ones. Follow-ups (a feature above this one) take part through the
+``shift_candidates`` signal.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from caseflow.engagements.models import (
 from caseflow.engagements.rules import (
     DateRuleError,
     ProgrammeWindow,
+    allowed_end_range,
     check_dates,
     check_extension,
 )
@@ -43,9 +46,11 @@ from caseflow.engagements.shifting import (
     AnchorKind,
     Dated,
     PhaseSpan,
+    Problem,
+    ProblemKind,
     ShiftPlan,
     ShiftRequest,
-    describe,
+    describe_all,
     plan_shift,
     shift_candidates,
 )
@@ -54,6 +59,29 @@ from caseflow.web.i18n import format_day
 
 # The form field a refusal of a shift belongs to (the new date of the anchor).
 DATE_FIELD = "new_date"
+
+
+class ShiftRefused(EngagementError):
+    """A shift would break a limit (``problems`` says which; the message names them).
+    ``suggests_extension``: an item would pass the planned end, and the engagement can still
+    be extended, so the page offers the extension."""
+
+    def __init__(
+        self, message: str, *, problems: tuple[Problem, ...], suggests_extension: bool
+    ) -> None:
+        super().__init__(message, field=DATE_FIELD)
+        self.problems = problems
+        self.suggests_extension = suggests_extension
+
+
+class PlanChanged(EngagementError):
+    """Saving a shift whose plan is not the one the preview showed (something moved in
+    between, the form was changed after the preview, or there was no preview): ``plan`` is
+    the current plan, to be shown as the new preview."""
+
+    def __init__(self, message: str, *, plan: ShiftPlan) -> None:
+        super().__init__(message)
+        self.plan = plan
 
 
 @dataclass(frozen=True)
@@ -182,6 +210,7 @@ def _plan(
     anchor: Anchor,
     days: int,
     shift_later: bool,
+    today: date,
     window: ProgrammeWindow,
 ) -> tuple[ShiftPlan, dict[tuple[str, int], Callable[[date], None]]]:
     check_anchor(engagement, anchor)
@@ -194,6 +223,7 @@ def _plan(
         start=engagement.start_date,
         planned_end=engagement.planned_end_date,
         programme_end=window.end,
+        today=today,
         phases=phases,
         items=items,
         request=ShiftRequest(anchor.kind, days, shift_later, anchor.anchor_id),
@@ -212,14 +242,32 @@ def _plan(
                 field=DATE_FIELD,
             )
     if not plan.is_possible:
-        raise EngagementError(
-            _(
-                "So lässt sich nicht verschieben: %(problems)s.",
-                problems="; ".join(describe(problem) for problem in plan.problems),
-            ),
-            field=DATE_FIELD,
-        )
+        _refuse(engagement, plan, shift_later=shift_later, window=window)
     return plan, movers
+
+
+def _refuse(
+    engagement: Engagement, plan: ShiftPlan, *, shift_later: bool, window: ProgrammeWindow
+) -> None:
+    """Raise ``ShiftRefused`` naming the problems of ``plan``; when something would pass the
+    planned end, say how to get there (extend first, or move without the later dates)."""
+    message = _(
+        "So lässt sich nicht verschieben: %(problems)s.",
+        problems=describe_all(plan.problems),
+    )
+    passes_end = any(problem.kind is ProblemKind.AFTER_PLANNED_END for problem in plan.problems)
+    _earliest, latest_end = allowed_end_range(engagement.start_date, window)
+    can_extend = passes_end and latest_end > engagement.planned_end_date
+    if can_extend and shift_later:
+        message += " " + _(
+            "Verlängern Sie zuerst die Prozessbegleitung oder verschieben Sie ohne die "
+            "späteren Termine."
+        )
+    elif can_extend:
+        message += " " + _("Verlängern Sie zuerst die Prozessbegleitung.")
+    elif passes_end and shift_later:
+        message += " " + _("Verschieben Sie ohne die späteren Termine.")
+    raise ShiftRefused(message, problems=plan.problems, suggests_extension=can_extend)
 
 
 def preview_reschedule(
@@ -230,15 +278,23 @@ def preview_reschedule(
     days: int,
     shift_later: bool,
     actor: StaffMember,
+    today: date,
     window: ProgrammeWindow,
 ) -> ShiftPlan:
-    """What ``reschedule`` with the same arguments would do; nothing is changed.
+    """What ``reschedule`` with the same arguments would do; nothing is changed. The page
+    shows the plan and carries its ``digest`` to the save.
 
-    Raises what ``reschedule`` raises (but never ``StaleEngagement``).
+    Raises what ``reschedule`` raises (but never ``StaleEngagement`` or ``PlanChanged``).
     """
     require_editor(engagement, actor)
     plan, _movers = _plan(
-        session, engagement, anchor=anchor, days=days, shift_later=shift_later, window=window
+        session,
+        engagement,
+        anchor=anchor,
+        days=days,
+        shift_later=shift_later,
+        today=today,
+        window=window,
     )
     return plan
 
@@ -252,7 +308,9 @@ def reschedule(
     shift_later: bool,
     actor: StaffMember,
     now: datetime,
+    today: date,
     expected_version: int | None,
+    expected_digest: str,
     window: ProgrammeWindow,
 ) -> ShiftPlan:
     """Move ``anchor`` by ``days`` (negative: earlier), with ``shift_later`` every later open
@@ -262,19 +320,42 @@ def reschedule(
     open; the anchor can be moved (``check_anchor``: the start only while ``geplant``, not the
     last phase's end, only an open milestone); ``days`` is not 0; a new start keeps the date
     rules (``rules.check_dates``); nothing passes the engagement's start, its planned end or
-    the programme end, phases keep at least one day and milestones stay inside their phases.
+    the programme end, no open item moves to a day before ``today``, phases keep at least one
+    day and milestones stay inside their phases; the plan is the one the preview showed
+    (``expected_digest`` is its ``ShiftPlan.digest``: follow-ups do not bump the version, so
+    one added or moved since the preview changes the plan but not the version).
     After: the dates of the plan on the rows (start, phase spans, milestones' due dates,
     follow-ups through their ``ShiftItem.move``); baselines unchanged; the engagement's
     version bumped; one ``engagement.rescheduled`` audit event listing every moved item
     (kind, id, old, new) and phase; flushed. Raises ``EngagementNotPermitted``,
-    ``StaleEngagement`` or ``EngagementError`` (``field="new_date"`` for the date; the
-    message names each item that would pass a limit), changing nothing.
+    ``StaleEngagement``, ``ShiftRefused`` (the message names the items that would pass a
+    limit), ``PlanChanged`` (with the current plan) or ``EngagementError``
+    (``field="new_date"`` for the date), changing nothing.
     """
     require_editor(engagement, actor)
     check_version(engagement, expected_version)
     plan, movers = _plan(
-        session, engagement, anchor=anchor, days=days, shift_later=shift_later, window=window
+        session,
+        engagement,
+        anchor=anchor,
+        days=days,
+        shift_later=shift_later,
+        today=today,
+        window=window,
     )
+    if not expected_digest:
+        raise PlanChanged(
+            _("Bitte prüfen Sie die Vorschau und speichern Sie dann."),
+            plan=plan,
+        )
+    if expected_digest != plan.digest:
+        raise PlanChanged(
+            _(
+                "Seit der Vorschau hat sich etwas geändert. Bitte prüfen Sie die neue Vorschau "
+                "und speichern Sie dann."
+            ),
+            plan=plan,
+        )
     for move in plan.moves:
         movers[(move.kind, move.item_id)](move.new)
     phases = {phase.id: phase for phase in engagement.phases}
@@ -332,6 +413,7 @@ def extend(
     reason: str | None,
     actor: StaffMember,
     now: datetime,
+    today: date,
     expected_version: int | None,
     window: ProgrammeWindow,
 ) -> None:
@@ -339,8 +421,10 @@ def extend(
 
     Before: ``actor`` may edit; the form was shown on the current version; the engagement is
     open; ``new_end`` is later than the planned end and keeps the date rules (at most 18
-    months from the start, by the programme end: ``rules.check_extension``); a ``reason``.
-    After: ``planned_end_date = new_end``, ``extension_reason`` the cleaned reason,
+    months from the start, by the programme end: ``rules.check_extension``); a ``reason`` of
+    at most ``REASON_MAX_LENGTH`` characters.
+    After: ``planned_end_date = new_end``; ``extension_reason`` keeps the reasons of earlier
+    extensions and gains the line ``extension_line(today, new_end, reason)``;
     ``baseline_end_date`` kept; the last phase ends on ``new_end``; milestones keep their
     dates; one ``engagement.extended`` audit event (the reason redacted); flushed. Raises
     ``EngagementNotPermitted``, ``StaleEngagement`` or ``EngagementError`` (``field`` is
@@ -360,12 +444,14 @@ def extend(
         max_length=REASON_MAX_LENGTH,
     )
     old_end = engagement.planned_end_date
+    line = extension_line(today, new_end, cleaned or "")
+    reasons = "\n".join(filter(None, [engagement.extension_reason, line]))
     changes: dict[str, object] = {
         "planned_end_date": [old_end, new_end],
-        "extension_reason": [redacted(engagement.extension_reason), redacted(cleaned)],
+        "extension_reason": [redacted(engagement.extension_reason), redacted(reasons)],
     }
     engagement.planned_end_date = new_end
-    engagement.extension_reason = cleaned
+    engagement.extension_reason = reasons
     if engagement.phases:
         last = max(engagement.phases, key=lambda phase: phase.position)
         changes["phase"] = {
@@ -383,3 +469,10 @@ def extend(
         at=now,
     )
     session.flush()
+
+
+def extension_line(day: date, new_end: date, reason: str) -> str:
+    """One extension as kept in ``Engagement.extension_reason``, a line per extension:
+    "dd.mm.yyyy: bis dd.mm.yyyy – <reason>" (the day of the change, the new planned end;
+    the reason on one line). Stored data, so German whatever the language of the page."""
+    return f"{day:%d.%m.%Y}: bis {new_end:%d.%m.%Y} – {' '.join(reason.split())}"

@@ -20,6 +20,8 @@ from caseflow.engagements.services.common import (
 )
 from caseflow.engagements.services.rescheduling import (
     Anchor,
+    PlanChanged,
+    ShiftRefused,
     check_anchor,
     extend,
     find_anchor,
@@ -86,8 +88,13 @@ def _render_reschedule(
     form: RescheduleForm,
     *,
     plan: ShiftPlan | None = None,
+    suggests_extension: bool = False,
     status: int = 200,
 ) -> tuple[str, int]:
+    """The form; with ``plan`` its preview, whose digest the form then carries to "Verschieben"
+    (the button is only there with a preview)."""
+    if plan is not None:
+        form.plan_digest.data = plan.digest
     page = render_template(
         "engagements/reschedule.html",
         engagement=engagement,
@@ -95,6 +102,7 @@ def _render_reschedule(
         form=form,
         plan=plan,
         summary=_shift_summary(plan) if plan is not None else None,
+        suggests_extension=suggests_extension,
         action_url=_form_url(engagement, anchor),
         kinds=AnchorKind,
     )
@@ -130,7 +138,8 @@ def _shift_summary(plan: ShiftPlan) -> str:
 @staff_required
 def reschedule_form(engagement_id: int) -> Response | tuple[str, int]:
     """Move the start, a phase's end or a milestone: "Vorschau" shows the old and new dates
-    (nothing saved), "Verschieben" saves (re-checking everything)."""
+    (nothing saved), "Verschieben" saves (re-checking everything) if the plan is still the one
+    the preview showed; else the new plan is shown as the preview (409), nothing saved."""
     engagement = load_engagement(engagement_id, for_edit=True)
     if request.method == "GET" and not _ANCHOR_ARGS & request.args.keys():
         return _render_choice(engagement)
@@ -156,6 +165,7 @@ def reschedule_form(engagement_id: int) -> Response | tuple[str, int]:
         "days": days,
         "shift_later": form.shift_later.data,
         "actor": acting_member(),
+        "today": clock.today(),
         "window": programme_window(),
     }
     try:
@@ -167,6 +177,7 @@ def reschedule_form(engagement_id: int) -> Response | tuple[str, int]:
             engagement,
             now=clock.now(),
             expected_version=form.expected_version,
+            expected_digest=form.plan_digest.data or "",
             **arguments,
         )
         db.session.commit()
@@ -175,6 +186,20 @@ def reschedule_form(engagement_id: int) -> Response | tuple[str, int]:
         abort(403)
     except (StaleEngagement, StaleDataError):
         return _refused_here(engagement, anchor, stale_message())
+    except PlanChanged as error:
+        db.session.rollback()
+        form.form_errors.append(str(error))
+        return _render_reschedule(engagement, anchor, form, plan=error.plan, status=409)
+    except ShiftRefused as error:
+        db.session.rollback()
+        attach(form, error.field, str(error))
+        return _render_reschedule(
+            engagement,
+            anchor,
+            form,
+            suggests_extension=error.suggests_extension,
+            status=422,
+        )
     except EngagementError as error:
         db.session.rollback()
         attach(form, error.field, str(error))
@@ -203,7 +228,12 @@ def _render_extend(
 ) -> tuple[str, int]:
     _earliest, latest = allowed_end_range(engagement.start_date, programme_window())
     page = render_template(
-        "engagements/extend.html", engagement=engagement, form=form, latest_end=latest
+        "engagements/extend.html",
+        engagement=engagement,
+        form=form,
+        latest_end=latest,
+        # One line per earlier extension ("dd.mm.yyyy: bis dd.mm.yyyy – reason").
+        previous_reasons=(engagement.extension_reason or "").splitlines(),
     )
     return page, status
 
@@ -239,6 +269,7 @@ def extend_form(engagement_id: int) -> Response | tuple[str, int]:
             reason=form.reason.data,
             actor=acting_member(),
             now=clock.now(),
+            today=clock.today(),
             expected_version=form.expected_version,
             window=programme_window(),
         )
