@@ -489,9 +489,7 @@ def test_a_stale_form_is_refused_and_nothing_changes(client, session, member, en
         (_phase_url(engagement, engagement.phases[0], "start"), {}),
     ):
         response = _post(client, path, engagement, version=shown, **values)
-        assert "Diese Prozessbegleitung wurde gerade geändert" in _flash(
-            client, response
-        ), path
+        assert "Diese Prozessbegleitung wurde gerade geändert" in _flash(client, response), path
     session.refresh(gate)
     assert (gate.status, gate.title) == (MilestoneStatus.OFFEN, GATE)
     assert _events(session, engagement) == []

@@ -103,8 +103,9 @@ def change_status(
     ``reason`` (pausing may take one; other moves ignore it).
     After: the new status, ``status_changed_at = now``, ``status_reason`` the cleaned reason
     (None for moves without one), ``actual_end_date`` today's date when the engagement is
-    closed; starting it begins its first phase (``started_on`` today); ``start_date`` is kept. One ``engagement.status_changed`` audit event (the reason
-    redacted); flushed. Raises ``EngagementNotPermitted``, ``StaleEngagement``,
+    closed; starting it begins its first phase (``started_on`` today); ``start_date`` is
+    kept. One ``engagement.status_changed`` audit event (the reason redacted); flushed.
+    Raises ``EngagementNotPermitted``, ``StaleEngagement``,
     ``TransitionError`` or ``EngagementError`` (``field="reason"`` for the reason), changing
     nothing.
     """

@@ -43,8 +43,7 @@ class CapacityWarning:
     @property
     def message(self) -> str:
         return ngettext(
-            "%(name)s begleitet im Zeitraum bereits %(num)d Prozessbegleitung "
-            "(Grenze: %(limit)s).",
+            "%(name)s begleitet im Zeitraum bereits %(num)d Prozessbegleitung (Grenze: %(limit)s).",
             "%(name)s begleitet im Zeitraum bereits %(num)d Prozessbegleitungen "
             "(Grenze: %(limit)s).",
             self.other_count,
