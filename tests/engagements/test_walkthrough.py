@@ -253,7 +253,7 @@ def meta(response: TestResponse) -> dict[str, str]:
     """The ``<dt>``/``<dd>`` pairs of the page header (after the site's own header)."""
     parts = response.get_data(as_text=True).split("</header>", 2)
     header = parts[1] if len(parts) > 2 else parts[0]
-    pairs = re.findall(r"<dt>(.*?)</dt>\s*<dd>(.*?)</dd>", header, re.S)
+    pairs = re.findall(r"<dt>(.*?)</dt>\s*<dd[^>]*>(.*?)</dd>", header, re.S)
     return {_text(key): _text(value) for key, value in pairs}
 
 
