@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, time
-from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -19,7 +18,7 @@ from wtforms import DateField, HiddenField, SelectField, TextAreaField, TimeFiel
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Optional, ValidationError
 
-from caseflow.engagements.forms.common import max_length
+from caseflow.engagements.forms.common import line_breaks, max_length
 from caseflow.followups.models import FollowUpKind
 from caseflow.followups.services import NOTE_MAX_LENGTH
 from caseflow.staff.models import StaffMember
@@ -28,13 +27,6 @@ from caseflow.web.filters import FILTER_YEARS
 
 _KINDS = {kind.value for kind in FollowUpKind}
 _ID_DIGITS = len(str(MAX_ID))
-
-
-def _line_breaks(value: Any) -> Any:
-    """Line breaks as the browser counts them (``maxlength``): CRLF (and a lone CR) → LF."""
-    if isinstance(value, str):
-        return value.replace("\r\n", "\n").replace("\r", "\n")
-    return value
 
 
 def _day_in_plausible_years(form: FlaskForm, field: DateField) -> None:
@@ -75,7 +67,7 @@ class FollowUpForm(FlaskForm):
     assignee = SelectField(_l("Zuständig"), validate_choice=False)
     note = TextAreaField(
         _l("Notiz"),
-        filters=[_line_breaks],
+        filters=[line_breaks],
         validators=[Optional(), max_length(NOTE_MAX_LENGTH)],
     )
 
@@ -137,6 +129,6 @@ class DiscardForm(FlaskForm):
 
     reason = TextAreaField(
         _l("Grund (optional)"),
-        filters=[_line_breaks],
+        filters=[line_breaks],
         validators=[Optional(), max_length(NOTE_MAX_LENGTH)],
     )

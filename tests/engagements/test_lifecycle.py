@@ -149,6 +149,38 @@ def test_start_begins_the_first_phase_once(session, lead):
     assert [phase.started_on for phase in engagement.phases] == [TODAY, None, None, None, None]
 
 
+def test_start_waits_for_the_start_date(session, lead):
+    engagement = factories.make_engagement(
+        session, lead=lead, start=date(2025, 4, 1), end=date(2025, 12, 31)
+    )
+    with pytest.raises(EngagementError, match=r"beginnt laut Plan am 01\.04\.2025"):
+        change_status(session, engagement, S.AKTIV, actor=lead, now=NOW)
+    assert engagement.status is S.GEPLANT
+    assert engagement.phases[0].started_on is None
+    assert not session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "engagement.status_changed")
+    ).all()
+    on_the_day = datetime(2025, 3, 31, 22, 0, tzinfo=UTC)  # 1 April in Berlin
+    change_status(session, engagement, S.AKTIV, actor=lead, now=on_the_day)
+    assert engagement.phases[0].started_on == date(2025, 4, 1)
+
+
+def test_a_closed_engagement_shows_nothing_overdue_and_no_next_milestone(
+    client, session, logged_in
+):
+    member = logged_in(Role.CONSULTANT)
+    engagement = factories.make_engagement(session, lead=member, status=S.AKTIV)
+    with clock.frozen(TODAY):
+        running = page_text(client.get(f"/engagements/{engagement.id}"))
+        engagement.status = S.ABGEBROCHEN
+        engagement.actual_end_date = TODAY
+        session.flush()
+        cancelled = page_text(client.get(f"/engagements/{engagement.id}"))
+    assert "überfällig" in running and "Nächster Meilenstein Erstgespräch" in running
+    assert "überfällig" not in cancelled
+    assert "Nächster Meilenstein –" in cancelled
+
+
 def test_start_needs_a_lead(session, lead):
     admin = factories.make_staff_member(session, role=Role.ADMIN)
     engagement = factories.make_engagement(session, lead=lead)
@@ -314,9 +346,17 @@ def _buttons(response) -> list[str]:
 @pytest.mark.parametrize(
     ("status", "buttons"),
     [
-        (S.GEPLANT, ["Beginnen", "Abbrechen"]),
-        (S.AKTIV, ["Pausieren", "Abschließen", "Abbrechen"]),
-        (S.PAUSIERT, ["Fortsetzen", "Abbrechen"]),
+        # Full names: "Abbrechen" alone reads as "leave without saving" elsewhere.
+        (S.GEPLANT, ["Prozessbegleitung beginnen", "Prozessbegleitung abbrechen"]),
+        (
+            S.AKTIV,
+            [
+                "Prozessbegleitung pausieren",
+                "Prozessbegleitung abschließen",
+                "Prozessbegleitung abbrechen",
+            ],
+        ),
+        (S.PAUSIERT, ["Prozessbegleitung fortsetzen", "Prozessbegleitung abbrechen"]),
         (S.ABGESCHLOSSEN, []),
         (S.ABGEBROCHEN, []),
     ],

@@ -258,6 +258,22 @@ def test_complete_form_defaults_to_today_and_saves(client, session, member, enga
     ]
 
 
+def test_line_breaks_count_once_as_in_the_browser(client, session, member, engagement):
+    """The browser counts a line break as one character for maxlength but sends CRLF."""
+    gate = _milestone(engagement, GATE)
+    note = ("x" * 199 + "\r\n") * 10  # 2,000 characters as the browser counts them
+    response = _post(
+        client,
+        _url(engagement, gate, "complete"),
+        engagement,
+        completed_on="2025-02-04",
+        evidence_note=note,
+    )
+    assert response.status_code == 302
+    session.refresh(gate)
+    assert gate.evidence_note == note.replace("\r\n", "\n").strip()
+
+
 @pytest.mark.parametrize(
     ("values", "field", "message"),
     [

@@ -3,6 +3,8 @@ messages of hidden fields shown at the top of the form."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import LazyString, format_number
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -15,6 +17,14 @@ VERSION_MESSAGE = _l(
 )
 # Versions count up from 1; anything longer than this is not one we handed out.
 VERSION_MAX_DIGITS = 18
+
+
+def line_breaks(value: Any) -> Any:
+    """A filter for text areas: line breaks as the browser counts them for ``maxlength``
+    (it sends CRLF but counts one character), CRLF and a lone CR become LF."""
+    if isinstance(value, str):
+        return value.replace("\r\n", "\n").replace("\r", "\n")
+    return value
 
 
 def max_length(limit: int) -> Length:

@@ -12,7 +12,7 @@ from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaF
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Optional, ValidationError
 
-from caseflow.engagements.forms.common import VersionedForm, max_length
+from caseflow.engagements.forms.common import VersionedForm, line_breaks, max_length
 from caseflow.engagements.services.milestones import NOTE_MAX_LENGTH, TITLE_MAX_LENGTH
 from caseflow.staff.models import StaffMember
 from caseflow.web.filters import FILTER_YEARS
@@ -46,7 +46,7 @@ class CompleteMilestoneForm(VersionedForm):
         ],
     )
     evidence_note = TextAreaField(
-        _l("Nachweis"), validators=[Optional(), max_length(NOTE_MAX_LENGTH)]
+        _l("Nachweis"), filters=[line_breaks], validators=[Optional(), max_length(NOTE_MAX_LENGTH)]
     )
 
 
@@ -55,6 +55,7 @@ class DropMilestoneForm(VersionedForm):
 
     reason = TextAreaField(
         _l("Begründung"),
+        filters=[line_breaks],
         validators=[
             InputRequired(_l("Bitte begründen Sie, warum der Meilenstein entfällt.")),
             max_length(NOTE_MAX_LENGTH),

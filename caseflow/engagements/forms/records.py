@@ -18,7 +18,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Optional, StopValidation, ValidationError
 from wtforms.widgets import CheckboxInput, DateInput, ListWidget, NumberInput
 
-from caseflow.engagements.forms.common import VersionedForm, max_length
+from caseflow.engagements.forms.common import VersionedForm, line_breaks, max_length
 from caseflow.engagements.models import ActivityKind, BarrierCategory, BarrierStatus
 from caseflow.engagements.services.records import (
     MAX_DURATION_MINUTES,
@@ -165,6 +165,7 @@ class ActivityForm(VersionedForm):
     )
     note = TextAreaField(
         _l("Notiz"),
+        filters=[line_breaks],
         validators=[Optional(), max_length(RECORD_TEXT_MAX_LENGTH)],
         render_kw={"rows": 6},
     )
@@ -200,6 +201,7 @@ class BarrierForm(VersionedForm):
     )
     description = TextAreaField(
         _l("Beschreibung"),
+        filters=[line_breaks],
         validators=[
             _NotBlank(_l("Bitte beschreiben Sie die Zugangsbarriere.")),
             max_length(RECORD_TEXT_MAX_LENGTH),
@@ -215,6 +217,7 @@ class BarrierForm(VersionedForm):
     resolved_on = DayField(_l("Abgebaut am"), validators=[Optional()])
     measure_taken = TextAreaField(
         _l("Maßnahme"),
+        filters=[line_breaks],
         validators=[Optional(), max_length(RECORD_TEXT_MAX_LENGTH)],
         render_kw={"rows": 4},
     )

@@ -15,7 +15,7 @@ from wtforms import BooleanField, HiddenField, StringField, SubmitField, TextAre
 from wtforms.validators import InputRequired, StopValidation, ValidationError
 from wtforms.widgets import DateInput
 
-from caseflow.engagements.forms.common import VersionedForm, max_length
+from caseflow.engagements.forms.common import VersionedForm, line_breaks, max_length
 from caseflow.engagements.services.common import REASON_MAX_LENGTH
 from caseflow.web.filters import FILTER_YEARS
 
@@ -101,6 +101,7 @@ class ExtendForm(VersionedForm):
     )
     reason = TextAreaField(
         _l("Begründung der Verlängerung"),
+        filters=[line_breaks],
         validators=[
             InputRequired(_l("Bitte begründen Sie die Verlängerung.")),
             max_length(REASON_MAX_LENGTH),

@@ -9,7 +9,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, TextAreaField
 from wtforms.validators import Optional, ValidationError
 
-from caseflow.engagements.forms.common import VersionedForm, max_length
+from caseflow.engagements.forms.common import VersionedForm, line_breaks, max_length
 from caseflow.engagements.models import EngagementStatus
 from caseflow.engagements.services import REASON_MAX_LENGTH
 
@@ -29,7 +29,11 @@ class StatusForm(VersionedForm):
     as the page shows one form per allowed move."""
 
     target = HiddenField(validators=[_known_target])
-    reason = TextAreaField(_l("Begründung"), validators=[Optional(), max_length(REASON_MAX_LENGTH)])
+    reason = TextAreaField(
+        _l("Begründung"),
+        filters=[line_breaks],
+        validators=[Optional(), max_length(REASON_MAX_LENGTH)],
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -6,6 +6,7 @@ field (German messages); the service checks the rules again, and the sum of the 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -77,11 +78,21 @@ def _content_version(form: FlaskForm, field: HiddenField) -> None:
 
 class RowList(FieldList):
     """A ``FieldList`` that reads at most ``limit`` rows and remembers that more were sent
-    (``FieldList(max_entries=…)`` drops them silently)."""
+    (``FieldList(max_entries=…)`` drops them silently). Only plain row numbers of up to
+    three ASCII digits count as rows; other keys (``phases-²-name``) are ignored."""
 
     def __init__(self, unbound_field: Any, *, limit: int, **kwargs: Any) -> None:
         super().__init__(unbound_field, max_entries=limit, **kwargs)
         self.too_many = False
+
+    def _extract_indices(self, prefix: str, formdata: Any) -> Iterator[int]:
+        # FieldList's own accepts every str.isdigit() ("²", "٣") and then int("²") raises.
+        start = prefix + self._field_separator
+        for key in formdata:
+            if key.startswith(start):
+                index = key[len(start) :].split(self._field_separator, 1)[0]
+                if index.isascii() and index.isdigit() and len(index) <= 3:
+                    yield int(index)
 
     def process(self, formdata: Any, data: Any = unset_value, extra_filters: Any = None) -> None:
         self.too_many = bool(formdata) and (

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from flask_babel import format_number
 from flask_babel import gettext as _
@@ -25,6 +25,7 @@ from caseflow.engagements.services.common import (
 )
 from caseflow.engagements.transitions import REASON_OPTIONAL, REASON_REQUIRED, check_transition
 from caseflow.staff.models import StaffMember
+from caseflow.web.i18n import format_day
 
 
 def _clean_reason(reason: str | None, target: EngagementStatus) -> str | None:
@@ -48,7 +49,17 @@ def _clean_reason(reason: str | None, target: EngagementStatus) -> str | None:
     return value or None
 
 
-def _check_start(engagement: Engagement) -> None:
+def _check_start(engagement: Engagement, today: date) -> None:
+    if today < engagement.start_date:
+        # Milestones cannot be completed before the start, so an early start would leave
+        # the first weeks' work without a place; moving the start keeps plan and work together.
+        raise EngagementError(
+            _(
+                "Die Prozessbegleitung beginnt laut Plan am %(day)s. Wenn sie schon früher "
+                "anfängt, verschieben Sie zuerst den Beginn („Beginn verschieben“).",
+                day=format_day(engagement.start_date),
+            )
+        )
     leads = [
         assignment.staff_member
         for assignment in engagement.assignments
@@ -98,7 +109,8 @@ def change_status(
 
     Before: ``actor`` may edit the engagement (``may_edit``); the form was shown on the
     current version (when ``expected_version`` is given); ``transitions`` lists the move;
-    starting (``geplant → aktiv``) needs exactly one active lead consultant; completing needs
+    starting (``geplant → aktiv``) needs exactly one active lead consultant and today on or
+    after the start date; completing needs
     every milestone of the last phase ``erledigt`` or ``entfallen``; cancelling needs a
     ``reason`` (pausing may take one; other moves ignore it).
     After: the new status, ``status_changed_at = now``, ``status_reason`` the cleaned reason
@@ -115,7 +127,7 @@ def change_status(
     check_transition(current, target)
     cleaned = _clean_reason(reason, target)
     if current is EngagementStatus.GEPLANT and target is EngagementStatus.AKTIV:
-        _check_start(engagement)
+        _check_start(engagement, clock.local(now).date())
     if target is EngagementStatus.ABGESCHLOSSEN:
         _check_completion(engagement)
 
