@@ -4,12 +4,14 @@ nothing saved, stale and tampered forms refused, default switch and copy."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import select
 
 from caseflow import clock
+from caseflow.admin.views import templates as views
 from caseflow.audit.models import AuditEvent
 from caseflow.engagements.models import MilestonePosition, PhaseTemplate
 from caseflow.engagements.planning import MilestoneSpec, PhaseSpec, default_template, specs_of
@@ -72,6 +74,12 @@ def form_data(client, template: PhaseTemplate, *, action: str = "save") -> dict[
 def _stored(session, template: PhaseTemplate) -> str:
     session.expire_all()
     return template_version(session.get(PhaseTemplate, template.id))
+
+
+def _title(response) -> str:
+    match = re.search(r"<title>(.*?)</title>", response.get_data(as_text=True), re.S)
+    assert match is not None
+    return match.group(1).strip()
 
 
 def _updates(session) -> list[AuditEvent]:
@@ -138,6 +146,33 @@ def test_without_any_template_the_shipped_one_can_be_installed(client, session, 
     assert template.is_default and len(template.phases) == 5
 
 
+def test_installing_the_shipped_template_twice_at_once_is_answered(
+    client, session, admin, monkeypatch
+):
+    install = views.install_shipped_template
+
+    def racing(db_session, *, actor, now):
+        # Another request (a second admin, a double click) inserts the same template
+        # between this one's look for a default and its insert.
+        template = install(db_session, actor=actor, now=now)
+        db_session.add(PhaseTemplate(name=template.name, is_default=True, created_at=now))
+        db_session.flush()
+        return template
+
+    monkeypatch.setattr(views, "install_shipped_template", racing)
+    response = client.post(
+        "/admin/templates/standard", data={"csrf_token": csrf_token(client, "/admin/templates")}
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/admin/templates")
+    assert (
+        "Gleichzeitig wurde schon eine Vorlage angelegt – von jemand anderem oder durch einen "
+        "doppelten Klick." in page_text(client.get(response.headers["Location"]))
+    )
+    assert session.scalars(select(PhaseTemplate)).all() == []
+    assert _updates(session) == []
+
+
 def test_edit_page_shows_phases_and_milestones(client, admin, template):
     response = client.get(_path(template))
     assert response.status_code == 200
@@ -150,6 +185,7 @@ def test_edit_page_shows_phases_and_milestones(client, admin, template):
     )
     assert "Neue Vorlage (Kopie)" in page_text(response)
     assert 'value="DiFair Prozessbegleitung (Standard) (Kopie)"' in html
+    assert _title(response).startswith("Phasenvorlage")
 
 
 # -- saving ------------------------------------------------------------------------------------
@@ -242,6 +278,7 @@ def test_adding_beyond_the_limits_is_refused(client, session, admin, template):
     response = client.post(_path(template), data=data)
     assert response.status_code == 422
     assert "höchstens 20 Phasen" in page_text(response)
+    assert _title(response).startswith("Fehler:")
 
     data = form_data(client, template, action="add_milestone-0")
     for number in range(3, 20):
@@ -312,6 +349,7 @@ def test_bad_input_is_answered_at_the_field_and_nothing_is_saved(
     response = client.post(_path(template), data=data)
     assert response.status_code == 422
     assert message in page_text(response)
+    assert _title(response).startswith("Fehler: Phasenvorlage")
     page = assert_accessible(response)
     assert page.error_summaries == 1
     assert _stored(session, template) == data["version"]
@@ -348,7 +386,7 @@ def test_a_name_of_another_template_is_refused_at_the_field(client, session, adm
     assert 'aria-invalid="true"' in response.get_data(as_text=True)
 
 
-def test_a_stale_form_is_refused(client, session, admin, template):
+def test_a_stale_form_is_shown_again_with_the_input_kept(client, session, admin, template):
     first = form_data(client, template)
     second = dict(first)
     first["phases-1-name"] = "Analyse"
@@ -356,10 +394,45 @@ def test_a_stale_form_is_refused(client, session, admin, template):
     version_after_first = _stored(session, template)
     second["phases-2-name"] = "Ziele"
     response = client.post(_path(template), data=second)
-    assert response.status_code == 302
-    follow = client.get(response.headers["Location"])
-    assert "Jemand anderes hat diese Vorlage gerade geändert." in page_text(follow)
+    assert response.status_code == 409
+    text = page_text(response)
+    assert (
+        "Diese Vorlage wurde gerade geändert – von jemand anderem oder durch einen doppelten "
+        "Klick. Ihre Änderung wurde nicht gespeichert" in text
+    )
+    assert "Jemand anderes" not in text
+    html = response.get_data(as_text=True)
+    assert 'value="Ziele"' in html  # what was typed is kept
+    assert _title(response).startswith("Fehler:")
+    assert assert_accessible(response).error_summaries == 1
     assert _stored(session, template) == version_after_first
+    assert len(_updates(session)) == 1
+    # The form now carries the current version: sending it again saves what was typed.
+    assert f'value="{version_after_first}"' in html
+    second["version"] = version_after_first
+    response = client.post(_path(template), data=second)
+    assert response.status_code == 302, page_text(response)
+    session.expire_all()
+    stored = session.get(PhaseTemplate, template.id)
+    # ... replacing the other change (the admin was told and chose to save again).
+    assert [phase.name for phase in stored.phases][1:3] == [second["phases-1-name"], "Ziele"]
+    assert len(_updates(session)) == 2
+
+
+def test_a_double_click_on_save_saves_once_without_an_error(client, session, admin, template):
+    data = form_data(client, template)
+    data["phases-1-name"] = "Analyse"
+    response = client.post(_path(template), data=data)
+    assert response.status_code == 302
+    client.get(response.headers["Location"])  # shows the first confirmation
+    saved = _stored(session, template)
+    response = client.post(_path(template), data=data)  # the same form once more
+    assert response.status_code == 302
+    text = page_text(client.get(response.headers["Location"]))
+    assert "wurde gespeichert" in text
+    assert "gerade geändert" not in text
+    assert "Sie haben nichts geändert" not in text
+    assert _stored(session, template) == saved
     assert len(_updates(session)) == 1
 
 
@@ -385,6 +458,27 @@ def test_an_unknown_action_saves_nothing(client, session, admin, template, actio
     response = client.post(_path(template), data=data)
     assert response.status_code in (302, 422)
     assert _stored(session, template) == data["version"]
+
+
+@pytest.mark.parametrize("action", ["save", "add_phase"])
+@pytest.mark.parametrize(
+    "key", ["phases-²-name", "phases-0-milestones-³-title", "phases-1000-name", "phases-٣-name"]
+)
+def test_a_row_index_that_is_no_plain_number_is_ignored(
+    client, session, admin, template, action, key
+):
+    data = form_data(client, template, action=action)
+    data[key] = "x"
+    response = client.post(_path(template), data=data)
+    if action == "save":
+        assert response.status_code == 302, page_text(response)
+        assert "Sie haben nichts geändert." in page_text(client.get(response.headers["Location"]))
+    else:
+        assert response.status_code == 200
+        assert 'name="phases-5-name"' in response.get_data(as_text=True)
+        assert 'name="phases-6-name"' not in response.get_data(as_text=True)
+    assert _stored(session, template) == data["version"]
+    assert _updates(session) == []
 
 
 # -- default and copy --------------------------------------------------------------------------
@@ -435,6 +529,7 @@ def test_copy_with_a_bad_name_is_422(client, session, admin, template, name, mes
     )
     assert response.status_code == 422
     assert message in page_text(response)
+    assert _title(response).startswith("Fehler: Phasenvorlage")
     page = assert_accessible(response)
     assert page.error_summaries == 1
     assert session.scalars(select(PhaseTemplate)).all() == [template]

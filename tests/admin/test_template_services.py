@@ -12,6 +12,7 @@ from caseflow.audit.models import AuditEvent
 from caseflow.engagements.models import MilestonePosition, PhaseTemplate
 from caseflow.engagements.planning import MilestoneSpec, PhaseSpec, default_template, specs_of
 from caseflow.engagements.services.templates import (
+    Saved,
     StaleTemplate,
     TemplateNotPermitted,
     TemplateRefused,
@@ -69,7 +70,7 @@ def _events(session, template: PhaseTemplate, action: str) -> list[AuditEvent]:
     )
 
 
-def _update(session, template, admin, phases, *, name=None, version=None) -> bool:
+def _update(session, template, admin, phases, *, name=None, version=None) -> Saved:
     return update_template(
         session,
         template,
@@ -153,7 +154,7 @@ def test_update_replaces_phases_and_milestones_and_writes_the_audit_trail(
 ):
     before_version = template_version(template)
     with app.test_request_context():
-        assert _update(session, template, admin, TWO_PHASES, name="Kurzvorlage") is True
+        assert _update(session, template, admin, TWO_PHASES, name="Kurzvorlage") is Saved.SAVED
     session.expire_all()
     stored = session.get(PhaseTemplate, template.id)
     assert stored.name == "Kurzvorlage"
@@ -170,17 +171,32 @@ def test_update_replaces_phases_and_milestones_and_writes_the_audit_trail(
 
 def test_an_update_without_changes_changes_nothing(app, session, template, admin):
     with app.test_request_context():
-        assert _update(session, template, admin, specs_of(template)) is False
+        assert _update(session, template, admin, specs_of(template)) is Saved.UNCHANGED
     assert _events(session, template, "phase_template.updated") == []
+
+
+def test_the_same_update_sent_twice_is_saved_once(app, session, template, admin):
+    shown = template_version(template)
+    with app.test_request_context():
+        assert _update(session, template, admin, TWO_PHASES, version=shown) is Saved.SAVED
+        again = [PhaseSpec(f" {p.name} ", p.share_percent, p.milestones) for p in TWO_PHASES]
+        assert _update(session, template, admin, again, version=shown) is Saved.ALREADY
+    assert specs_of(template) == TWO_PHASES
+    assert len(_events(session, template, "phase_template.updated")) == 1
 
 
 def test_a_stale_version_is_refused_and_nothing_changes(app, session, template, admin):
     stale = template_version(template)
     with app.test_request_context():
         _update(session, template, admin, TWO_PHASES)
-        with pytest.raises(StaleTemplate, match="gerade geändert"):
+        with pytest.raises(StaleTemplate, match="gerade geändert") as refused:
             _update(session, template, admin, _phases(100), version=stale)
+        # Invalid content sent with an old version is stale too (it was never stored).
+        with pytest.raises(StaleTemplate, match="gerade geändert"):
+            _update(session, template, admin, _phases(50), version=stale)
+    assert "von jemand anderem oder durch einen doppelten Klick" in str(refused.value)
     assert specs_of(template) == TWO_PHASES
+    assert len(_events(session, template, "phase_template.updated")) == 1
 
 
 def test_only_admins_edit_templates(app, session, template, make_staff):
@@ -232,6 +248,25 @@ def test_copy_has_the_same_content_under_a_new_name(app, session, template, admi
     [event] = _events(session, copy, "phase_template.created")
     assert event.changes["copied_from"] == template.id
     assert event.changes["name"] == "Kurz"
+
+
+@pytest.mark.parametrize("length", [190, 192, 193, 200])
+def test_the_suggested_copy_name_fits_for_long_names(app, session, template, admin, length):
+    name = ("Sehr lange Vorlage " * 11)[: length - 1] + "x"
+    with app.test_request_context():
+        source = copy_template(session, template, name=name, actor=admin, now=NOW)
+        suggestions = []
+        for _number in range(3):
+            suggested = suggested_copy_name(session, source)
+            assert len(suggested) <= 200
+            copy_template(session, source, name=suggested, actor=admin, now=NOW)
+            suggestions.append(suggested)
+    assert [s.rsplit("(", 1)[1] for s in suggestions] == ["Kopie)", "Kopie 2)", "Kopie 3)"]
+    for suggested in suggestions:
+        stem = suggested.rsplit(" (", 1)[0]
+        assert stem == name or (stem.endswith("…") and name.startswith(stem[:-1]))
+    if length == 200:
+        assert suggestions[0] == name[:191] + "… (Kopie)"
 
 
 @pytest.mark.parametrize(("name", "message"), [("  ", "Namen"), ("x" * 201, "200 Zeichen")])

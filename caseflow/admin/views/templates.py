@@ -18,6 +18,7 @@ from caseflow.engagements.models import PhaseTemplate
 from caseflow.engagements.services.templates import (
     MAX_MILESTONES,
     MAX_PHASES,
+    Saved,
     StaleTemplate,
     TemplateNotPermitted,
     TemplateRefused,
@@ -25,6 +26,7 @@ from caseflow.engagements.services.templates import (
     install_shipped_template,
     make_default,
     suggested_copy_name,
+    template_version,
     update_template,
 )
 from caseflow.extensions import db
@@ -93,8 +95,19 @@ def templates() -> str:
 @admin_required
 def install_template() -> Response:
     """Create the shipped default template (when there is none yet)."""
-    template = install_shipped_template(db.session, actor=_actor(), now=clock.now())
-    db.session.commit()
+    try:
+        template = install_shipped_template(db.session, actor=_actor(), now=clock.now())
+        db.session.commit()
+    except IntegrityError:  # another request created it a moment ago
+        db.session.rollback()
+        flash(
+            _(
+                "Gleichzeitig wurde schon eine Vorlage angelegt – von jemand anderem oder "
+                "durch einen doppelten Klick. Bitte prüfen Sie die Liste."
+            ),
+            "info",
+        )
+        return redirect(url_for("admin.templates"))
     return redirect(_edit_url(template.id))
 
 
@@ -128,7 +141,7 @@ def save_template(template_id: int) -> Response | tuple[str, int]:
             return _refused(template_id, str(VERSION_MESSAGE))
         return _render_edit(template, form=form, status=422)
     try:
-        changed = update_template(
+        saved = update_template(
             db.session,
             template,
             name=form.name.data or "",
@@ -142,7 +155,13 @@ def save_template(template_id: int) -> Response | tuple[str, int]:
         db.session.rollback()
         abort(403)
     except StaleTemplate as error:
-        return _refused(template_id, str(error))
+        # Shown again with what was typed and the current version: sending it once more
+        # replaces the other change on purpose.
+        db.session.rollback()
+        template = _load(template_id)
+        form.form_errors.append(str(error))
+        form.version.data = template_version(template)
+        return _render_edit(template, form=form, status=409)
     except TemplateRefused as error:
         db.session.rollback()
         form.attach(error)
@@ -152,7 +171,7 @@ def save_template(template_id: int) -> Response | tuple[str, int]:
             template_id,
             _("Die Vorlage wurde nicht gespeichert. Bitte versuchen Sie es noch einmal."),
         )
-    if changed:
+    if saved is not Saved.UNCHANGED:  # saved now, or a moment ago by the same form
         flash(_("Die Vorlage „%(name)s“ wurde gespeichert.", name=template.name), "success")
     else:
         flash(_("Sie haben nichts geändert."), "info")

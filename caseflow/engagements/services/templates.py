@@ -9,9 +9,10 @@ shown before someone else's change is refused instead of overwriting it.
 
 from __future__ import annotations
 
+import enum
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from flask_babel import format_number
@@ -69,6 +70,24 @@ class TemplateNotPermitted(TemplateRefused):
 
 class StaleTemplate(TemplateRefused):
     """The template changed after the form was shown: the change is not made."""
+
+
+class Saved(enum.Enum):
+    """What ``update_template`` did."""
+
+    SAVED = "saved"  # the template has the new content now (one audit event)
+    UNCHANGED = "unchanged"  # the form sent the content as it was shown and stored
+    ALREADY = "already"  # an older form sent exactly the stored content (a double click)
+
+
+def stale_template_message() -> str:
+    """The message for a form shown before the template last changed. A double click sends
+    the same form twice, so it does not blame someone else."""
+    return _(
+        "Diese Vorlage wurde gerade geändert – von jemand anderem oder durch einen doppelten "
+        "Klick. Ihre Änderung wurde nicht gespeichert; bitte prüfen Sie den aktuellen Stand, "
+        "bevor Sie es noch einmal versuchen."
+    )
 
 
 def template_version(template: PhaseTemplate) -> str:
@@ -231,32 +250,34 @@ def update_template(
     expected_version: str,
     actor: StaffMember,
     now: datetime,
-) -> bool:
+) -> Saved:
     """Give ``template`` the name ``name`` and replace its phases and milestones by
     ``phases`` (in this order; milestones in their order).
 
     Before: ``actor`` is an admin; ``expected_version`` is ``template_version`` of the
     template as the form showed it; the rules of ``check_phases`` hold; no other template
     has the name (case-insensitive). After: the template's rows replaced and one
-    ``phase_template.updated`` audit event, flushed; returns False (and changes nothing)
-    when the content is the same. Existing engagements keep their own phases and milestones.
-    Raises ``TemplateNotPermitted``, ``StaleTemplate`` or ``TemplateRefused``; nothing is
-    changed then.
+    ``phase_template.updated`` audit event, flushed (``Saved.SAVED``). Nothing is changed
+    when the content is the same: ``Saved.UNCHANGED``, or ``Saved.ALREADY`` when the form
+    was shown on an older version but sends exactly what is stored now (the same form sent
+    twice). Existing engagements keep their own phases and milestones.
+    Raises ``TemplateNotPermitted``, ``StaleTemplate`` (another content on an older
+    version) or ``TemplateRefused``; nothing is changed then.
     """
     _require_admin(actor)
-    if expected_version != template_version(template):
-        raise StaleTemplate(
-            _(
-                "Jemand anderes hat diese Vorlage gerade geändert. Ihre Änderung wurde nicht "
-                "gespeichert; bitte prüfen Sie den aktuellen Stand und versuchen Sie es noch "
-                "einmal."
-            )
-        )
-    cleaned_name = _clean_name(session, name, exclude=template)
-    cleaned = check_phases(phases)
+    is_stale = expected_version != template_version(template)
+    try:
+        cleaned_name = _clean_name(session, name, exclude=template)
+        cleaned = check_phases(phases)
+    except TemplateRefused:
+        if is_stale:  # never stored like this: the form is out of date first of all
+            raise StaleTemplate(stale_template_message()) from None
+        raise
     before = specs_of(template)
     if cleaned_name == template.name and cleaned == before:
-        return False
+        return Saved.ALREADY if is_stale else Saved.UNCHANGED
+    if is_stale:
+        raise StaleTemplate(stale_template_message())
     changes: dict[str, object] = {
         "phases": [_outline(before), _outline(cleaned)],
         "milestones": [_milestone_count(before), _milestone_count(cleaned)],
@@ -278,24 +299,43 @@ def update_template(
         changes=changes,
         at=now,
     )
-    return True
+    return Saved.SAVED
+
+
+def _fitting(text: Callable[[str], str], name: str) -> str:
+    """``text(name)``, or with the end of ``name`` cut off (marked "…") so that it has at
+    most ``NAME_MAX_LENGTH`` characters."""
+    candidate = text(name)
+    overflow = len(candidate) - NAME_MAX_LENGTH
+    if overflow > 0:
+        candidate = text(name[: max(len(name) - overflow - 1, 1)].rstrip() + "…")
+    return candidate
+
+
+def _copy_name(name: str, number: int) -> str:
+    if number == 1:
+        return _fitting(lambda stem: _("%(name)s (Kopie)", name=stem), name)
+    return _fitting(lambda stem: _("%(name)s (Kopie %(number)s)", name=stem, number=number), name)
 
 
 def suggested_copy_name(session: Session, source: PhaseTemplate) -> str:
-    """A free name for a copy of ``source``: "<name> (Kopie)", "<name> (Kopie 2)", …"""
-    base = _("%(name)s (Kopie)", name=source.name)
+    """A free name for a copy of ``source``: "<name> (Kopie)", "<name> (Kopie 2)", …; a
+    long name is cut short ("<name>… (Kopie)") so that the suggestion is a valid name."""
+    # Every suggestion starts with this much of the name, however much of it is cut off.
+    prefix = source.name[: NAME_MAX_LENGTH // 2].rstrip()
     taken = {
         value.lower()
         for value in session.scalars(
             select(PhaseTemplate.name).where(
-                func.lower(PhaseTemplate.name).startswith(source.name.lower(), autoescape=True)
+                func.lower(PhaseTemplate.name).startswith(prefix.lower(), autoescape=True)
             )
         )
     }
-    candidate, number = base, 1
+    number = 1
+    candidate = _copy_name(source.name, number)
     while candidate.lower() in taken:
         number += 1
-        candidate = _("%(name)s (Kopie %(number)s)", name=source.name, number=number)
+        candidate = _copy_name(source.name, number)
     return candidate
 
 
