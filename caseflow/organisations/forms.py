@@ -1,4 +1,6 @@
-"""The forms of the organisation pages: an organisation's facts and a contact person.
+"""The forms of the organisation pages: an organisation's facts and a contact person; and
+the fields and checks the public application form (intake) shares with them, so that both
+offer the same choices and give the same messages.
 
 Every field is checked on the server with a German message next to it (the templates switch
 the browsers' own checks off with ``novalidate``); the services check the same rules again.
@@ -6,6 +8,7 @@ the browsers' own checks off with ``novalidate``); the services check the same r
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -30,6 +33,7 @@ from caseflow.organisations.choices import (
     District,
     Sector,
 )
+from caseflow.organisations.rules import email_problem, subtype_problem, website_problem
 from caseflow.organisations.services import (
     ADDRESS_MAX_LENGTH,
     EMAIL_MAX_LENGTH,
@@ -40,23 +44,21 @@ from caseflow.organisations.services import (
     WEBSITE_MAX_LENGTH,
     ContactData,
     OrganisationData,
-    email_problem,
-    subtype_problem,
-    website_problem,
 )
 
 CHOOSE = _l("Bitte wählen")
-_DIGITS = 12
+SECTOR_VALUES = frozenset(sector.value for sector in Sector)
+_DIGITS = re.compile(r"[0-9]{1,12}")
 
 
-def _strip(value: Any) -> Any:
+def strip_text(value: Any) -> Any:
     """Trim surrounding whitespace; line breaks as browsers count them (CRLF → LF)."""
     if isinstance(value, str):
         return value.replace("\r\n", "\n").strip()
     return value
 
 
-def _limit(limit: int) -> Length:
+def length_limit(limit: int) -> Length:
     return Length(
         max=limit,
         message=_l(
@@ -79,7 +81,7 @@ class WholeNumberField(StringField):
         if not valuelist or not valuelist[0].strip():
             return
         raw = valuelist[0].strip()
-        if not (raw.isascii() and raw.isdigit() and len(raw) <= _DIGITS):
+        if _DIGITS.fullmatch(raw) is None:
             raise ValueError(str(self.invalid_message))
         self.data = int(raw)
 
@@ -104,6 +106,99 @@ def _subtype_choices() -> list[SelectChoice]:
     return choices
 
 
+# --- the fields of an organisation's facts (field names: DESIGN.md §5) ----------------------
+# ``required`` is the validator that refuses an empty choice, with the form's own message.
+
+
+def _choice_field(
+    label: Any, choices: Any, required: Any, *, values: list[str], unknown: Any
+) -> SelectField:
+    """A select field: ``required`` refuses the empty choice, ``unknown`` is the message for a
+    value that is none of ``values``."""
+    return SelectField(
+        label,
+        choices=choices,
+        validate_choice=False,
+        validators=[required, AnyOf(values, message=unknown)],
+    )
+
+
+def sector_field(required: Any) -> SelectField:
+    return _choice_field(
+        _l("Bereich"),
+        [
+            SelectChoice("", CHOOSE),
+            *(SelectChoice(sector.value, label) for sector, label in SECTOR_LABELS.items()),
+        ],
+        required,
+        values=[sector.value for sector in Sector],
+        unknown=_l("Bitte wählen Sie einen Bereich aus der Liste."),
+    )
+
+
+def subtype_field(required: Any) -> SelectField:
+    return _choice_field(
+        _l("Art der Einrichtung"),
+        _subtype_choices,
+        required,
+        values=[value for options in SUBTYPES.values() for value in options],
+        unknown=_l("Bitte wählen Sie eine Art aus der Liste."),
+    )
+
+
+def district_field(required: Any) -> SelectField:
+    return _choice_field(
+        _l("Bezirk"),
+        [
+            SelectChoice("", CHOOSE),
+            *(SelectChoice(district.value, label) for district, label in DISTRICT_LABELS.items()),
+        ],
+        required,
+        values=[district.value for district in District],
+        unknown=_l("Bitte wählen Sie einen Bezirk aus der Liste."),
+    )
+
+
+def staff_size_field() -> WholeNumberField:
+    return WholeNumberField(
+        _l("Zahl der Mitarbeitenden"),
+        invalid_message=_l("Bitte geben Sie die Zahl der Mitarbeitenden als ganze Zahl an."),
+        validators=[_staff_size_range],
+        render_kw={"min": 1, "max": MAX_STAFF_SIZE, "inputmode": "numeric"},
+    )
+
+
+# --- inline checks (``validate_<field> = check_...``). The website and email checks are
+# silent on an empty field and on one that already has a message; the sub-type check speaks
+# whenever the sector is one of the list (the organisation form skips it after a message).
+
+
+def check_website(form: FlaskForm, field: Field) -> None:
+    if field.errors or not field.data:
+        return
+    problem = website_problem(field.data)
+    if problem is not None:
+        raise ValidationError(problem)
+
+
+def check_subtype(form: Any, field: Field) -> None:
+    """The sub-type belongs to the chosen sector (``form.sector``); nothing to say while the
+    sector is none of the list."""
+    if form.sector.data not in SECTOR_VALUES:
+        return
+    problem = subtype_problem(Sector(form.sector.data), field.data)
+    if problem is not None:
+        raise ValidationError(problem)
+
+
+def check_email(form: FlaskForm, field: Field) -> None:
+    if field.errors or not field.data:
+        return
+    problem = email_problem(field.data)
+    if problem is not None:
+        raise ValidationError(problem)
+
+
 class OrganisationForm(FlaskForm):
     """An organisation's facts (``/organisations/<id>/edit``); ``shown`` carries the
     ``fingerprint`` of the organisation the form was filled in on."""
@@ -111,87 +206,35 @@ class OrganisationForm(FlaskForm):
     shown = HiddenField()
     name = StringField(
         _l("Name der Organisation"),
-        filters=[_strip],
+        filters=[strip_text],
         validators=[
             DataRequired(_l("Bitte geben Sie den Namen der Organisation an.")),
-            _limit(NAME_MAX_LENGTH),
+            length_limit(NAME_MAX_LENGTH),
         ],
         render_kw={"autocomplete": "off"},
     )
-    sector = SelectField(
-        _l("Bereich"),
-        choices=[
-            SelectChoice("", CHOOSE),
-            *(SelectChoice(sector.value, label) for sector, label in SECTOR_LABELS.items()),
-        ],
-        validate_choice=False,
-        validators=[
-            DataRequired(_l("Bitte wählen Sie den Bereich der Organisation.")),
-            AnyOf(
-                [sector.value for sector in Sector],
-                message=_l("Bitte wählen Sie einen Bereich aus der Liste."),
-            ),
-        ],
-    )
-    subtype = SelectField(
-        _l("Art der Einrichtung"),
-        choices=_subtype_choices,
-        validate_choice=False,
-        validators=[
-            DataRequired(_l("Bitte wählen Sie die Art der Einrichtung.")),
-            AnyOf(
-                [value for options in SUBTYPES.values() for value in options],
-                message=_l("Bitte wählen Sie eine Art aus der Liste."),
-            ),
-        ],
-    )
-    district = SelectField(
-        _l("Bezirk"),
-        choices=[
-            SelectChoice("", CHOOSE),
-            *(SelectChoice(district.value, label) for district, label in DISTRICT_LABELS.items()),
-        ],
-        validate_choice=False,
-        validators=[
-            DataRequired(_l("Bitte wählen Sie den Bezirk (oder „berlinweit“).")),
-            AnyOf(
-                [district.value for district in District],
-                message=_l("Bitte wählen Sie einen Bezirk aus der Liste."),
-            ),
-        ],
-    )
+    sector = sector_field(DataRequired(_l("Bitte wählen Sie den Bereich der Organisation.")))
+    subtype = subtype_field(DataRequired(_l("Bitte wählen Sie die Art der Einrichtung.")))
+    district = district_field(DataRequired(_l("Bitte wählen Sie den Bezirk (oder „berlinweit“).")))
     address = TextAreaField(
         _l("Anschrift"),
-        filters=[_strip],
-        validators=[Optional(), _limit(ADDRESS_MAX_LENGTH)],
+        filters=[strip_text],
+        validators=[Optional(), length_limit(ADDRESS_MAX_LENGTH)],
         render_kw={"rows": 3},
     )
     website = StringField(
         _l("Website"),
-        filters=[_strip],
-        validators=[Optional(), _limit(WEBSITE_MAX_LENGTH)],
+        filters=[strip_text],
+        validators=[Optional(), length_limit(WEBSITE_MAX_LENGTH)],
         render_kw={"inputmode": "url", "spellcheck": "false"},
     )
-    staff_size = WholeNumberField(
-        _l("Zahl der Mitarbeitenden"),
-        invalid_message=_l("Bitte geben Sie die Zahl der Mitarbeitenden als ganze Zahl an."),
-        validators=[_staff_size_range],
-        render_kw={"min": 1, "max": MAX_STAFF_SIZE, "inputmode": "numeric"},
-    )
+    staff_size = staff_size_field()
 
-    def validate_website(self, field: Field) -> None:
-        if field.errors or not field.data:
-            return
-        problem = website_problem(field.data)
-        if problem is not None:
-            raise ValidationError(problem)
+    validate_website = check_website
 
     def validate_subtype(self, field: Field) -> None:
-        if field.errors or self.sector.data not in {sector.value for sector in Sector}:
-            return
-        problem = subtype_problem(Sector(self.sector.data), field.data)
-        if problem is not None:
-            raise ValidationError(problem)
+        if not field.errors:
+            check_subtype(self, field)
 
     def to_data(self) -> OrganisationData:
         """The checked values as ``update_organisation`` takes them (after validation)."""
@@ -213,39 +256,34 @@ class ContactForm(FlaskForm):
     shown = HiddenField()
     name = StringField(
         _l("Name"),
-        filters=[_strip],
+        filters=[strip_text],
         validators=[
             DataRequired(_l("Bitte geben Sie den Namen der Ansprechperson an.")),
-            _limit(NAME_MAX_LENGTH),
+            length_limit(NAME_MAX_LENGTH),
         ],
         render_kw={"autocomplete": "off"},
     )
     role = StringField(
         _l("Funktion"),
-        filters=[_strip],
-        validators=[Optional(), _limit(ROLE_MAX_LENGTH)],
+        filters=[strip_text],
+        validators=[Optional(), length_limit(ROLE_MAX_LENGTH)],
         render_kw={"autocomplete": "off"},
     )
     email = EmailField(
         _l("E-Mail-Adresse"),
-        filters=[_strip],
-        validators=[Optional(), _limit(EMAIL_MAX_LENGTH)],
+        filters=[strip_text],
+        validators=[Optional(), length_limit(EMAIL_MAX_LENGTH)],
         render_kw={"autocomplete": "off", "spellcheck": "false"},
     )
     phone = StringField(
         _l("Telefon"),
-        filters=[_strip],
-        validators=[Optional(), _limit(PHONE_MAX_LENGTH)],
+        filters=[strip_text],
+        validators=[Optional(), length_limit(PHONE_MAX_LENGTH)],
         render_kw={"autocomplete": "off", "type": "tel"},
     )
     is_primary = BooleanField(_l("Hauptansprechperson"))
 
-    def validate_email(self, field: Field) -> None:
-        if field.errors or not field.data:
-            return
-        problem = email_problem(field.data)
-        if problem is not None:
-            raise ValidationError(problem)
+    validate_email = check_email
 
     def to_data(self) -> ContactData:
         """The checked values as the contact services take them (after validation)."""

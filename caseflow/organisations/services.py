@@ -11,20 +11,23 @@ name the fields that changed, never the values.
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import urlsplit
 
-from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from caseflow.audit.services import changes_of, record
-from caseflow.organisations.choices import SUBTYPES, District, Sector
+from caseflow.organisations.choices import District, Sector
 from caseflow.organisations.models import ContactPerson, Organisation
-from caseflow.staff.identity import is_valid_email, normalise_email
+from caseflow.organisations.rules import (
+    email_problem,
+    mailable_email,
+    normalise_website,
+    subtype_problem,
+    website_problem,
+)
 from caseflow.staff.models import Role, StaffMember
 
 NAME_MAX_LENGTH = 200
@@ -34,8 +37,6 @@ ROLE_MAX_LENGTH = 200
 EMAIL_MAX_LENGTH = 254
 PHONE_MAX_LENGTH = 50
 MAX_STAFF_SIZE = 1_000_000
-# A host name: labels of letters (also umlauts), digits and hyphens, at least one dot.
-_HOST = re.compile(r"(?=.{1,253}\Z)([\w-]{1,63}\.)+[^\W\d_]{2,63}\.?", re.UNICODE)
 _CONTACT_FIELDS = ("name", "role", "email", "phone", "is_primary")
 _ORGANISATION_FIELDS = (
     "name",
@@ -117,79 +118,6 @@ class ContactData:
     email: str | None = None
     phone: str | None = None
     is_primary: bool = False
-
-
-# --- checks the forms use too, so that both give the same message -------------------------
-
-
-def website_problem(value: str) -> str | None:
-    """Why ``value`` is no web address (German), or None: an http(s) URL with a host name, or
-    a bare host name like ``www.beispiel.de`` (which ``normalise_website`` completes)."""
-    message = _(
-        "Bitte geben Sie eine Web-Adresse wie www.beispiel.de oder https://www.beispiel.de an."
-    )
-    if any(char.isspace() for char in value):
-        return message
-    if "://" in value:
-        try:
-            parts = urlsplit(value)
-            host = parts.hostname
-            parts.port  # noqa: B018 - raises ValueError for a port that is no number
-        except ValueError:
-            return message
-        if parts.scheme.lower() not in ("http", "https") or not host or not _is_host(host):
-            return message
-        return None
-    return None if _is_host(value.split("/", 1)[0]) else message
-
-
-def _is_host(host: str) -> bool:
-    return _HOST.fullmatch(host) is not None
-
-
-def normalise_website(value: str | None) -> str | None:
-    """A checked website as a link target: a bare host name gets ``https://``."""
-    if not value:
-        return None
-    return value if "://" in value else "https://" + value
-
-
-def subtype_problem(sector: Sector, subtype: str) -> str | None:
-    """Why ``subtype`` does not fit ``sector`` (German), or None."""
-    if subtype in SUBTYPES[sector]:
-        return None
-    return _(
-        "Diese Art passt nicht zum gewählten Bereich „%(sector)s“. Bitte wählen Sie eine Art "
-        "aus der Gruppe dieses Bereichs.",
-        sector=sector.label,
-    )
-
-
-def email_problem(value: str) -> str | None:
-    """Why ``value`` is no usable email address (German), or None. Refused like on the
-    public application form: characters before the @ that need SMTPUTF8 (``jürgen@amt.de``),
-    as few mail servers deliver to such addresses."""
-    if "\r" in value or "\n" in value or not is_valid_email(value):
-        return _("Bitte geben Sie eine gültige E-Mail-Adresse an, zum Beispiel name@amt.de.")
-    try:
-        validate_email(value, allow_smtputf8=False, check_deliverability=False)
-    except EmailNotValidError:
-        return _(
-            "An Adressen mit Umlauten oder anderen Sonderzeichen vor dem @ können wir "
-            "leider keine E-Mails senden. Bitte geben Sie eine Adresse ohne solche Zeichen "
-            "an, zum Beispiel name@amt.de."
-        )
-    return None
-
-
-def mailable_email(value: str) -> str:
-    """A checked (``email_problem`` is None) address as it is stored and mailed, like the
-    public application form stores it: an internationalised domain in its ASCII form
-    (``info@bürgeramt.de`` → ``info@xn--brgeramt-65a.de``), lower-cased."""
-    if not value.isascii():
-        checked = validate_email(value, allow_smtputf8=False, check_deliverability=False)
-        value = f"{value.rpartition('@')[0]}@{checked.ascii_domain}"
-    return normalise_email(value) or value
 
 
 # --- who may do what -----------------------------------------------------------------------

@@ -354,6 +354,8 @@ def test_whitespace_only_counts_as_empty(client, session, open_round) -> None:
         ("website", "javascript:alert(1)", "Bitte geben Sie eine Web-Adresse"),
         ("website", "ftp://example.org", "Bitte geben Sie eine Web-Adresse"),
         ("website", "keine adresse", "Bitte geben Sie eine Web-Adresse"),
+        # The check the organisation pages use too: a port must be a number.
+        ("website", "https://example.org:port/", "Bitte geben Sie eine Web-Adresse"),
         ("desired_duration_months", "abc", "Bitte geben Sie die Dauer als ganze Zahl von Monaten"),
         ("desired_duration_months", "12.5", "Bitte geben Sie die Dauer als ganze Zahl von Monaten"),
         ("desired_duration_months", "5", "Die Dauer muss zwischen 6 und 18 Monaten liegen."),

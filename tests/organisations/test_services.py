@@ -17,6 +17,7 @@ from caseflow.organisations.queries import (
     name_matches,
     organisation_contact,
 )
+from caseflow.organisations.rules import normalise_website, website_problem
 from caseflow.organisations.services import (
     ContactData,
     OrganisationData,
@@ -26,10 +27,8 @@ from caseflow.organisations.services import (
     create_contact,
     fingerprint,
     may_edit_contact,
-    normalise_website,
     update_contact,
     update_organisation,
-    website_problem,
 )
 from caseflow.staff.models import Role
 from tests import factories

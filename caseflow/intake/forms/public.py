@@ -17,7 +17,6 @@ from wtforms import (
     EmailField,
     Field,
     RadioField,
-    SelectField,
     StringField,
     TextAreaField,
 )
@@ -33,27 +32,26 @@ from caseflow.engagements.rules import (
 )
 from caseflow.intake.forms.fields import (
     LONG_TEXT,
-    MAX_STAFF_SIZE,
     MEDIUM_TEXT,
     IsoDateField,
     Optional,
     Required,
-    WholeNumberField,
-    is_website,
-    length_limit,
-    mailable_address,
-    normalise_website,
-    strip_text,
 )
 from caseflow.intake.services.submission import CONSENT_TEXT, ApplicationData
-from caseflow.organisations.choices import (
-    DISTRICT_LABELS,
-    SECTOR_LABELS,
-    SUBTYPES,
-    District,
-    Sector,
+from caseflow.organisations.choices import District, Sector
+from caseflow.organisations.forms import (
+    WholeNumberField,
+    check_email,
+    check_subtype,
+    check_website,
+    district_field,
+    length_limit,
+    sector_field,
+    staff_size_field,
+    strip_text,
+    subtype_field,
 )
-from caseflow.staff.identity import is_valid_email
+from caseflow.organisations.rules import ascii_address, normalise_website
 from caseflow.web.i18n import format_day
 
 SESSION_EXPIRED = _l(
@@ -64,18 +62,6 @@ NOT_SENT = _l(
     "Ihre Bewerbung konnte nicht gesendet werden. Bitte prüfen Sie Ihre Angaben und senden "
     "Sie das Formular noch einmal ab."
 )
-CHOOSE = _l("Bitte wählen")
-SECTOR_VALUES = frozenset(sector.value for sector in Sector)
-
-
-def _subtype_choices() -> list[SelectChoice]:
-    choices = [SelectChoice("", CHOOSE)]
-    for sector, options in SUBTYPES.items():
-        group = str(SECTOR_LABELS[sector])
-        choices.extend(
-            SelectChoice(value, str(label), optgroup=group) for value, label in options.items()
-        )
-    return choices
 
 
 class ApplicationForm(FlaskForm):
@@ -92,48 +78,9 @@ class ApplicationForm(FlaskForm):
         ],
         render_kw={"autocomplete": "organization"},
     )
-    sector = SelectField(
-        _l("Bereich"),
-        choices=[
-            SelectChoice("", CHOOSE),
-            *(SelectChoice(sector.value, label) for sector, label in SECTOR_LABELS.items()),
-        ],
-        validate_choice=False,
-        validators=[
-            Required(_l("Bitte wählen Sie den Bereich Ihrer Organisation.")),
-            AnyOf(
-                [sector.value for sector in Sector],
-                message=_l("Bitte wählen Sie einen Bereich aus der Liste."),
-            ),
-        ],
-    )
-    subtype = SelectField(
-        _l("Art der Einrichtung"),
-        choices=_subtype_choices,
-        validate_choice=False,
-        validators=[
-            Required(_l("Bitte wählen Sie die Art Ihrer Einrichtung.")),
-            AnyOf(
-                [value for options in SUBTYPES.values() for value in options],
-                message=_l("Bitte wählen Sie eine Art aus der Liste."),
-            ),
-        ],
-    )
-    district = SelectField(
-        _l("Bezirk"),
-        choices=[
-            SelectChoice("", CHOOSE),
-            *(SelectChoice(district.value, label) for district, label in DISTRICT_LABELS.items()),
-        ],
-        validate_choice=False,
-        validators=[
-            Required(_l("Bitte wählen Sie den Bezirk (oder „berlinweit“).")),
-            AnyOf(
-                [district.value for district in District],
-                message=_l("Bitte wählen Sie einen Bezirk aus der Liste."),
-            ),
-        ],
-    )
+    sector = sector_field(Required(_l("Bitte wählen Sie den Bereich Ihrer Organisation.")))
+    subtype = subtype_field(Required(_l("Bitte wählen Sie die Art Ihrer Einrichtung.")))
+    district = district_field(Required(_l("Bitte wählen Sie den Bezirk (oder „berlinweit“).")))
     address = TextAreaField(
         _l("Anschrift"),
         filters=[strip_text],
@@ -146,19 +93,7 @@ class ApplicationForm(FlaskForm):
         validators=[Optional(), length_limit(300)],
         render_kw={"autocomplete": "url", "inputmode": "url", "spellcheck": "false"},
     )
-    staff_size = WholeNumberField(
-        _l("Zahl der Mitarbeitenden"),
-        invalid_message=_l("Bitte geben Sie die Zahl der Mitarbeitenden als ganze Zahl an."),
-        validators=[
-            Optional(),
-            NumberRange(
-                min=1,
-                max=MAX_STAFF_SIZE,
-                message=_l("Bitte geben Sie eine Zahl zwischen 1 und 1.000.000 an."),
-            ),
-        ],
-        render_kw={"min": 1, "max": MAX_STAFF_SIZE, "inputmode": "numeric"},
-    )
+    staff_size = staff_size_field()
 
     # Ansprechperson
     contact_name = StringField(
@@ -293,33 +228,12 @@ class ApplicationForm(FlaskForm):
         raw = field.raw_data[0] if field.raw_data else ""
         if "\r" in raw or "\n" in raw:
             raise ValidationError(_("Die E-Mail-Adresse darf keinen Zeilenumbruch enthalten."))
-        if not is_valid_email(field.data):
-            raise ValidationError(
-                _("Bitte geben Sie eine gültige E-Mail-Adresse an, zum Beispiel name@amt.de.")
-            )
-        mailable_address(field.data)
+        check_email(self, field)
 
-    def validate_website(self, field: Field) -> None:
-        if field.errors:
-            return
-        if not is_website(field.data):
-            raise ValidationError(
-                _(
-                    "Bitte geben Sie eine Web-Adresse wie www.beispiel.de oder "
-                    "https://www.beispiel.de an."
-                )
-            )
-
-    def validate_subtype(self, field: Field) -> None:
-        sector = self.sector.data
-        if sector in SECTOR_VALUES and field.data not in SUBTYPES[Sector(sector)]:
-            raise ValidationError(
-                _(
-                    "Diese Art passt nicht zum gewählten Bereich „%(sector)s“. Bitte wählen "
-                    "Sie eine Art aus der Gruppe dieses Bereichs.",
-                    sector=Sector(sector).label,
-                )
-            )
+    validate_website = check_website
+    # Unlike on the organisation pages, a sub-type that is none of the list is also told that
+    # it does not fit the sector.
+    validate_subtype = check_subtype
 
     def validate_desired_start(self, field: Field) -> None:
         start: date = field.data
@@ -401,7 +315,7 @@ class ApplicationForm(FlaskForm):
             staff_size=self.staff_size.data,
             contact_name=self.contact_name.data,
             contact_role=self.contact_role.data or None,
-            contact_email=mailable_address(self.contact_email.data),
+            contact_email=ascii_address(self.contact_email.data),
             contact_phone=self.contact_phone.data or None,
             motivation=self.motivation.data,
             known_barriers=self.known_barriers.data or None,
