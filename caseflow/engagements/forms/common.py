@@ -1,15 +1,20 @@
-"""What the engagement forms share: the engagement's version the form was shown with, and
-messages of hidden fields shown at the top of the form."""
+"""What the engagement forms share: the engagement's version the form was shown with,
+messages of hidden fields shown at the top of the form, and the calendar day field."""
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from typing import Any
 
 from flask_babel import LazyString, format_number
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField
+from wtforms import HiddenField, StringField
 from wtforms.validators import Length, ValidationError
+from wtforms.widgets import DateInput
+
+from caseflow.web.filters import FILTER_YEARS
 
 VERSION_MESSAGE = _l(
     "Dieses Formular ist veraltet oder unvollständig. Bitte laden Sie die Seite neu und "
@@ -17,6 +22,16 @@ VERSION_MESSAGE = _l(
 )
 # Versions count up from 1; anything longer than this is not one we handed out.
 VERSION_MAX_DIGITS = 18
+
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+DATE_MESSAGE = _l(
+    "Bitte geben Sie ein gültiges Datum im Format JJJJ-MM-TT ein, zum Beispiel 2025-09-01."
+)
+YEARS_MESSAGE = _l(
+    "Bitte geben Sie ein Datum in den Jahren %(first)d bis %(last)d an.",
+    first=FILTER_YEARS.start,
+    last=FILTER_YEARS.stop - 1,
+)
 
 
 def line_breaks(value: Any) -> Any:
@@ -36,6 +51,38 @@ def max_length(limit: int) -> Length:
             max=LazyString(format_number, limit),
         ),
     )
+
+
+class DayField(StringField):
+    """A calendar day as ``YYYY-MM-DD`` (what ``<input type="date">`` sends), in
+    ``FILTER_YEARS`` (day arithmetic on 9999-12-31 would leave the calendar). A malformed day
+    gets ``DATE_MESSAGE``, a day in another year ``year_message`` (by default the same)."""
+
+    widget = DateInput()
+
+    def __init__(self, *args: Any, year_message: Any = DATE_MESSAGE, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.year_message = year_message
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        self.data = None
+        if not valuelist or not valuelist[0].strip():
+            return
+        raw = valuelist[0].strip()
+        try:
+            day = date.fromisoformat(raw) if _ISO_DAY.fullmatch(raw) else None
+        except ValueError:
+            day = None
+        if day is None:
+            raise ValueError(str(DATE_MESSAGE))
+        if day.year not in FILTER_YEARS:
+            raise ValueError(str(self.year_message))
+        self.data = day
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        return self.data.isoformat() if isinstance(self.data, date) else ""
 
 
 def _version_number(form: FlaskForm, field: HiddenField) -> None:

@@ -12,7 +12,12 @@ from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaF
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Optional, ValidationError
 
-from caseflow.engagements.forms.common import VersionedForm, line_breaks, max_length
+from caseflow.engagements.forms.common import (
+    YEARS_MESSAGE,
+    VersionedForm,
+    line_breaks,
+    max_length,
+)
 from caseflow.engagements.services.milestones import NOTE_MAX_LENGTH, TITLE_MAX_LENGTH
 from caseflow.staff.models import StaffMember
 from caseflow.web.filters import FILTER_YEARS
@@ -21,13 +26,7 @@ from caseflow.web.filters import FILTER_YEARS
 def _plausible_year(form: FlaskForm, field: DateField) -> None:
     """Refuse a day outside ``FILTER_YEARS``: day arithmetic on it could leave the calendar."""
     if field.data is not None and field.data.year not in FILTER_YEARS:
-        raise ValidationError(
-            _l(
-                "Bitte geben Sie ein Datum in den Jahren %(first)d bis %(last)d an.",
-                first=FILTER_YEARS.start,
-                last=FILTER_YEARS.stop - 1,
-            )
-        )
+        raise ValidationError(YEARS_MESSAGE)
 
 
 class VersionOnlyForm(VersionedForm):

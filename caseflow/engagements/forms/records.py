@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import date
 from typing import Any
 
 from flask_babel import LazyString, format_number
@@ -16,9 +15,9 @@ from flask_wtf import FlaskForm
 from wtforms import Field, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Optional, StopValidation, ValidationError
-from wtforms.widgets import CheckboxInput, DateInput, ListWidget, NumberInput
+from wtforms.widgets import CheckboxInput, ListWidget, NumberInput
 
-from caseflow.engagements.forms.common import VersionedForm, line_breaks, max_length
+from caseflow.engagements.forms.common import DayField, VersionedForm, line_breaks, max_length
 from caseflow.engagements.models import ActivityKind, BarrierCategory, BarrierStatus
 from caseflow.engagements.services.records import (
     MAX_DURATION_MINUTES,
@@ -28,41 +27,9 @@ from caseflow.engagements.services.records import (
     BarrierInput,
 )
 from caseflow.staff.models import StaffMember
-from caseflow.web.filters import FILTER_YEARS
 
-_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # Enough digits for any sensible number; longer input is not a number we could mean.
 _DIGITS = re.compile(r"[0-9]{1,9}")
-
-
-class DayField(StringField):
-    """A calendar day as ``YYYY-MM-DD`` (what ``<input type="date">`` sends), in
-    ``FILTER_YEARS``; anything else gets a German message."""
-
-    widget = DateInput()
-
-    def process_formdata(self, valuelist: list[str]) -> None:
-        self.data = None
-        if not valuelist or not valuelist[0].strip():
-            return
-        raw = valuelist[0].strip()
-        try:
-            day = date.fromisoformat(raw) if _ISO_DAY.fullmatch(raw) else None
-        except ValueError:
-            day = None
-        if day is None or day.year not in FILTER_YEARS:
-            raise ValueError(
-                _(
-                    "Bitte geben Sie ein gültiges Datum im Format JJJJ-MM-TT ein, "
-                    "zum Beispiel 2025-09-01."
-                )
-            )
-        self.data = day
-
-    def _value(self) -> str:
-        if self.raw_data:
-            return self.raw_data[0]
-        return self.data.isoformat() if isinstance(self.data, date) else ""
 
 
 class NumberField(StringField):

@@ -4,60 +4,22 @@ date, a date outside any plausible year, a missing reason); the services check t
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
-from datetime import date
 
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, HiddenField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, StopValidation, ValidationError
-from wtforms.widgets import DateInput
 
-from caseflow.engagements.forms.common import VersionedForm, line_breaks, max_length
-from caseflow.engagements.services.common import REASON_MAX_LENGTH
-from caseflow.web.filters import FILTER_YEARS
-
-_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-DATE_MESSAGE = _l(
-    "Bitte geben Sie ein gültiges Datum im Format JJJJ-MM-TT ein, zum Beispiel 2025-09-01."
+from caseflow.engagements.forms.common import (
+    YEARS_MESSAGE,
+    DayField,
+    VersionedForm,
+    line_breaks,
+    max_length,
 )
-
-
-class DayField(StringField):
-    """A calendar day as ``YYYY-MM-DD`` (what ``<input type="date">`` sends), in a plausible
-    year (day arithmetic on 9999-12-31 would leave the calendar)."""
-
-    widget = DateInput()
-
-    def process_formdata(self, valuelist: list[str]) -> None:
-        self.data = None
-        if not valuelist or not valuelist[0].strip():
-            return
-        raw = valuelist[0].strip()
-        try:
-            day = date.fromisoformat(raw) if _ISO_DAY.fullmatch(raw) else None
-        except ValueError:
-            day = None
-        if day is None:
-            raise ValueError(str(DATE_MESSAGE))
-        if day.year not in FILTER_YEARS:
-            raise ValueError(
-                str(
-                    _l(
-                        "Bitte geben Sie ein Datum in den Jahren %(first)d bis %(last)d an.",
-                        first=FILTER_YEARS.start,
-                        last=FILTER_YEARS.stop - 1,
-                    )
-                )
-            )
-        self.data = day
-
-    def _value(self) -> str:
-        if self.raw_data:
-            return self.raw_data[0]
-        return self.data.isoformat() if self.data else ""
+from caseflow.engagements.services.common import REASON_MAX_LENGTH
 
 
 def _required_day(message: LazyString) -> Callable[[FlaskForm, DayField], None]:
@@ -77,7 +39,9 @@ class RescheduleForm(VersionedForm):
     the preview showed (only a page with a preview has it and the "Verschieben" button)."""
 
     new_date = DayField(
-        _l("Neues Datum"), validators=[_required_day(_l("Bitte geben Sie das neue Datum an."))]
+        _l("Neues Datum"),
+        year_message=YEARS_MESSAGE,
+        validators=[_required_day(_l("Bitte geben Sie das neue Datum an."))],
     )
     shift_later = BooleanField(
         _l("Alle späteren offenen Meilensteine und Wiedervorlagen mitverschieben"), default=True
@@ -97,6 +61,7 @@ class ExtendForm(VersionedForm):
 
     new_end = DayField(
         _l("Neues geplantes Ende"),
+        year_message=YEARS_MESSAGE,
         validators=[_required_day(_l("Bitte geben Sie das neue geplante Ende an."))],
     )
     reason = TextAreaField(

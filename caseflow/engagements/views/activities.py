@@ -12,7 +12,6 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
 from caseflow import clock
-from caseflow.engagements.forms.common import VersionedForm
 from caseflow.engagements.forms.records import ActivityForm, DeleteActivityForm
 from caseflow.engagements.models import Activity, Engagement
 from caseflow.engagements.services.common import (
@@ -39,8 +38,10 @@ from caseflow.engagements.views.common import (
     acting_member,
     attach,
     load_engagement,
-    page_url,
-    stale_message,
+    save_change,
+    saved,
+    shown,
+    stale_form,
 )
 from caseflow.extensions import db
 from caseflow.staff.access import staff_required
@@ -57,12 +58,6 @@ def _activity_helpers() -> dict[str, Any]:
     return {"may_change_activity": may_change_activity}
 
 
-def _shown(values: dict[str, Any]) -> dict[str, Any] | None:
-    """``values`` to fill a form that is shown (GET); a posted form is read from what was
-    sent only, so a missing field is not quietly filled in (a missing version is refused)."""
-    return values if request.method == "GET" else None
-
-
 def _list_url(engagement_id: int) -> str:
     return url_for("engagements.activities", engagement_id=engagement_id)
 
@@ -77,13 +72,6 @@ def _own_activity(engagement: Engagement, activity_id: int, not_author: str) -> 
     if refusal is not None:
         return render_error(403, refusal)
     return activity
-
-
-def _stale(form: VersionedForm, engagement: Engagement) -> None:
-    """Prepare ``form`` to be shown again after a stale save: the message at its top and the
-    engagement's current version, so that sending it again saves what was entered."""
-    form.form_errors.append(stale_message())
-    form.version.data = str(engagement.version)
 
 
 def _already_deleted(engagement_id: int) -> Response:
@@ -132,31 +120,27 @@ def activities(engagement_id: int) -> str:
 def new_activity(engagement_id: int) -> Response | tuple[str, int]:
     """Log an activity (the engagement's team and leads; closed engagements too)."""
     engagement = load_engagement(engagement_id, for_edit=True)
-    form = ActivityForm(data=_shown({"version": engagement.version, "occurred_on": clock.today()}))
+    form = ActivityForm(data=shown({"version": engagement.version, "occurred_on": clock.today()}))
     form.offer(staff_choices(db.session, engagement))
     if request.method == "GET":
         return _render_form(engagement, form)
     if not form.validate_on_submit():
         return _render_form(engagement, form, status=422)
-    try:
-        log_activity(
+    return save_change(
+        engagement_id,
+        ANCHOR,
+        lambda: log_activity(
             db.session,
             engagement,
             form.values(),
             actor=acting_member(),
             now=clock.now(),
             today=clock.today(),
-        )
-        db.session.commit()
-    except EngagementNotPermitted:
-        db.session.rollback()
-        abort(403)
-    except EngagementError as error:
-        db.session.rollback()
-        attach(form, error.field, str(error))
-        return _render_form(load_engagement(engagement_id), form, status=422)
-    flash(_("Die Aktivität wurde erfasst."), "success")
-    return redirect(page_url(engagement_id, ANCHOR))
+        ),
+        lambda _result: saved(engagement_id, _("Die Aktivität wurde erfasst."), ANCHOR),
+        form=form,
+        again=lambda: _render_form(load_engagement(engagement_id), form, status=422),
+    )
 
 
 @bp.route(
@@ -171,7 +155,7 @@ def edit_activity(engagement_id: int, activity_id: int) -> Response | Page:
         return found
     activity = found
     form = ActivityForm(
-        data=_shown(
+        data=shown(
             {
                 "version": engagement.version,
                 "kind": activity.kind.value,
@@ -208,7 +192,7 @@ def edit_activity(engagement_id: int, activity_id: int) -> Response | Page:
         found_again = find_activity(db.session, engagement, activity_id)
         if found_again is None:
             return _already_deleted(engagement_id)
-        _stale(form, engagement)
+        stale_form(form, engagement)
         return _render_form(engagement, form, activity=found_again, status=409)
     except EngagementError as error:
         db.session.rollback()
@@ -238,7 +222,7 @@ def delete_activity_page(engagement_id: int, activity_id: int) -> Response | Pag
     if not isinstance(found, Activity):
         return found
     activity = found
-    form = DeleteActivityForm(data=_shown({"version": engagement.version}))
+    form = DeleteActivityForm(data=shown({"version": engagement.version}))
     if request.method == "GET":
         return _render_delete(engagement, activity, form)
     if not form.validate_on_submit():
@@ -261,7 +245,7 @@ def delete_activity_page(engagement_id: int, activity_id: int) -> Response | Pag
         found_again = find_activity(db.session, engagement, activity_id)
         if found_again is None:
             return _already_deleted(engagement_id)
-        _stale(form, engagement)
+        stale_form(form, engagement)
         return _render_delete(engagement, found_again, form, status=409)
     flash(_("Die Aktivität wurde gelöscht."), "success")
     return redirect(_list_url(engagement_id))

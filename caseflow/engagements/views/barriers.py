@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request
+from flask import abort, render_template, request
 from flask_babel import gettext as _
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
@@ -33,9 +33,11 @@ from caseflow.engagements.views.common import (
     acting_member,
     attach,
     load_engagement,
-    page_url,
     refused,
-    stale_message,
+    save_change,
+    saved,
+    shown,
+    stale_form,
 )
 from caseflow.extensions import db
 from caseflow.staff.access import staff_required
@@ -48,19 +50,6 @@ def _barrier_helpers() -> dict[str, Any]:
     """What the register section of the engagement page asks: the counts per category and
     status, and whether the register can still change."""
     return {"barrier_register": barrier_register, "barriers_editable": barriers_editable}
-
-
-def _shown(values: dict[str, Any]) -> dict[str, Any] | None:
-    """``values`` to fill a form that is shown (GET); a posted form is read from what was
-    sent only, so a missing field is not quietly filled in (a missing version is refused)."""
-    return values if request.method == "GET" else None
-
-
-def _stale(form: BarrierForm, engagement: Engagement) -> None:
-    """Prepare ``form`` to be shown again after a stale save: the message at its top and the
-    engagement's current version, so that sending it again saves what was entered."""
-    form.form_errors.append(stale_message())
-    form.version.data = str(engagement.version)
 
 
 def _render_form(
@@ -84,7 +73,7 @@ def new_barrier(engagement_id: int) -> Response | tuple[str, int]:
     if not barriers_editable(engagement):
         return refused(engagement_id, barriers_closed_message(), ANCHOR)
     form = BarrierForm(
-        data=_shown(
+        data=shown(
             {
                 "version": engagement.version,
                 "status": BarrierStatus.ERKANNT.value,
@@ -97,25 +86,21 @@ def new_barrier(engagement_id: int) -> Response | tuple[str, int]:
         return _render_form(engagement, form)
     if not form.validate_on_submit():
         return _render_form(engagement, form, status=422)
-    try:
-        add_barrier(
+    return save_change(
+        engagement_id,
+        ANCHOR,
+        lambda: add_barrier(
             db.session,
             engagement,
             form.values(),
             actor=acting_member(),
             now=clock.now(),
             today=clock.today(),
-        )
-        db.session.commit()
-    except EngagementNotPermitted:
-        db.session.rollback()
-        abort(403)
-    except EngagementError as error:
-        db.session.rollback()
-        attach(form, error.field, str(error))
-        return _render_form(load_engagement(engagement_id), form, status=422)
-    flash(_("Die Zugangsbarriere wurde erfasst."), "success")
-    return redirect(page_url(engagement_id, ANCHOR))
+        ),
+        lambda _result: saved(engagement_id, _("Die Zugangsbarriere wurde erfasst."), ANCHOR),
+        form=form,
+        again=lambda: _render_form(load_engagement(engagement_id), form, status=422),
+    )
 
 
 @bp.route(
@@ -131,7 +116,7 @@ def edit_barrier(engagement_id: int, barrier_id: int) -> Response | tuple[str, i
     if not barriers_editable(engagement):
         return refused(engagement_id, barriers_closed_message(), ANCHOR)
     form = BarrierForm(
-        data=_shown(
+        data=shown(
             {
                 "version": engagement.version,
                 "category": barrier.category.value,
@@ -168,7 +153,7 @@ def edit_barrier(engagement_id: int, barrier_id: int) -> Response | tuple[str, i
         barrier = find_barrier(db.session, engagement, barrier_id) or barrier
         if not barriers_editable(engagement):
             return refused(engagement_id, barriers_closed_message(), ANCHOR)
-        _stale(form, engagement)
+        stale_form(form, engagement)
         form.offer(allowed_barrier_statuses(barrier.status))
         return _render_form(engagement, form, barrier=barrier, status=409)
     except EngagementError as error:
@@ -178,5 +163,4 @@ def edit_barrier(engagement_id: int, barrier_id: int) -> Response | tuple[str, i
         barrier = find_barrier(db.session, engagement, barrier_id) or barrier
         form.offer(allowed_barrier_statuses(barrier.status))
         return _render_form(engagement, form, barrier=barrier, status=422)
-    flash(_("Die Zugangsbarriere wurde geändert."), "success")
-    return redirect(page_url(engagement_id, ANCHOR))
+    return saved(engagement_id, _("Die Zugangsbarriere wurde geändert."), ANCHOR)

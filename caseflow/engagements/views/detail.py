@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template
+from flask import abort, render_template
 from flask_babel import gettext as _
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
@@ -30,8 +30,8 @@ from caseflow.engagements.views.common import (
     acting_member,
     attach,
     load_engagement,
-    page_url,
     refused,
+    saved,
     stale_message,
 )
 from caseflow.extensions import db
@@ -126,5 +126,6 @@ def set_status(engagement_id: int) -> Response | tuple[str, int]:
         db.session.rollback()
         attach(form, error.field, str(error))
         return _render_page(engagement_id, status=422, status_form=form)
-    flash(_("Der Status ist jetzt „%(status)s“.", status=target.label), "success")
-    return redirect(page_url(engagement_id, "status-title"))
+    return saved(
+        engagement_id, _("Der Status ist jetzt „%(status)s“.", status=target.label), "status-title"
+    )

@@ -5,11 +5,10 @@ and begin the next phase. Each change is made through one service in
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
-from flask import abort, flash, redirect, render_template, request
+from flask import abort, render_template, request
 from flask_babel import gettext as _
-from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
 from caseflow import clock
@@ -22,11 +21,7 @@ from caseflow.engagements.forms.milestones import (
     VersionOnlyForm,
 )
 from caseflow.engagements.models import Engagement, Milestone, Phase
-from caseflow.engagements.services.common import (
-    EngagementError,
-    EngagementNotPermitted,
-    StaleEngagement,
-)
+from caseflow.engagements.services.common import EngagementError
 from caseflow.engagements.services.milestones import (
     add_milestone,
     complete_milestone,
@@ -41,17 +36,17 @@ from caseflow.engagements.services.milestones import (
 )
 from caseflow.engagements.views.blueprint import bp
 from caseflow.engagements.views.common import (
+    Page,
     acting_member,
-    attach,
     load_engagement,
-    page_url,
     refused,
-    stale_message,
+    save_change,
+    saved,
 )
 from caseflow.extensions import db
 from caseflow.staff.access import staff_required
 
-Page = Response | tuple[str, int]
+T = TypeVar("T")
 
 
 def _milestone_of(engagement_id: int, milestone_id: int) -> Milestone:
@@ -102,28 +97,28 @@ def _check_before_form(*checks: Callable[[], None]) -> str | None:
     return None
 
 
-def _apply(
-    engagement_id: int,
+def _submit(
+    form: VersionedForm,
+    template: str,
+    engagement: Engagement,
     anchor: str,
-    change: Callable[[], None],
-    on_field_error: Callable[[EngagementError], Page] | None = None,
-) -> Page | None:
-    """Run ``change`` (one service call) and commit; the answer to a refusal, or None when
-    the change was made. A message for a field goes to ``on_field_error(error)``."""
-    try:
-        change()
-        db.session.commit()
-    except EngagementNotPermitted:
-        db.session.rollback()
-        abort(403)
-    except (StaleEngagement, StaleDataError):
-        return refused(engagement_id, stale_message(), anchor)
-    except EngagementError as error:
-        if on_field_error is not None and error.field is not None:
-            db.session.rollback()
-            return on_field_error(error)
-        return refused(engagement_id, str(error), anchor)
-    return None
+    change: Callable[[], T],
+    done: Callable[[T], Response],
+    **context: Any,
+) -> Page:
+    """A milestone form page: shown (GET) or sent back with its messages (422); a valid form
+    makes ``change`` through ``save_change``, a service's message for a field shown there."""
+    if not form.validate_on_submit():
+        status = 200 if request.method == "GET" else 422
+        return _render(template, engagement, form, status, **context)
+    return save_change(
+        engagement.id,
+        anchor,
+        change,
+        done,
+        form=form,
+        again=lambda: _render(template, engagement, form, 422, **context),
+    )
 
 
 @bp.route(
@@ -145,19 +140,10 @@ def complete_milestone_page(engagement_id: int, milestone_id: int) -> Page:
     if request.method == "GET":
         _fresh(form, engagement)
         form.completed_on.data = clock.today()
-
-    def again(status: int) -> Page:
-        return _render("milestone_complete.html", engagement, form, status, milestone=milestone)
-
-    if not form.validate_on_submit():
-        return again(200 if request.method == "GET" else 422)
-
-    def field_error(error: EngagementError) -> Page:
-        attach(form, error.field, str(error))
-        return again(422)
-
-    answer = _apply(
-        engagement_id,
+    return _submit(
+        form,
+        "milestone_complete.html",
+        engagement,
         _anchor(milestone),
         lambda: complete_milestone(
             db.session,
@@ -168,12 +154,13 @@ def complete_milestone_page(engagement_id: int, milestone_id: int) -> Page:
             evidence_note=form.evidence_note.data,
             expected_version=form.expected_version,
         ),
-        field_error,
+        lambda _result: saved(
+            engagement_id,
+            _("Der Meilenstein „%(title)s“ ist erledigt.", title=milestone.title),
+            _anchor(milestone),
+        ),
+        milestone=milestone,
     )
-    if answer is not None:
-        return answer
-    flash(_("Der Meilenstein „%(title)s“ ist erledigt.", title=milestone.title), "success")
-    return redirect(page_url(engagement_id, _anchor(milestone)))
 
 
 @bp.post(
@@ -189,7 +176,7 @@ def reopen_milestone_page(engagement_id: int, milestone_id: int) -> Page:
         return refused(
             engagement_id, " ".join(form.form_errors) or str(VERSION_MESSAGE), _anchor(milestone)
         )
-    answer = _apply(
+    return save_change(
         engagement_id,
         _anchor(milestone),
         lambda: reopen_milestone(
@@ -199,11 +186,12 @@ def reopen_milestone_page(engagement_id: int, milestone_id: int) -> Page:
             now=clock.now(),
             expected_version=form.expected_version,
         ),
+        lambda _result: saved(
+            engagement_id,
+            _("Der Meilenstein „%(title)s“ ist wieder offen.", title=milestone.title),
+            _anchor(milestone),
+        ),
     )
-    if answer is not None:
-        return answer
-    flash(_("Der Meilenstein „%(title)s“ ist wieder offen.", title=milestone.title), "success")
-    return redirect(page_url(engagement_id, _anchor(milestone)))
 
 
 @bp.route(
@@ -224,19 +212,10 @@ def drop_milestone_page(engagement_id: int, milestone_id: int) -> Page:
     form = DropMilestoneForm()
     if request.method == "GET":
         _fresh(form, engagement)
-
-    def again(status: int) -> Page:
-        return _render("milestone_drop.html", engagement, form, status, milestone=milestone)
-
-    if not form.validate_on_submit():
-        return again(200 if request.method == "GET" else 422)
-
-    def field_error(error: EngagementError) -> Page:
-        attach(form, error.field, str(error))
-        return again(422)
-
-    answer = _apply(
-        engagement_id,
+    return _submit(
+        form,
+        "milestone_drop.html",
+        engagement,
         _anchor(milestone),
         lambda: drop_milestone(
             db.session,
@@ -246,12 +225,13 @@ def drop_milestone_page(engagement_id: int, milestone_id: int) -> Page:
             reason=form.reason.data,
             expected_version=form.expected_version,
         ),
-        field_error,
+        lambda _result: saved(
+            engagement_id,
+            _("Der Meilenstein „%(title)s“ entfällt.", title=milestone.title),
+            _anchor(milestone),
+        ),
+        milestone=milestone,
     )
-    if answer is not None:
-        return answer
-    flash(_("Der Meilenstein „%(title)s“ entfällt.", title=milestone.title), "success")
-    return redirect(page_url(engagement_id, _anchor(milestone)))
 
 
 @bp.route(
@@ -272,26 +252,10 @@ def edit_milestone_page(engagement_id: int, milestone_id: int) -> Page:
     if request.method == "GET":
         _fresh(form, engagement)
         form.owner.data = str(milestone.owner_id) if milestone.owner_id else ""
-
-    def again(status: int) -> Page:
-        return _render(
-            "milestone_form.html",
-            engagement,
-            form,
-            status,
-            milestone=milestone,
-            phase=milestone.phase,
-        )
-
-    if not form.validate_on_submit():
-        return again(200 if request.method == "GET" else 422)
-
-    def field_error(error: EngagementError) -> Page:
-        attach(form, error.field, str(error))
-        return again(422)
-
-    answer = _apply(
-        engagement_id,
+    return _submit(
+        form,
+        "milestone_form.html",
+        engagement,
         _anchor(milestone),
         lambda: edit_milestone(
             db.session,
@@ -303,12 +267,14 @@ def edit_milestone_page(engagement_id: int, milestone_id: int) -> Page:
             due_date=form.due_date.data,
             expected_version=form.expected_version,
         ),
-        field_error,
+        lambda _result: saved(
+            engagement_id,
+            _("Der Meilenstein „%(title)s“ ist gespeichert.", title=milestone.title),
+            _anchor(milestone),
+        ),
+        milestone=milestone,
+        phase=milestone.phase,
     )
-    if answer is not None:
-        return answer
-    flash(_("Der Meilenstein „%(title)s“ ist gespeichert.", title=milestone.title), "success")
-    return redirect(page_url(engagement_id, _anchor(milestone)))
 
 
 @bp.route(
@@ -331,19 +297,12 @@ def add_milestone_page(engagement_id: int, phase_id: int) -> Page:
         _fresh(form, engagement)
         me = acting_member()
         form.owner.data = str(me.id)  # not offered unless on the team: then the select is empty
-
-    def again(status: int) -> Page:
-        return _render("milestone_form.html", engagement, form, status, milestone=None, phase=phase)
-
-    if not form.validate_on_submit():
-        return again(200 if request.method == "GET" else 422)
-
-    def field_error(error: EngagementError) -> Page:
-        attach(form, error.field, str(error))
-        return again(422)
-
-    try:
-        milestone = add_milestone(
+    return _submit(
+        form,
+        "milestone_form.html",
+        engagement,
+        anchor,
+        lambda: add_milestone(
             db.session,
             phase,
             actor=acting_member(),
@@ -353,20 +312,15 @@ def add_milestone_page(engagement_id: int, phase_id: int) -> Page:
             due_date=form.due_date.data,
             is_gate=form.is_gate.data,
             expected_version=form.expected_version,
-        )
-        db.session.commit()
-    except EngagementNotPermitted:
-        db.session.rollback()
-        abort(403)
-    except (StaleEngagement, StaleDataError):
-        return refused(engagement_id, stale_message(), anchor)
-    except EngagementError as error:
-        if error.field is None:
-            return refused(engagement_id, str(error), anchor)
-        db.session.rollback()
-        return field_error(error)
-    flash(_("Der Meilenstein „%(title)s“ ist hinzugefügt.", title=milestone.title), "success")
-    return redirect(page_url(engagement_id, _anchor(milestone)))
+        ),
+        lambda added: saved(
+            engagement_id,
+            _("Der Meilenstein „%(title)s“ ist hinzugefügt.", title=added.title),
+            _anchor(added),
+        ),
+        milestone=None,
+        phase=phase,
+    )
 
 
 @bp.post("/engagements/<int:engagement_id>/phases/<int:phase_id>/start", endpoint="start_phase")
@@ -378,7 +332,7 @@ def start_phase_page(engagement_id: int, phase_id: int) -> Page:
     form = VersionOnlyForm()
     if not form.validate_on_submit():
         return refused(engagement_id, " ".join(form.form_errors) or str(VERSION_MESSAGE), anchor)
-    answer = _apply(
+    return save_change(
         engagement_id,
         anchor,
         lambda: start_phase(
@@ -388,8 +342,7 @@ def start_phase_page(engagement_id: int, phase_id: int) -> Page:
             now=clock.now(),
             expected_version=form.expected_version,
         ),
+        lambda _result: saved(
+            engagement_id, _("Die Phase „%(phase)s“ hat begonnen.", phase=phase.name), anchor
+        ),
     )
-    if answer is not None:
-        return answer
-    flash(_("Die Phase „%(phase)s“ hat begonnen.", phase=phase.name), "success")
-    return redirect(page_url(engagement_id, anchor))

@@ -35,9 +35,9 @@ from caseflow.engagements.views.common import (
     acting_member,
     attach,
     load_engagement,
-    page_url,
     programme_window,
     refused,
+    saved,
     stale_message,
 )
 from caseflow.extensions import db
@@ -204,16 +204,16 @@ def reschedule_form(engagement_id: int) -> Response | tuple[str, int]:
         db.session.rollback()
         attach(form, error.field, str(error))
         return _render_reschedule(engagement, anchor, form, status=422)
-    flash(
+    return saved(
+        engagement_id,
         ngettext(
             "%(num)d Termin wurde verschoben (%(shift)s).",
             "%(num)d Termine wurden verschoben (%(shift)s).",
             len(plan.moves) + len(plan.phases) + (plan.new_start != plan.old_start),
             shift=_shift_summary(plan),
         ),
-        "success",
+        "phases-title",
     )
-    return redirect(page_url(engagement_id, "phases-title"))
 
 
 def _refused_here(engagement: Engagement, anchor: Anchor, message: str) -> Response:
@@ -285,11 +285,10 @@ def extend_form(engagement_id: int) -> Response | tuple[str, int]:
         db.session.rollback()
         attach(form, error.field, str(error))
         return _render_extend(engagement, form, status=422)
-    flash(
+    return saved(
+        engagement_id,
         _(
             "Die Prozessbegleitung wurde bis zum %(day)s verlängert.",
             day=format_day(engagement.planned_end_date),
         ),
-        "success",
     )
-    return redirect(page_url(engagement_id))

@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request
+from flask import current_app, render_template, request
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy.orm.exc import StaleDataError
-from werkzeug.wrappers import Response
 
 from caseflow import clock
 from caseflow.engagements.forms.team import TeamForm
 from caseflow.engagements.models import CLOSED_STATUSES, AssignmentRole, Engagement
-from caseflow.engagements.services.common import (
-    EngagementError,
-    EngagementNotPermitted,
-    StaleEngagement,
-)
 from caseflow.engagements.services.team import (
     CapacityWarning,
     TeamChange,
@@ -25,12 +18,12 @@ from caseflow.engagements.services.team import (
 )
 from caseflow.engagements.views.blueprint import bp
 from caseflow.engagements.views.common import (
+    Page,
     acting_member,
-    attach,
     load_engagement,
-    page_url,
     refused,
-    stale_message,
+    save_change,
+    saved,
 )
 from caseflow.extensions import db
 from caseflow.staff.access import staff_required
@@ -83,7 +76,7 @@ def _success_message(change: TeamChange) -> str:
 
 @bp.route("/engagements/<int:engagement_id>/team", methods=["GET", "POST"])
 @staff_required
-def edit_team(engagement_id: int) -> Response | tuple[str, int]:
+def edit_team(engagement_id: int) -> Page:
     """Choose the lead consultant and the co-consultants (team, leads and admins only)."""
     engagement = load_engagement(engagement_id, for_edit=True)
     if engagement.status in CLOSED_STATUSES:
@@ -111,31 +104,24 @@ def edit_team(engagement_id: int) -> Response | tuple[str, int]:
             return refused(engagement_id, " ".join(form.form_errors), ANCHOR)
         return _render(engagement, form, status=422)
     try:
-        change = set_team(
-            db.session,
-            engagement,
-            lead_id=form.lead_id,
-            co_ids=form.co_ids,
-            actor=acting_member(),
-            now=clock.now(),
-            expected_version=form.expected_version,
-            capacity_limit=current_app.config["CAPACITY_LIMIT"],
-            confirmed_ids=form.confirmed_ids,
+        return save_change(
+            engagement_id,
+            ANCHOR,
+            lambda: set_team(
+                db.session,
+                engagement,
+                lead_id=form.lead_id,
+                co_ids=form.co_ids,
+                actor=acting_member(),
+                now=clock.now(),
+                expected_version=form.expected_version,
+                capacity_limit=current_app.config["CAPACITY_LIMIT"],
+                confirmed_ids=form.confirmed_ids,
+            ),
+            lambda change: saved(engagement_id, _success_message(change), ANCHOR),
+            form=form,
+            again=lambda: _render(engagement, form, status=422),
         )
-        db.session.commit()
-    except EngagementNotPermitted:
-        db.session.rollback()
-        abort(403)
-    except (StaleEngagement, StaleDataError):
-        return refused(engagement_id, stale_message(), ANCHOR)
-    except TeamNeedsConfirmation as pending:
+    except TeamNeedsConfirmation as pending:  # not a refusal: the form asks to confirm
         db.session.rollback()
         return _render(engagement, form, warnings=pending.warnings)
-    except EngagementError as error:
-        if error.field is None:
-            return refused(engagement_id, str(error), ANCHOR)
-        db.session.rollback()
-        attach(form, error.field, str(error))
-        return _render(engagement, form, status=422)
-    flash(_success_message(change), "success")
-    return redirect(page_url(engagement_id, ANCHOR))
