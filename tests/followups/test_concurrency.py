@@ -14,7 +14,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from caseflow.audit.models import AuditEvent
-from caseflow.engagements.models import Engagement, EngagementStatus
+from caseflow.engagements.models import Engagement, EngagementStatus, PhaseTemplate
 from caseflow.extensions import db
 from caseflow.followups.models import FollowUp, FollowUpStatus
 from caseflow.followups.services import FollowUpClosed, complete_follow_up, discard_follow_up
@@ -33,6 +33,9 @@ def committed(app: Flask, session: Session) -> Iterator[tuple[int, int]]:
         pytest.skip("concurrent row locks are tested on PostgreSQL")
     with Session(db.engine) as setup:
         last_event = setup.scalar(select(func.max(AuditEvent.id))) or 0
+        # Planning creates the default phase template when there is none: remove it too, or
+        # later tests would find a default they did not make.
+        last_template = setup.scalar(select(func.max(PhaseTemplate.id))) or 0
         lead = factories.make_staff_member(setup, name="Kim Gleichzeitig")
         engagement = factories.make_engagement(setup, lead=lead, status=EngagementStatus.AKTIV)
         follow_up = factories.make_follow_up(setup, engagement, assignee=lead)
@@ -47,6 +50,10 @@ def committed(app: Flask, session: Session) -> Iterator[tuple[int, int]]:
             cleanup.execute(delete(Engagement).where(Engagement.id == ids[2]))
             cleanup.execute(delete(Organisation).where(Organisation.id == ids[3]))
             cleanup.execute(delete(StaffMember).where(StaffMember.id == ids[1]))
+            for template in cleanup.scalars(
+                select(PhaseTemplate).where(PhaseTemplate.id > last_template)
+            ):
+                cleanup.delete(template)
             cleanup.commit()
 
 
