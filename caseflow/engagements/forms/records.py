@@ -1,6 +1,6 @@
 """The forms of activities and of the barrier register. They read what a browser sends
 (ISO days, whole numbers, known choices, text lengths) with German messages at the fields;
-the services in ``services/records.py`` check the rules."""
+the services in ``services/activities.py`` and ``services/barriers.py`` check the rules."""
 
 from __future__ import annotations
 
@@ -19,13 +19,13 @@ from wtforms.widgets import CheckboxInput, ListWidget, NumberInput
 
 from caseflow.engagements.forms.common import DayField, VersionedForm, line_breaks, max_length
 from caseflow.engagements.models import ActivityKind, BarrierCategory, BarrierStatus
-from caseflow.engagements.services.records import (
+from caseflow.engagements.services.activities import (
     MAX_DURATION_MINUTES,
     MAX_PARTICIPANTS,
-    RECORD_TEXT_MAX_LENGTH,
     ActivityInput,
-    BarrierInput,
 )
+from caseflow.engagements.services.barriers import BarrierInput
+from caseflow.engagements.services.common import RECORD_TEXT_MAX_LENGTH
 from caseflow.staff.models import StaffMember
 
 # Enough digits for any sensible number; longer input is not a number we could mean.

@@ -1,17 +1,20 @@
 """What every engagement service shares: the errors it raises, who may edit, the version
-check of a form, and cleaning a free text. Services check the rules, change rows, write the
-audit trail and flush; the caller commits."""
+check of a form, touching the engagement so its version moves on, and cleaning a free text.
+Services check the rules, change rows, write the audit trail and flush; the caller commits."""
 
 from __future__ import annotations
 
 from flask_babel import format_number
 from flask_babel import gettext as _
+from sqlalchemy.orm.attributes import flag_modified
 
 from caseflow.engagements.models import Engagement
 from caseflow.staff.models import Role, StaffMember
 
 REASON_MAX_LENGTH = 2000
 TEXT_MAX_LENGTH = 2000
+# Activity notes, barrier descriptions and the measures taken.
+RECORD_TEXT_MAX_LENGTH = 5000
 
 
 class EngagementError(ValueError):
@@ -54,6 +57,14 @@ def check_version(engagement: Engagement, expected_version: int | None) -> None:
     version the form was shown with; None: nothing to compare). Raises ``StaleEngagement``."""
     if expected_version is not None and expected_version != engagement.version:
         raise StaleEngagement(stale_message())
+
+
+def touch(engagement: Engagement) -> None:
+    """Mark the engagement row changed so its version goes up at the flush (and a concurrent
+    change of the same version raises ``StaleDataError`` there). Changes that live in other
+    rows alone (milestones, the team, a barrier) would not update the engagement's row, and
+    its ``version_id_col`` counts up only when that row is updated."""
+    flag_modified(engagement, "status")
 
 
 def clean_text(

@@ -13,7 +13,6 @@ from datetime import date, datetime
 from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import flag_modified
 
 from caseflow import clock
 from caseflow.audit.services import record, redacted
@@ -30,6 +29,7 @@ from caseflow.engagements.services.common import (
     check_version,
     clean_text,
     require_editor,
+    touch,
 )
 from caseflow.staff.models import StaffMember
 
@@ -145,12 +145,6 @@ def owner_candidates(
     return candidates
 
 
-def _touch(engagement: Engagement) -> None:
-    # The engagement's row must be updated for its version_id_col to count up (and for a
-    # concurrent change to fail at flush): a change of a milestone alone would not do it.
-    flag_modified(engagement, "status")
-
-
 def _day(value: date) -> str:
     return format_date(value, "dd.MM.yyyy")
 
@@ -260,7 +254,7 @@ def complete_milestone(
     milestone.completed_on = completed_on
     milestone.completed_by_id = actor.id
     milestone.evidence_note = note
-    _touch(engagement)
+    touch(engagement)
     record(
         session,
         actor=actor,
@@ -317,7 +311,7 @@ def reopen_milestone(
     milestone.completed_by_id = None
     milestone.evidence_note = None
     milestone.drop_reason = None
-    _touch(engagement)
+    touch(engagement)
     record(
         session,
         actor=actor,
@@ -360,7 +354,7 @@ def drop_milestone(
     )
     milestone.status = MilestoneStatus.ENTFALLEN
     milestone.drop_reason = cleaned
-    _touch(engagement)
+    touch(engagement)
     record(
         session,
         actor=actor,
@@ -419,7 +413,7 @@ def edit_milestone(
     milestone.title = cleaned
     milestone.owner = owner
     milestone.due_date = due
-    _touch(engagement)
+    touch(engagement)
     record(
         session,
         actor=actor,
@@ -469,7 +463,7 @@ def add_milestone(
         created_at=now,
     )
     phase.milestones.append(milestone)
-    _touch(engagement)
+    touch(engagement)
     session.flush()
     record(
         session,
@@ -550,7 +544,7 @@ def start_phase(
         )
     today = clock.local(now).date()
     phase.started_on = today
-    _touch(engagement)
+    touch(engagement)
     record(
         session,
         actor=actor,

@@ -17,7 +17,6 @@ from functools import partial
 
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import flag_modified
 
 from caseflow.audit.services import record, redacted
 from caseflow.engagements.models import (
@@ -40,6 +39,7 @@ from caseflow.engagements.services.common import (
     check_version,
     clean_text,
     require_editor,
+    touch,
 )
 from caseflow.engagements.shifting import (
     MILESTONE,
@@ -391,7 +391,7 @@ def reschedule(
         engagement.start_date = plan.new_start
     else:
         # The engagement's own row changes too, so its version counts up.
-        flag_modified(engagement, "status")
+        touch(engagement)
     record(
         session,
         actor=actor,

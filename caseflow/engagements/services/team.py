@@ -11,7 +11,6 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import case, exists, func, select
 from sqlalchemy.orm import Session, selectinload
-from sqlalchemy.orm.attributes import flag_modified
 
 from caseflow.audit.services import record
 from caseflow.engagements.models import (
@@ -24,7 +23,12 @@ from caseflow.engagements.models import (
     MilestoneStatus,
     Phase,
 )
-from caseflow.engagements.services.common import EngagementError, check_version, require_editor
+from caseflow.engagements.services.common import (
+    EngagementError,
+    check_version,
+    require_editor,
+    touch,
+)
 from caseflow.staff.models import ENGAGEMENT_MEASURE, StaffMeasure, StaffMember
 
 # Engagements that still take a consultant's time (the capacity check counts these).
@@ -304,7 +308,7 @@ def set_team(
 
     # The team lives in other rows: touch the engagement so its version moves on and a
     # concurrent change of the same version fails at flush.
-    flag_modified(engagement, "status")
+    touch(engagement)
     changes: dict[str, object] = {
         "lead": [old_lead_id, lead.id],
         "co_consultants": [old_co_ids, new_co_ids],

@@ -14,13 +14,7 @@ from werkzeug.wrappers import Response
 from caseflow import clock
 from caseflow.engagements.forms.records import ActivityForm, DeleteActivityForm
 from caseflow.engagements.models import Activity, Engagement
-from caseflow.engagements.services.common import (
-    EngagementError,
-    EngagementNotPermitted,
-    StaleEngagement,
-    may_edit,
-)
-from caseflow.engagements.services.records import (
+from caseflow.engagements.services.activities import (
     activities_of,
     activity_refusal,
     activity_was_deleted,
@@ -32,6 +26,12 @@ from caseflow.engagements.services.records import (
     may_change_activity,
     staff_choices,
     update_activity,
+)
+from caseflow.engagements.services.common import (
+    EngagementError,
+    EngagementNotPermitted,
+    StaleEngagement,
+    may_edit,
 )
 from caseflow.engagements.views.blueprint import bp
 from caseflow.engagements.views.common import (

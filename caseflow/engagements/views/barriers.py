@@ -14,12 +14,7 @@ from werkzeug.wrappers import Response
 from caseflow import clock
 from caseflow.engagements.forms.records import BarrierForm
 from caseflow.engagements.models import Barrier, BarrierStatus, Engagement
-from caseflow.engagements.services.common import (
-    EngagementError,
-    EngagementNotPermitted,
-    StaleEngagement,
-)
-from caseflow.engagements.services.records import (
+from caseflow.engagements.services.barriers import (
     add_barrier,
     allowed_barrier_statuses,
     barrier_register,
@@ -27,6 +22,11 @@ from caseflow.engagements.services.records import (
     barriers_editable,
     find_barrier,
     update_barrier,
+)
+from caseflow.engagements.services.common import (
+    EngagementError,
+    EngagementNotPermitted,
+    StaleEngagement,
 )
 from caseflow.engagements.views.blueprint import bp
 from caseflow.engagements.views.common import (
