@@ -1,11 +1,13 @@
 """The ``caseflow`` command line: ``caseflow`` is ``flask --app caseflow``.
 
-Commands: ``db …`` (Flask-Migrate), ``demo``, ``staff import FILE``, ``users create``.
+Commands: ``db …`` (Flask-Migrate), ``demo``, ``jobs run [--now ISO]``, ``staff import FILE``,
+``users create``.
 """
 
 from __future__ import annotations
 
 import sys
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 import click
@@ -15,12 +17,14 @@ from flask.cli import AppGroup, FlaskGroup
 from caseflow import clock
 from caseflow.demo import DEMO_LOGINS, DEMO_PASSWORD, DemoError, load_demo
 from caseflow.extensions import db
+from caseflow.followups.sweeps import SWEEPS
 from caseflow.staff.importing import StaffImportError, import_staff_file
 from caseflow.staff.models import Role
 from caseflow.staff.services import StaffError, create_login
 
 staff_cli = AppGroup("staff", help="Das Mitarbeitendenverzeichnis (Kontaktliste).")
 users_cli = AppGroup("users", help="Logins für Mitarbeitende.")
+jobs_cli = AppGroup("jobs", help="Die geplanten Aufgaben (Erinnerungen, Wiedervorlagen).")
 
 
 @staff_cli.command("import")
@@ -90,9 +94,58 @@ def demo(if_empty: bool) -> None:
         click.echo(f"  {email:<24} {role_label}")
 
 
+class MomentType(click.ParamType):
+    """An ISO 8601 moment with offset (``2026-03-29T08:00:00+02:00``) or a day (``2026-03-29``,
+    meaning 12:00 local time, like ``clock.frozen``); converted to aware UTC."""
+
+    name = "zeitpunkt"
+
+    def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None):
+        if isinstance(value, datetime):
+            return value
+        text = str(value).strip()
+        try:
+            if len(text) == 10:
+                day = date.fromisoformat(text)
+                return datetime.combine(day, time(12, 0), tzinfo=clock.timezone()).astimezone(UTC)
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            moment = None
+        if moment is None or moment.tzinfo is None or moment.utcoffset() is None:
+            self.fail(
+                f"„{text}“ ist kein gültiger Zeitpunkt: erwartet wird ein Datum (2026-03-29) "
+                "oder ein Zeitpunkt mit Zeitzone (2026-03-29T08:00:00+02:00).",
+                param,
+                ctx,
+            )
+        return moment.astimezone(UTC)
+
+
+@jobs_cli.command("run")
+@click.option("--now", "moment", type=MomentType(), help="Zeitpunkt statt der aktuellen Zeit.")
+def jobs_run(moment: datetime | None) -> None:
+    """Run every sweep once (commit after each) and print what each created."""
+    now = moment or clock.now()
+    failed = False
+    for sweep in SWEEPS:
+        try:
+            created = sweep.run(db.session, now)
+            db.session.commit()
+        except Exception as exc:  # noqa: BLE001  (one failing sweep must not stop the others)
+            db.session.rollback()
+            failed = True
+            current_app.logger.exception("sweep %s failed", sweep.key)
+            click.echo(f"{sweep.label}: Fehler – {type(exc).__name__}: {exc}")
+            continue
+        click.echo(f"{sweep.label}: {created} neu")
+    if failed:
+        raise SystemExit(1)
+
+
 def register_cli(app: Flask) -> None:
     app.cli.add_command(staff_cli)
     app.cli.add_command(users_cli)
+    app.cli.add_command(jobs_cli)
     app.cli.add_command(demo)
 
 

@@ -1,0 +1,387 @@
+"""The scheduled rules as sweeps of ``(session, now)``: each raises its notification (or
+follow-up) exactly once, at the right local day, and catches up once after downtime."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+
+from caseflow import clock
+from caseflow.engagements.models import EngagementStatus, Milestone
+from caseflow.followups.models import FollowUp, FollowUpKind, FollowUpStatus, Notification
+from caseflow.followups.notify import notify
+from caseflow.followups.sweeps import (
+    SWEEPS,
+    engagements_ending,
+    follow_ups_due,
+    milestone_reminders,
+    sustainability_follow_ups,
+)
+from tests import factories
+
+BERLIN = ZoneInfo("Europe/Berlin")
+DUE = date(2025, 6, 16)
+
+
+def at(day: date, hour: int = 12, minute: int = 0) -> datetime:
+    """``day`` at ``hour:minute`` Berlin wall time, as aware UTC."""
+    return datetime.combine(day, time(hour, minute), tzinfo=BERLIN).astimezone(UTC)
+
+
+def notifications(session) -> list[Notification]:
+    return list(session.scalars(select(Notification).order_by(Notification.id)))
+
+
+def keys(session) -> list[str]:
+    return [notification.dedup_key for notification in notifications(session)]
+
+
+@pytest.fixture
+def lead(session):
+    return factories.make_staff_member(session, name="Lea Leitung")
+
+
+def one_milestone(session, lead, *, due=DUE, status=EngagementStatus.AKTIV, owner="lead"):
+    """An engagement whose only milestone near ``due`` is the returned one (the others are
+    moved far away)."""
+    engagement = factories.make_engagement(session, lead=lead, status=status)
+    milestones = factories.milestones_of(engagement)
+    for other in milestones[1:]:
+        other.due_date = date(2030, 1, 1)
+    milestone = milestones[0]
+    milestone.due_date = due
+    if owner != "lead":
+        milestone.owner = owner
+    session.flush()
+    return milestone
+
+
+# -- milestone reminders -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("days_left", "stage"),
+    [(15, None), (14, "14"), (4, "14"), (3, "3"), (0, "3"), (-1, "overdue"), (-30, "overdue")],
+)
+def test_milestone_reminder_boundaries(session, lead, days_left, stage):
+    milestone = one_milestone(session, lead)
+    created = milestone_reminders(session, at(DUE - timedelta(days=days_left)))
+    if stage is None:
+        assert created == 0 and keys(session) == []
+        return
+    assert created == 1
+    [notification] = notifications(session)
+    assert notification.dedup_key == f"milestone:{milestone.id}:2025-06-16:{stage}"
+    assert notification.recipient_id == lead.id
+    assert notification.kind == ("milestone_overdue" if stage == "overdue" else "milestone_due")
+    assert "16.06.2025" in notification.text
+    assert milestone.title in notification.text
+    assert notification.link.endswith(f"#milestone-{milestone.id}")
+    assert notification.read_at is None and notification.emailed_at is None
+
+
+def test_daily_sweeps_remind_14_and_3_days_before_and_on_the_first_overdue_day(session, lead):
+    milestone = one_milestone(session, lead)
+    created_on = {}
+    day = DUE - timedelta(days=20)
+    while day <= DUE + timedelta(days=5):
+        for hour in (0, 9, 23):  # several runs a day change nothing
+            created = milestone_reminders(session, at(day, hour, 30))
+            if created:
+                created_on[day] = created_on.get(day, 0) + created
+        day += timedelta(days=1)
+    assert created_on == {
+        DUE - timedelta(days=14): 1,
+        DUE - timedelta(days=3): 1,
+        DUE + timedelta(days=1): 1,
+    }
+    assert keys(session) == [
+        f"milestone:{milestone.id}:2025-06-16:{stage}" for stage in ("14", "3", "overdue")
+    ]
+
+
+def test_catch_up_after_downtime_notifies_once_and_never_sends_the_older_reminder(session, lead):
+    milestone = one_milestone(session, lead)
+    # Down from 20 days before until 2 days before: one reminder, the urgent one.
+    assert milestone_reminders(session, at(DUE - timedelta(days=2))) == 1
+    for days_left in (1, 0):
+        assert milestone_reminders(session, at(DUE - timedelta(days=days_left))) == 0
+    assert keys(session) == [f"milestone:{milestone.id}:2025-06-16:3"]
+
+
+def test_a_week_of_downtime_past_the_due_day_gives_one_overdue_alert(session, lead):
+    milestone = one_milestone(session, lead)
+    assert milestone_reminders(session, at(DUE + timedelta(days=7))) == 1
+    assert milestone_reminders(session, at(DUE + timedelta(days=8))) == 0
+    assert keys(session) == [f"milestone:{milestone.id}:2025-06-16:overdue"]
+
+
+def test_a_rescheduled_milestone_is_reminded_again_for_its_new_day(session, lead):
+    milestone = one_milestone(session, lead)
+    assert milestone_reminders(session, at(DUE - timedelta(days=3))) == 1
+    milestone.due_date = DUE + timedelta(days=20)
+    session.flush()
+    assert milestone_reminders(session, at(DUE - timedelta(days=2))) == 0
+    assert milestone_reminders(session, at(DUE + timedelta(days=6))) == 1
+    assert keys(session)[-1] == f"milestone:{milestone.id}:2025-07-06:14"
+
+
+def test_the_owner_gets_the_reminder_and_the_lead_when_there_is_no_owner(session, lead):
+    owner = factories.make_staff_member(session, name="Otto Owner")
+    owned = one_milestone(session, lead, owner=owner)
+    orphan = one_milestone(session, lead, owner=None)
+    assert milestone_reminders(session, at(DUE - timedelta(days=3))) == 2
+    recipients = {n.dedup_key.split(":")[1]: n.recipient_id for n in notifications(session)}
+    assert recipients == {str(owned.id): owner.id, str(orphan.id): lead.id}
+
+
+@pytest.mark.parametrize("status", [EngagementStatus.ABGESCHLOSSEN, EngagementStatus.ABGEBROCHEN])
+def test_closed_engagements_get_no_milestone_reminders(session, lead, status):
+    one_milestone(session, lead, status=status)
+    assert milestone_reminders(session, at(DUE + timedelta(days=1))) == 0
+    assert keys(session) == []
+
+
+@pytest.mark.parametrize("status", list(EngagementStatus)[:3])
+def test_open_engagements_get_milestone_reminders(session, lead, status):
+    one_milestone(session, lead, status=status)
+    assert milestone_reminders(session, at(DUE)) == 1
+
+
+def test_done_and_dropped_milestones_get_no_reminders(session, lead):
+    done = one_milestone(session, lead)
+    factories.complete_milestone(session, done, on=DUE)
+    dropped = one_milestone(session, lead)
+    factories.drop_milestone(session, dropped)
+    assert milestone_reminders(session, at(DUE + timedelta(days=1))) == 0
+
+
+def test_milestone_days_are_berlin_days_in_the_week_summer_time_begins(session, lead):
+    due = date(2026, 3, 29)  # summer time begins at 02:00 that night
+    milestone = one_milestone(session, lead, due=due)
+    # 15.03.2026 23:30 CET is still 22:30 UTC: the local day counts.
+    assert milestone_reminders(session, at(date(2026, 3, 14), 23, 59)) == 0
+    assert milestone_reminders(session, at(date(2026, 3, 15), 0, 1)) == 1
+    assert milestone_reminders(session, at(date(2026, 3, 25), 23, 59)) == 0
+    assert milestone_reminders(session, at(date(2026, 3, 26), 0, 1)) == 1
+    # The due day itself is 23 hours long; overdue starts at 00:00 CEST on 30.03.
+    assert milestone_reminders(session, at(due, 23, 59)) == 0
+    assert milestone_reminders(session, at(date(2026, 3, 30), 0, 0)) == 1
+    assert keys(session) == [
+        f"milestone:{milestone.id}:2026-03-29:{stage}" for stage in ("14", "3", "overdue")
+    ]
+
+
+# -- follow-ups due ----------------------------------------------------------------------------
+
+
+def test_a_follow_up_is_announced_once_when_it_falls_due(session, lead):
+    engagement = factories.make_engagement(session, lead=lead, status=EngagementStatus.AKTIV)
+    assignee = factories.make_staff_member(session, name="Ada Assigned")
+    follow_up = factories.make_follow_up(session, engagement, assignee=assignee)
+    due_at = follow_up.due_at
+    assert follow_ups_due(session, due_at - timedelta(seconds=1)) == 0
+    assert follow_ups_due(session, due_at) == 1
+    assert follow_ups_due(session, due_at + timedelta(days=3)) == 0
+    [notification] = notifications(session)
+    assert notification.recipient_id == assignee.id
+    assert notification.kind == "follow_up_due"
+    assert notification.dedup_key == f"follow_up:{follow_up.id}:{due_at.isoformat()}"
+    assert notification.link.endswith(f"#follow-up-{follow_up.id}")
+    assert "01.03.2025" in notification.text
+
+
+def test_a_follow_up_without_assignee_goes_to_the_lead_and_a_moved_one_comes_again(session, lead):
+    engagement = factories.make_engagement(session, lead=lead, status=EngagementStatus.AKTIV)
+    follow_up = factories.make_follow_up(session, engagement, assignee=None)
+    now = follow_up.due_at + timedelta(hours=1)
+    assert follow_ups_due(session, now) == 1
+    assert notifications(session)[0].recipient_id == lead.id
+    follow_up.due_at += timedelta(days=7)
+    session.flush()
+    assert follow_ups_due(session, now) == 0
+    assert follow_ups_due(session, follow_up.due_at) == 1
+
+
+def test_closed_follow_ups_and_closed_engagements_are_not_announced(session, lead):
+    engagement = factories.make_engagement(session, lead=lead, status=EngagementStatus.AKTIV)
+    for status in (FollowUpStatus.ERLEDIGT, FollowUpStatus.VERWORFEN):
+        factories.make_follow_up(session, engagement, assignee=lead, status=status)
+    for status in (EngagementStatus.ABGEBROCHEN, EngagementStatus.ABGESCHLOSSEN):
+        closed = factories.make_engagement(session, lead=lead, status=status)
+        factories.make_follow_up(session, closed, assignee=lead)
+    assert follow_ups_due(session, at(date(2025, 4, 1))) == 0
+
+
+def test_a_follow_up_due_in_the_night_summer_time_ends(session, lead):
+    engagement = factories.make_engagement(session, lead=lead, status=EngagementStatus.AKTIV)
+    # 25.10.2026: clocks go back at 03:00 CEST; 09:00 local is then 08:00 UTC (CET).
+    due_at = datetime(2026, 10, 25, 9, 0, tzinfo=BERLIN)
+    assert due_at.astimezone(UTC) == datetime(2026, 10, 25, 8, 0, tzinfo=UTC)
+    follow_up = factories.make_follow_up(session, engagement, assignee=lead)
+    follow_up.due_at = due_at
+    session.flush()
+    assert follow_ups_due(session, datetime(2026, 10, 25, 7, 59, tzinfo=UTC)) == 0
+    assert follow_ups_due(session, datetime(2026, 10, 25, 8, 0, tzinfo=UTC)) == 1
+    assert "25.10.2026" in notifications(session)[0].text
+
+
+# -- engagements ending ------------------------------------------------------------------------
+
+
+def test_the_lead_hears_30_days_before_the_planned_end_once(session, lead):
+    engagement = factories.make_engagement(
+        session, lead=lead, status=EngagementStatus.AKTIV, end=date(2025, 12, 31)
+    )
+    assert engagements_ending(session, at(date(2025, 11, 30))) == 0  # 31 days
+    assert engagements_ending(session, at(date(2025, 12, 1))) == 1  # 30 days
+    assert engagements_ending(session, at(date(2025, 12, 20))) == 0
+    [notification] = notifications(session)
+    assert notification.recipient_id == lead.id
+    assert notification.dedup_key == f"engagement:{engagement.id}:ending:2025-12-31"
+    assert "31.12.2025" in notification.text
+    # Extended: the new end is announced again when it comes near.
+    engagement.planned_end_date = date(2026, 3, 31)
+    session.flush()
+    assert engagements_ending(session, at(date(2025, 12, 21))) == 0
+    assert engagements_ending(session, at(date(2026, 3, 10))) == 1
+
+
+@pytest.mark.parametrize(
+    ("status", "expected"),
+    [
+        (EngagementStatus.GEPLANT, 0),
+        (EngagementStatus.AKTIV, 1),
+        (EngagementStatus.PAUSIERT, 1),
+        (EngagementStatus.ABGESCHLOSSEN, 0),
+        (EngagementStatus.ABGEBROCHEN, 0),
+    ],
+)
+def test_only_running_engagements_are_announced_as_ending(session, lead, status, expected):
+    factories.make_engagement(session, lead=lead, status=status, end=date(2025, 12, 31))
+    assert engagements_ending(session, at(date(2025, 12, 15))) == expected
+
+
+# -- sustainability checks ---------------------------------------------------------------------
+
+
+def test_a_completed_engagement_gets_two_sustainability_checks_once(session, lead):
+    engagement = factories.make_engagement(
+        session, lead=lead, status=EngagementStatus.ABGESCHLOSSEN, actual_end=date(2025, 8, 31)
+    )
+    factories.make_engagement(
+        session, lead=lead, status=EngagementStatus.ABGEBROCHEN, actual_end=date(2025, 8, 31)
+    )
+    now = at(date(2025, 9, 1))
+    assert sustainability_follow_ups(session, now) == 2
+    assert sustainability_follow_ups(session, now) == 0
+    checks = list(session.scalars(select(FollowUp).order_by(FollowUp.due_at)))
+    assert [check.rule_key for check in checks] == [
+        f"engagement:{engagement.id}:sustainability:3",
+        f"engagement:{engagement.id}:sustainability:6",
+    ]
+    assert [clock.local(check.due_at) for check in checks] == [
+        datetime(2025, 11, 30, 9, 0, tzinfo=BERLIN),
+        datetime(2026, 2, 28, 9, 0, tzinfo=BERLIN),
+    ]
+    for check in checks:
+        assert check.engagement_id == engagement.id
+        assert check.kind is FollowUpKind.NACHHALTIGKEIT
+        assert check.status is FollowUpStatus.OFFEN and check.closed_at is None
+        assert check.assignee_id == lead.id
+        assert check.created_at == now
+    # When the first falls due, its assignee hears of it (the engagement is closed).
+    assert follow_ups_due(session, checks[0].due_at) == 1
+    assert notifications(session)[0].recipient_id == lead.id
+
+
+# -- all sweeps --------------------------------------------------------------------------------
+
+
+def busy_programme(session, lead):
+    """Something for every sweep on 15.12.2025 (engagement ends 31.12.2025)."""
+    organisation = factories.make_organisation(session, name="Bezirksamt Mitte Jugendamt")
+    factories.make_contact(session, organisation, name="Petra Vertraulich")
+    engagement = factories.make_engagement(
+        session, lead=lead, status=EngagementStatus.AKTIV, organisation=organisation
+    )
+    factories.make_follow_up(session, engagement, assignee=lead, due_on=date(2025, 12, 1))
+    factories.make_engagement(
+        session, lead=lead, status=EngagementStatus.ABGESCHLOSSEN, actual_end=date(2025, 6, 30)
+    )
+    return engagement
+
+
+def test_every_sweep_run_twice_creates_the_same_rows(session, lead):
+    busy_programme(session, lead)
+    now = at(date(2025, 12, 15))
+    first = {sweep.key: sweep.run(session, now) for sweep in SWEEPS}
+    assert all(first.values()), first
+    before = (keys(session), list(session.scalars(select(FollowUp.id).order_by(FollowUp.id))))
+    second = {sweep.key: sweep.run(session, now) for sweep in SWEEPS}
+    assert set(second.values()) == {0}
+    after = (keys(session), list(session.scalars(select(FollowUp.id).order_by(FollowUp.id))))
+    assert after == before
+    assert len(set(before[0])) == len(before[0])
+
+
+def test_texts_name_organisations_but_never_contact_persons(session, lead):
+    busy_programme(session, lead)
+    for sweep in SWEEPS:
+        sweep.run(session, at(date(2025, 12, 15)))
+    texts = [notification.text for notification in notifications(session)]
+    assert texts
+    assert any("Bezirksamt Mitte Jugendamt" in text for text in texts)
+    for text in texts:
+        assert "Petra" not in text and "Vertraulich" not in text
+
+
+def test_each_sweep_runs_a_fixed_number_of_statements(session, lead, count_queries):
+    def statements(now):
+        counts = {}
+        for sweep in SWEEPS:
+            with count_queries() as counter:
+                sweep.run(session, now)
+            counts[sweep.key] = counter.count
+        return counts
+
+    busy_programme(session, lead)
+    few = statements(at(date(2025, 12, 15)))
+    for _ in range(4):
+        busy_programme(session, lead)
+    many = statements(at(date(2025, 12, 16)))
+    assert many == few
+    assert max(few.values()) <= 2
+
+
+def test_the_sweeps_use_the_frozen_clock_only_through_their_argument(session, lead):
+    one_milestone(session, lead)
+    with clock.frozen(DUE - timedelta(days=30)):
+        assert milestone_reminders(session, at(DUE)) == 1
+
+
+# -- notify ------------------------------------------------------------------------------------
+
+
+def test_notify_creates_a_row_once_per_dedup_key(session, lead):
+    values = {
+        "recipient_id": lead.id,
+        "kind": "test",
+        "text": "Hallo",
+        "link": None,
+        "dedup_key": "test:1",
+        "now": at(DUE),
+    }
+    assert notify(session, **values) is True
+    assert notify(session, **{**values, "text": "Noch einmal"}) is False
+    [notification] = notifications(session)
+    assert notification.text == "Hallo" and notification.created_at == at(DUE)
+
+
+def test_milestone_reminders_ignore_milestones_far_away(session, lead):
+    one_milestone(session, lead, due=DUE + timedelta(days=100))
+    assert milestone_reminders(session, at(DUE)) == 0
+    assert session.scalar(select(Milestone.id).where(Milestone.due_date == DUE)) is None
