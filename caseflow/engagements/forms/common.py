@@ -85,7 +85,9 @@ class DayField(StringField):
         return self.data.isoformat() if isinstance(self.data, date) else ""
 
 
-def _version_number(form: FlaskForm, field: HiddenField) -> None:
+def version_number(form: FlaskForm, field: HiddenField) -> None:
+    """Validator of a hidden ``version``: digits we could have handed out, else
+    ``VERSION_MESSAGE`` (the engagement forms and the intake's staff forms use it)."""
     value = field.data or ""
     if not (value.isascii() and value.isdigit() and len(value) <= VERSION_MAX_DIGITS):
         raise ValidationError(VERSION_MESSAGE)
@@ -96,7 +98,7 @@ class VersionedForm(FlaskForm):
     with (hidden), so a change made on an older state is refused, and puts the messages of
     hidden fields (version, CSRF) at the top of the form (``form_errors``)."""
 
-    version = HiddenField(validators=[_version_number])
+    version = HiddenField(validators=[version_number])
 
     def validate(self, extra_validators: dict | None = None) -> bool:
         is_valid = super().validate(extra_validators)

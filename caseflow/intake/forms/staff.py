@@ -9,14 +9,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from flask_babel import LazyString, format_number, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
+from caseflow.engagements.forms.common import max_length, version_number
 from caseflow.engagements.rules import MAX_MONTHS, MIN_MONTHS
 from caseflow.intake.models import REVIEW_CRITERIA, ApplicationStatus
 from caseflow.intake.services.decisions import REASON_MAX_LENGTH
@@ -70,38 +71,13 @@ def _score_field(column: str) -> RadioField:
     )
 
 
-def _too_long(maximum: int) -> Length:
-    return Length(
-        max=maximum,
-        message=_l(
-            "Bitte kürzen Sie den Text auf höchstens %(max)s Zeichen.",
-            # formatted when the message is shown, for that request's locale: "2.000"
-            max=LazyString(format_number, maximum),
-        ),
-    )
-
-
-VERSION_MESSAGE = _l(
-    "Dieses Formular ist veraltet oder unvollständig. Bitte laden Sie die Seite neu und "
-    "versuchen Sie es noch einmal."
-)
-# Versions count up from 1; anything longer than this is not one we handed out.
-VERSION_MAX_DIGITS = 18
-
-
-def _version_number(form: FlaskForm, field: HiddenField) -> None:
-    value = field.data or ""
-    if not (value.isascii() and value.isdigit() and len(value) <= VERSION_MAX_DIGITS):
-        raise ValidationError(VERSION_MESSAGE)
-
-
 class _VersionedForm(FlaskForm):
     """A form that changes an application. It carries the ``version`` of the application it
     was filled in on, so that a form left open while someone else changed the application is
     refused instead of overwriting that change (render it with ``version=application.version``
     in ``data``)."""
 
-    version = HiddenField(validators=[_version_number])
+    version = HiddenField(validators=[version_number])
 
     def validate(self, extra_validators: dict | None = None) -> bool:
         is_valid = super().validate(extra_validators)
@@ -122,7 +98,9 @@ class ReviewForm(FlaskForm):
     score_resources = _score_field("score_resources")
     score_relevance = _score_field("score_relevance")
     score_feasibility = _score_field("score_feasibility")
-    comment = TextAreaField(_l("Kommentar"), validators=[Optional(), _too_long(COMMENT_MAX_LENGTH)])
+    comment = TextAreaField(
+        _l("Kommentar"), validators=[Optional(), max_length(COMMENT_MAX_LENGTH)]
+    )
 
     def scores(self) -> dict[str, int]:
         """The validated scores by ``REVIEW_CRITERIA`` key."""
@@ -157,7 +135,7 @@ class DeclineForm(_VersionedForm):
         _l("Begründung der Absage"),
         validators=[
             InputRequired(_l("Bitte begründen Sie die Absage.")),
-            _too_long(REASON_MAX_LENGTH),
+            max_length(REASON_MAX_LENGTH),
         ],
     )
 
@@ -170,7 +148,7 @@ class WaitlistForm(_VersionedForm):
     """A waitlist place, with an optional internal note. Use with ``prefix="waitlist"``."""
 
     note = TextAreaField(
-        _l("Notiz zur Warteliste"), validators=[Optional(), _too_long(REASON_MAX_LENGTH)]
+        _l("Notiz zur Warteliste"), validators=[Optional(), max_length(REASON_MAX_LENGTH)]
     )
 
 
@@ -200,7 +178,7 @@ class AcceptForm(_VersionedForm):
     duration_months = SelectField(_l("Dauer"), validate_choice=False)
     lead = SelectField(_l("Federführung"), validate_choice=False)
     note = TextAreaField(
-        _l("Notiz zur Entscheidung"), validators=[Optional(), _too_long(REASON_MAX_LENGTH)]
+        _l("Notiz zur Entscheidung"), validators=[Optional(), max_length(REASON_MAX_LENGTH)]
     )
 
     def offer(
