@@ -73,6 +73,23 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_DEFAULT_SENDER": "DiFair – BQN Berlin <difair@bqn-berlin.de>",
     "MAIL_TIMEOUT": 10,
     "MAIL_OUTBOX": None,
+    # Scheduled work (DESIGN.md §4, caseflow.followups.sweeps and caseflow.scheduler).
+    "MILESTONE_REMINDER_DAYS": (14, 3),
+    "ENDING_WITHIN_DAYS": 30,
+    "DECISION_WORKING_DAYS": 10,
+    "SUSTAINABILITY_MONTHS": (3, 6),
+    # Declined or withdrawn applications lose their personal data this many months later.
+    "RETENTION_MONTHS": 6,
+    # Email of notifications: attempts before giving up (then admins see it), the first
+    # retry's delay (doubling each time), and after how long a claimed but unfinished
+    # sending counts as crashed and is taken up again.
+    "MAIL_MAX_ATTEMPTS": 6,
+    "MAIL_RETRY_SECONDS": 60,
+    "MAIL_CLAIM_TIMEOUT_SECONDS": 600,
+    # Admins are warned when the scheduler's heartbeat is older than this.
+    "SCHEDULER_STALE_MINUTES": 15,
+    # The SQLite scheduler lock file (default: <instance>/scheduler.lock).
+    "SCHEDULER_LOCK_FILE": None,
 }
 
 # Environment variables read as they are (strings) or parsed by the given function.
@@ -102,6 +119,14 @@ _ENV_PARSERS: dict[str, Any] = {
     "MAIL_DEFAULT_SENDER": str,
     "MAIL_TIMEOUT": float,
     "MAIL_OUTBOX": str,
+    "ENDING_WITHIN_DAYS": int,
+    "DECISION_WORKING_DAYS": int,
+    "RETENTION_MONTHS": int,
+    "MAIL_MAX_ATTEMPTS": int,
+    "MAIL_RETRY_SECONDS": int,
+    "MAIL_CLAIM_TIMEOUT_SECONDS": int,
+    "SCHEDULER_STALE_MINUTES": int,
+    "SCHEDULER_LOCK_FILE": str,
 }
 
 

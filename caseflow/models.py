@@ -13,7 +13,13 @@ from caseflow.engagements.models import (
     TemplatePhase,
     activity_staff,
 )
-from caseflow.followups.models import FollowUp, Notification
+from caseflow.followups.models import (
+    CalendarToken,
+    FollowUp,
+    Notification,
+    NotificationPreference,
+    SchedulerHeartbeat,
+)
 from caseflow.intake.models import Application, ApplicationReview, ApplicationRound
 from caseflow.organisations.models import ContactPerson, Organisation
 from caseflow.staff.models import StaffMeasure, StaffMember
@@ -26,14 +32,17 @@ __all__ = [
     "Assignment",
     "AuditEvent",
     "Barrier",
+    "CalendarToken",
     "ContactPerson",
     "Engagement",
     "FollowUp",
     "Milestone",
     "Notification",
+    "NotificationPreference",
     "Organisation",
     "Phase",
     "PhaseTemplate",
+    "SchedulerHeartbeat",
     "StaffMeasure",
     "StaffMember",
     "TemplateMilestone",

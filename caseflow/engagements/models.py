@@ -263,6 +263,8 @@ class Milestone(Model):
     evidence_note: Mapped[str | None] = mapped_column(Text)
     drop_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # RFC 5545 SEQUENCE of its calendar event: raised whenever what the event shows changes.
+    calendar_sequence: Mapped[int] = mapped_column(default=0, server_default=text("0"))
 
     phase: Mapped[Phase] = relationship(back_populates="milestones")
     owner: Mapped[StaffMember | None] = relationship(foreign_keys=[owner_id])

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -67,6 +67,8 @@ class FollowUp(Model):
     rule_key: Mapped[str | None] = mapped_column(String(120), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # RFC 5545 SEQUENCE of its calendar event: raised whenever what the event shows changes.
+    calendar_sequence: Mapped[int] = mapped_column(default=0, server_default=sql_text("0"))
 
     engagement: Mapped[Engagement] = relationship()
     assignee: Mapped[StaffMember | None] = relationship()
@@ -75,6 +77,16 @@ class FollowUp(Model):
         CheckConstraint("(status = 'offen') = (closed_at IS NULL)", name="closed_at_iff_closed"),
         Index("ix_follow_up_status_due_at", "status", "due_at"),
     )
+
+
+class MailStatus(enum.StrEnum):
+    """Where a notification's email stands (``caseflow.followups.delivery``)."""
+
+    PENDING = "pending"  # waits for its send time (``mail_next_at``)
+    SENDING = "sending"  # claimed by one sender since ``mail_claimed_at``
+    SENT = "sent"
+    FAILED = "failed"  # gave up after the last retry; admins see it
+    NONE = "none"  # no email: the recipient wants none, has no address, or it was replaced
 
 
 class Notification(Model):
@@ -89,18 +101,81 @@ class Notification(Model):
     link: Mapped[str | None] = mapped_column(String(500))
     # One event, one notification: the rule that raises it builds this key.
     dedup_key: Mapped[str] = mapped_column(String(200), unique=True)
+    # What the notification is about ("milestone:12"): a newer one about the same topic
+    # replaces an unread older one (``superseded_at``) instead of stacking.
+    topic: Mapped[str | None] = mapped_column(String(200))
+    # A longer text for the email (the weekly digest); the short ``text`` otherwise.
+    body: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    mail_status: Mapped[MailStatus] = mapped_column(
+        enum_column_type(MailStatus, "mail_status"),
+        default=MailStatus.PENDING,
+        server_default=MailStatus.PENDING.value,
+    )
+    mail_attempts: Mapped[int] = mapped_column(default=0, server_default=sql_text("0"))
+    mail_next_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    mail_claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    mail_error: Mapped[str | None] = mapped_column(String(500))
 
     recipient: Mapped[StaffMember] = relationship()
 
     __table_args__ = (
         Index("ix_notification_recipient_unread", "recipient_id", "read_at"),
-        Index(
-            "ix_notification_unsent",
-            "created_at",
-            sqlite_where=sql_text("emailed_at IS NULL"),
-            postgresql_where=sql_text("emailed_at IS NULL"),
-        ),
+        Index("ix_notification_recipient_topic", "recipient_id", "topic"),
+        Index("ix_notification_mail", "mail_status", "mail_next_at"),
     )
+
+
+class NotificationPreference(Model):
+    """How one staff member wants one kind of notification: ``app`` (in the app only),
+    ``email`` (in the app and by email) or ``off`` (the weekly digest only). No row: the
+    kind's default (``caseflow.followups.preferences``)."""
+
+    __tablename__ = "notification_preference"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_member_id: Mapped[int] = mapped_column(
+        ForeignKey("staff_member.id", ondelete="CASCADE")
+    )
+    kind: Mapped[str] = mapped_column(String(60))
+    channel: Mapped[str] = mapped_column(String(10))
+
+    __table_args__ = (
+        UniqueConstraint("staff_member_id", "kind"),
+        CheckConstraint("channel IN ('off', 'app', 'email')", name="channel_known"),
+    )
+
+
+class CalendarToken(Model):
+    """A secret calendar feed address: only the SHA-256 of the token is kept. ``scope`` is
+    ``all`` (the holder's milestones and follow-ups) or ``engagement:<id>`` (one
+    engagement's, for its team); one token per holder and scope."""
+
+    __tablename__ = "calendar_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_member_id: Mapped[int] = mapped_column(
+        ForeignKey("staff_member.id", ondelete="CASCADE")
+    )
+    engagement_id: Mapped[int | None] = mapped_column(
+        ForeignKey("engagement.id", ondelete="CASCADE"), index=True
+    )
+    scope: Mapped[str] = mapped_column(String(40))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (UniqueConstraint("staff_member_id", "scope"),)
+
+
+class SchedulerHeartbeat(Model):
+    """The scheduler's sign of life: one row per scheduler name, rewritten every minute."""
+
+    __tablename__ = "scheduler_heartbeat"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(200))  # host and process id
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    beat_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -6,6 +6,13 @@ runs twice, or in two processes at once, creates its notification once; the seco
 is skipped by the database (on PostgreSQL it waits for the first transaction and then does
 nothing), never raised as an error.
 
+A notice may name its ``topic`` (what it is about, e.g. ``milestone:12``): a newer
+notification about the same topic replaces the recipient's unread older ones (they get
+``superseded_at`` and leave the inbox; one not yet emailed is not emailed any more).
+
+New notifications wait for their email (``mail_status`` pending, due at once);
+``caseflow.followups.delivery`` sends them after the commit, if the recipient wants email.
+
 Nothing here commits; the caller does.
 """
 
@@ -16,11 +23,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row
+from sqlalchemy import Row, and_, case, exists, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
-from caseflow.followups.models import Notification
+from caseflow.followups.models import MailStatus, Notification
 
 # Rows per INSERT statement: keeps SQLite under its limit of bound parameters.
 BATCH_SIZE = 500
@@ -35,6 +42,8 @@ class Notice:
     text: str
     link: str | None
     dedup_key: str
+    topic: str | None = None
+    body: str | None = None
 
 
 def insert_or_skip(
@@ -64,9 +73,10 @@ def insert_or_skip(
 def notify_all(session: Session, notices: Iterable[Notice], *, now: datetime) -> int:
     """Raise every notice that has not been raised before; returns how many were created.
 
-    After: one unread notification per new ``dedup_key``, ``created_at = now``; notices whose
-    key exists already (or appears twice in ``notices``) are skipped. Raises nothing for
-    duplicates; only flushes.
+    After: one unread notification per new ``dedup_key``, ``created_at = now``, its email
+    pending from ``now``; notices whose key exists already (or appears twice in ``notices``)
+    are skipped; unread older notifications about the topic of a new one are superseded.
+    Raises nothing for duplicates; only flushes.
     """
     rows: dict[str, dict[str, Any]] = {}
     for notice in notices:
@@ -78,10 +88,51 @@ def notify_all(session: Session, notices: Iterable[Notice], *, now: datetime) ->
                 "text": notice.text,
                 "link": notice.link,
                 "dedup_key": notice.dedup_key,
+                "topic": notice.topic,
+                "body": notice.body,
                 "created_at": now,
+                "mail_status": MailStatus.PENDING.value,
+                "mail_attempts": 0,
+                "mail_next_at": now,
             },
         )
-    return len(insert_or_skip(session, Notification.__table__, list(rows.values()), "dedup_key"))
+    created = insert_or_skip(session, Notification.__table__, list(rows.values()), "dedup_key")
+    if created and any(row["topic"] for row in rows.values()):
+        supersede_older(session, now=now)
+    return len(created)
+
+
+def supersede_older(session: Session, *, now: datetime) -> int:
+    """Mark every unread notification superseded that has a newer one about the same topic
+    for the same recipient created at ``now``; one statement. Returns how many."""
+    newer = aliased(Notification)
+    statement = (
+        update(Notification)
+        .where(
+            Notification.read_at.is_(None),
+            Notification.superseded_at.is_(None),
+            Notification.topic.is_not(None),
+            exists(
+                select(newer.id).where(
+                    and_(
+                        newer.recipient_id == Notification.recipient_id,
+                        newer.topic == Notification.topic,
+                        newer.id > Notification.id,
+                        newer.created_at == now,
+                    )
+                )
+            ),
+        )
+        .values(
+            superseded_at=now,
+            mail_status=case(
+                (Notification.mail_status == MailStatus.PENDING, MailStatus.NONE),
+                else_=Notification.mail_status,
+            ),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return session.execute(statement).rowcount
 
 
 def notify(
@@ -93,8 +144,18 @@ def notify(
     link: str | None,
     dedup_key: str,
     now: datetime,
+    topic: str | None = None,
+    body: str | None = None,
 ) -> bool:
     """Raise one notification unless one with ``dedup_key`` exists; returns whether a row
     was created. Only flushes."""
-    notice = Notice(recipient_id=recipient_id, kind=kind, text=text, link=link, dedup_key=dedup_key)
+    notice = Notice(
+        recipient_id=recipient_id,
+        kind=kind,
+        text=text,
+        link=link,
+        dedup_key=dedup_key,
+        topic=topic,
+        body=body,
+    )
     return notify_all(session, [notice], now=now) == 1

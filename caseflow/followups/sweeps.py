@@ -163,6 +163,7 @@ def milestone_reminders(session: Session, now: datetime) -> int:
                 text=text,
                 link=engagement_link(engagement_id, f"milestone-{milestone_id}"),
                 dedup_key=f"milestone:{milestone_id}:{due.isoformat()}:{stage}",
+                topic=f"milestone:{milestone_id}",
             )
         )
     return notify_all(session, notices, now=now)
@@ -226,6 +227,7 @@ def follow_ups_due(session: Session, now: datetime) -> int:
                 text=text,
                 link=engagement_link(engagement_id, f"follow-up-{follow_up_id}"),
                 dedup_key=f"follow_up:{follow_up_id}:{due_at.isoformat()}",
+                topic=f"follow_up:{follow_up_id}",
             )
         )
     return notify_all(session, notices, now=now)
@@ -264,6 +266,7 @@ def engagements_ending(session: Session, now: datetime) -> int:
             ),
             link=engagement_link(engagement_id),
             dedup_key=f"engagement:{engagement_id}:ending:{planned_end.isoformat()}",
+            topic=f"engagement:{engagement_id}:ending",
         )
         for engagement_id, planned_end, organisation, lead_id in session.execute(statement)
     ]

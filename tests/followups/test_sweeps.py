@@ -354,7 +354,8 @@ def test_each_sweep_runs_a_fixed_number_of_statements(session, lead, count_queri
         busy_programme(session, lead)
     many = statements(at(date(2025, 12, 16)))
     assert many == few
-    assert max(few.values()) <= 2
+    # One read, one insert, and one update superseding older notifications of the topics.
+    assert max(few.values()) <= 3
 
 
 def test_the_sweeps_use_the_frozen_clock_only_through_their_argument(session, lead):
