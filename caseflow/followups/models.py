@@ -137,9 +137,7 @@ class NotificationPreference(Model):
     __tablename__ = "notification_preference"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    staff_member_id: Mapped[int] = mapped_column(
-        ForeignKey("staff_member.id", ondelete="CASCADE")
-    )
+    staff_member_id: Mapped[int] = mapped_column(ForeignKey("staff_member.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(60))
     channel: Mapped[str] = mapped_column(String(10))
 
@@ -157,9 +155,7 @@ class CalendarToken(Model):
     __tablename__ = "calendar_token"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    staff_member_id: Mapped[int] = mapped_column(
-        ForeignKey("staff_member.id", ondelete="CASCADE")
-    )
+    staff_member_id: Mapped[int] = mapped_column(ForeignKey("staff_member.id", ondelete="CASCADE"))
     engagement_id: Mapped[int | None] = mapped_column(
         ForeignKey("engagement.id", ondelete="CASCADE"), index=True
     )

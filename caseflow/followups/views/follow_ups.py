@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
@@ -37,11 +37,10 @@ from caseflow.followups.services import (
     latest_due_on,
     open_follow_ups_of,
 )
+from caseflow.followups.views.blueprint import bp
 from caseflow.staff.access import staff_required
 from caseflow.web.i18n import format_day
 from caseflow.web.sections import PageSection
-
-bp = Blueprint("followups", __name__)
 
 ANCHOR = "follow-ups-title"
 

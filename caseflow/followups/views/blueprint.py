@@ -1,0 +1,7 @@
+"""The follow-ups feature's one blueprint; its routes live in the modules beside this one."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("followups", __name__)

@@ -1,0 +1,3 @@
+"""The notification bell, the inbox and the notification preferences."""
+
+from __future__ import annotations

@@ -1,0 +1,1 @@
+"""The scheduler process (``caseflow scheduler``); lands in the same change."""
