@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from caseflow import clock
+from caseflow.audit.models import AuditEvent
 from caseflow.engagements.models import EngagementStatus, Milestone
 from caseflow.followups.models import FollowUp, FollowUpKind, FollowUpStatus, Notification
 from caseflow.followups.notify import notify
@@ -20,6 +21,8 @@ from caseflow.followups.sweeps import (
     milestone_reminders,
     sustainability_follow_ups,
 )
+from caseflow.intake.models import ApplicationStatus
+from caseflow.staff.models import Role
 from tests import factories
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -41,7 +44,15 @@ def keys(session) -> list[str]:
 
 @pytest.fixture
 def lead(session):
-    return factories.make_staff_member(session, name="Lea Leitung")
+    """The engagements' lead consultant; a project lead with a login, so the application
+    rules and the digest reach her too."""
+    return factories.make_staff_member(
+        session,
+        name="Lea Leitung",
+        role=Role.LEAD,
+        email="lea.leitung@bqn.example.org",
+        password_hash="x",
+    )
 
 
 def one_milestone(session, lead, *, due=DUE, status=EngagementStatus.AKTIV, owner="lead"):
@@ -81,6 +92,19 @@ def test_milestone_reminder_boundaries(session, lead, days_left, stage):
     assert milestone.title in notification.text
     assert notification.link.endswith(f"#milestone-{milestone.id}")
     assert notification.read_at is None and notification.emailed_at is None
+
+
+@pytest.mark.parametrize(
+    ("days_left", "stage"), [(22, None), (21, "21"), (8, "21"), (7, "7"), (2, "7"), (1, "1")]
+)
+def test_milestone_reminder_lead_times_come_from_the_configuration(
+    app, session, lead, monkeypatch, days_left, stage
+):
+    monkeypatch.setitem(app.config, "MILESTONE_REMINDER_DAYS", (21, 7, 1))
+    milestone = one_milestone(session, lead)
+    milestone_reminders(session, at(DUE - timedelta(days=days_left)))
+    expected = [] if stage is None else [f"milestone:{milestone.id}:2025-06-16:{stage}"]
+    assert keys(session) == expected
 
 
 def test_daily_sweeps_remind_14_and_3_days_before_and_on_the_first_overdue_day(session, lead):
@@ -250,6 +274,25 @@ def test_the_lead_hears_30_days_before_the_planned_end_once(session, lead):
     assert engagements_ending(session, at(date(2026, 3, 10))) == 1
 
 
+def test_the_ending_window_and_the_sustainability_months_come_from_the_configuration(
+    app, session, lead, monkeypatch
+):
+    monkeypatch.setitem(app.config, "ENDING_WITHIN_DAYS", 10)
+    monkeypatch.setitem(app.config, "SUSTAINABILITY_MONTHS", (12,))
+    factories.make_engagement(
+        session, lead=lead, status=EngagementStatus.AKTIV, end=date(2025, 12, 31)
+    )
+    assert engagements_ending(session, at(date(2025, 12, 20))) == 0  # 11 days
+    assert engagements_ending(session, at(date(2025, 12, 21))) == 1  # 10 days
+    done = factories.make_engagement(
+        session, lead=lead, status=EngagementStatus.ABGESCHLOSSEN, actual_end=date(2025, 8, 31)
+    )
+    assert sustainability_follow_ups(session, at(date(2025, 9, 1))) == 1
+    [check] = session.scalars(select(FollowUp).where(FollowUp.engagement_id == done.id))
+    assert check.rule_key == f"engagement:{done.id}:sustainability:12"
+    assert clock.local(check.due_at).date() == date(2026, 8, 31)
+
+
 @pytest.mark.parametrize(
     ("status", "expected"),
     [
@@ -302,11 +345,32 @@ def test_a_completed_engagement_gets_two_sustainability_checks_once(session, lea
 
 
 def busy_programme(session, lead):
-    """Something for every sweep on 15.12.2025 (engagement ends 31.12.2025)."""
+    """Something for every sweep on Monday 15.12.2025 (engagement ends 31.12.2025): a new
+    co-consultant with a login for the digest, an application submitted on 28.11.2025 (new,
+    and undecided after ten working days on 13.12.) and one declined in May (retention)."""
     organisation = factories.make_organisation(session, name="Bezirksamt Mitte Jugendamt")
     factories.make_contact(session, organisation, name="Petra Vertraulich")
+    colleague = factories.make_staff_member(
+        session, email=f"co{organisation.id}@bqn.example.org", password_hash="x"
+    )
     engagement = factories.make_engagement(
-        session, lead=lead, status=EngagementStatus.AKTIV, organisation=organisation
+        session,
+        lead=lead,
+        co=[colleague],
+        status=EngagementStatus.AKTIV,
+        organisation=organisation,
+    )
+    factories.make_application(
+        session,
+        submitted_at=at(date(2025, 11, 28), 10),
+        organisation_name="Bezirksamt Mitte Jugendamt",
+        contact_name="Petra Vertraulich",
+    )
+    factories.make_application(
+        session,
+        status=ApplicationStatus.ABGELEHNT,
+        submitted_at=at(date(2025, 4, 1)),
+        contact_name="Petra Vertraulich",
     )
     factories.make_follow_up(session, engagement, assignee=lead, due_on=date(2025, 12, 1))
     factories.make_engagement(
@@ -333,7 +397,9 @@ def test_texts_name_organisations_but_never_contact_persons(session, lead):
     for sweep in SWEEPS:
         sweep.run(session, at(date(2025, 12, 15)))
     texts = [notification.text for notification in notifications(session)]
-    assert texts
+    texts += [notification.body for notification in notifications(session) if notification.body]
+    kinds = {notification.kind for notification in notifications(session)}
+    assert {"application_new", "application_undecided", "digest"} <= kinds
     assert any("Bezirksamt Mitte Jugendamt" in text for text in texts)
     for text in texts:
         assert "Petra" not in text and "Vertraulich" not in text
@@ -354,8 +420,68 @@ def test_each_sweep_runs_a_fixed_number_of_statements(session, lead, count_queri
         busy_programme(session, lead)
     many = statements(at(date(2025, 12, 16)))
     assert many == few
-    # One read, one insert, and one update superseding older notifications of the topics.
-    assert max(few.values()) <= 3
+    # Reads, one insert, and one update superseding older notifications of the topics (the
+    # sustainability checks and retention: one audit event instead of the update).
+    assert few == {
+        "milestones": 3,
+        "sustainability": 3,
+        "follow_ups": 3,
+        "engagements_ending": 3,
+        "applications_new": 4,  # applications, leads, insert, supersede
+        "applications_undecided": 4,
+        "digest": 5,  # recipients, milestones, follow-ups, insert, supersede
+        "retention": 3,  # reviews, applications, audit event
+    }
+
+
+def test_a_sustainability_run_that_creates_checks_records_one_audit_event(session, lead):
+    first = factories.make_engagement(
+        session, lead=lead, status=EngagementStatus.ABGESCHLOSSEN, actual_end=date(2025, 8, 31)
+    )
+    second = factories.make_engagement(
+        session, lead=lead, status=EngagementStatus.ABGESCHLOSSEN, actual_end=date(2025, 7, 31)
+    )
+    now = at(date(2025, 9, 1))
+
+    def events():
+        return list(
+            session.scalars(
+                select(AuditEvent).where(AuditEvent.action == "follow_up.sustainability_created")
+            )
+        )
+
+    assert sustainability_follow_ups(session, now) == 4
+    [event] = events()
+    assert event.actor_id is None and event.occurred_at == now
+    assert event.changes["count"] == 4
+    assert event.changes["rule_keys"] == sorted(
+        f"engagement:{engagement.id}:sustainability:{months}"
+        for engagement in (first, second)
+        for months in (3, 6)
+    )
+    assert sustainability_follow_ups(session, now) == 0
+    assert len(events()) == 1  # a run that created nothing records nothing
+
+
+def test_texts_are_in_the_recipients_language(session, lead):
+    lead.locale = "en"
+    owner = factories.make_staff_member(session, name="Gerd Deutsch", locale="de")
+    english = one_milestone(session, lead)
+    german = one_milestone(session, lead, owner=owner)
+    engagement = english.phase.engagement
+    factories.make_follow_up(session, engagement, assignee=owner, due_on=DUE)
+    factories.make_follow_up(session, engagement, assignee=None, due_on=DUE)
+    now = at(DUE - timedelta(days=3))
+    assert milestone_reminders(session, now) == 2
+    assert follow_ups_due(session, at(DUE + timedelta(days=1))) == 2
+    by_recipient = {}
+    for notification in notifications(session):
+        by_recipient.setdefault(notification.recipient_id, []).append(notification.text)
+    # Dates show the language even before the integrator's translations exist.
+    assert all("16 Jun 2025" in text for text in by_recipient[lead.id])
+    assert all("16.06.2025" in text for text in by_recipient[owner.id])
+    assert len(by_recipient[lead.id]) == len(by_recipient[owner.id]) == 2
+    assert english.id != german.id
 
 
 def test_the_sweeps_use_the_frozen_clock_only_through_their_argument(session, lead):

@@ -1,0 +1,88 @@
+"""What the sweeps share: the one ``Sweep`` record, the recipients' language, the lead's
+assignment, and links to pages built without a request."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from flask import current_app
+from flask_babel import force_locale
+from sqlalchemy import and_, or_
+from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql.elements import ColumnElement
+
+from caseflow import clock
+from caseflow.engagements.models import (
+    Assignment,
+    AssignmentRole,
+    Engagement,
+    EngagementStatus,
+)
+from caseflow.followups.models import FollowUp, FollowUpKind
+from caseflow.staff.models import StaffMember
+
+OPEN_STATUSES = (EngagementStatus.GEPLANT, EngagementStatus.AKTIV, EngagementStatus.PAUSIERT)
+RUNNING_STATUSES = (EngagementStatus.AKTIV, EngagementStatus.PAUSIERT)
+DEFAULT_LOCALE = "de"
+
+LeadAssignment = aliased(Assignment)
+Recipient = aliased(StaffMember)
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """One scheduled rule: ``run(session, now)`` returns how many rows it created."""
+
+    key: str
+    label: Any  # a lazy German string
+    run: Callable[[Session, datetime], int]
+
+
+def local_today(now: datetime) -> date:
+    return clock.local(now).date()
+
+
+def in_language(locale: str | None) -> AbstractContextManager[None]:
+    """Texts and dates inside the block in ``locale`` (a staff member's; None: German)."""
+    return force_locale(locale or DEFAULT_LOCALE)
+
+
+def lead_join() -> ColumnElement[bool]:
+    return and_(
+        LeadAssignment.engagement_id == Engagement.id,
+        LeadAssignment.role == AssignmentRole.LEAD,
+    )
+
+
+def page_path(endpoint: str, **values: Any) -> str:
+    """The path of a page (no request needed)."""
+    adapter = current_app.url_map.bind(
+        "localhost", script_name=current_app.config.get("APPLICATION_ROOT") or "/"
+    )
+    return adapter.build(endpoint, values)
+
+
+def engagement_link(engagement_id: int, anchor: str | None = None) -> str:
+    """The path of an engagement's page (no request needed), optionally with an anchor."""
+    path = page_path("engagements.detail", engagement_id=engagement_id)
+    return f"{path}#{anchor}" if anchor else path
+
+
+def application_link(application_id: int) -> str:
+    """The path of an application's staff page (no request needed)."""
+    return page_path("intake.application", application_id=application_id)
+
+
+def follow_up_of_interest() -> ColumnElement[bool]:
+    """Follow-ups of open engagements, and the sustainability checks of completed ones."""
+    return or_(
+        Engagement.status.in_(OPEN_STATUSES),
+        and_(
+            Engagement.status == EngagementStatus.ABGESCHLOSSEN,
+            FollowUp.kind == FollowUpKind.NACHHALTIGKEIT,
+        ),
+    )

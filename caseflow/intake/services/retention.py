@@ -1,0 +1,143 @@
+"""Data retention: the personal data of declined and withdrawn applications is anonymised in
+place once they are older than ``RETENTION_MONTHS`` (DESIGN.md §4, default 6 months).
+
+"Older than": declined (``abgelehnt``) at ``decided_at``, withdrawn (``zurueckgezogen``) at
+``withdrawn_at``, at or before ``now`` minus the months (calendar months, ``relativedelta``:
+declined on 31.08. is anonymised from 28.02./29.02. on). Accepted and waitlisted
+applications are kept: they became (or may become) an engagement.
+
+What goes: the contact person (name, role, email, phone), the postal address, the free texts
+that may name people (motivation, known barriers, target groups, who supports the project,
+the steering group, the decision's reason and internal note, the reviewers' comments) and the
+secret status link (its hash and salt: the status page answers 404 from then on). Columns
+that may not be empty get ``PLACEHOLDER``; the reason of a decline stays non-empty as its
+CHECK constraint requires. What stays, for the funder's reporting: reference, round,
+organisation name, sector, sub-type, district, website, staff size, the dates (submitted,
+consent, preliminary talk, decided, withdrawn, desired start), the desired duration, the
+leadership-support flag, the status, the reviewers' scores and who decided.
+
+The audit trail already keeps no free text (``caseflow.audit.services.redacted``), so it is
+not touched; each run that anonymised something adds one event naming the references.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from dateutil.relativedelta import relativedelta
+from sqlalchemy import String, and_, case, cast, literal, or_, select, update
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+
+from caseflow.audit.services import record
+from caseflow.intake.models import Application, ApplicationReview, ApplicationStatus
+
+PLACEHOLDER = "[anonymisiert]"
+# Never a SHA-256 hex digest (it has a colon), so no token can match it; the id keeps it unique.
+ANONYMISED_TOKEN_PREFIX = "anonymisiert:"  # noqa: S105  (not a secret)
+
+
+@dataclass(frozen=True)
+class RetentionRun:
+    """What one run anonymised: the applications' ids and references, in id order."""
+
+    ids: tuple[int, ...]
+    references: tuple[str, ...]
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+def retention_cutoff(now: datetime, months: int) -> datetime:
+    """Applications declined or withdrawn at or before this moment are due."""
+    return now - relativedelta(months=months)
+
+
+def _expired(cutoff: datetime) -> ColumnElement[bool]:
+    return and_(
+        Application.anonymised_at.is_(None),
+        or_(
+            and_(
+                Application.status == ApplicationStatus.ABGELEHNT,
+                Application.decided_at <= cutoff,
+            ),
+            and_(
+                Application.status == ApplicationStatus.ZURUECKGEZOGEN,
+                Application.withdrawn_at <= cutoff,
+            ),
+        ),
+    )
+
+
+def anonymise_expired(session: Session, *, now: datetime, months: int) -> RetentionRun:
+    """Anonymise every declined or withdrawn application older than ``months`` months.
+
+    Before: nothing. After: those applications have their personal data replaced (see the
+    module docstring), ``anonymised_at = now`` and a raised ``version`` (an open form on the
+    old state is refused); their reviews' comments are gone; when at least one application
+    was anonymised, one audit event (by the system) names the references and the count.
+    Two UPDATE statements whatever the number of applications (reviews, applications), and
+    one INSERT of the audit event when something was anonymised. Two runs at once anonymise each
+    application once: the second waits for the first's row locks and then finds them done.
+    Only flushes.
+    """
+    cutoff = retention_cutoff(now, months)
+    session.flush()
+    expired_ids = select(Application.id).where(_expired(cutoff)).scalar_subquery()
+    session.execute(
+        update(ApplicationReview)
+        .where(ApplicationReview.application_id.in_(expired_ids))
+        .values(comment=None)
+        .execution_options(synchronize_session=False)
+    )
+    statement = (
+        update(Application)
+        .where(_expired(cutoff))
+        .values(
+            contact_name=PLACEHOLDER,
+            contact_role=None,
+            contact_email=PLACEHOLDER,
+            contact_phone=None,
+            address=None,
+            motivation=PLACEHOLDER,
+            known_barriers=None,
+            target_groups=None,
+            leadership_support_by=None,
+            steering_group=None,
+            decision_reason=case(
+                (Application.decision_reason.is_(None), None), else_=literal(PLACEHOLDER)
+            ),
+            decision_note=None,
+            status_token_hash=literal(ANONYMISED_TOKEN_PREFIX) + cast(Application.id, String),
+            status_token_salt=None,
+            anonymised_at=now,
+            version=Application.version + 1,
+        )
+        .returning(Application.id, Application.reference)
+        .execution_options(synchronize_session=False)
+    )
+    rows = sorted(session.execute(statement).all())
+    run = RetentionRun(ids=tuple(row[0] for row in rows), references=tuple(row[1] for row in rows))
+    if run.ids:
+        record(
+            session,
+            actor=None,
+            action="application.anonymised",
+            object_type="application",
+            object_id=None,
+            changes={
+                "count": len(run),
+                "references": list(run.references),
+                "retention_months": months,
+            },
+            at=now,
+        )
+        session.flush()
+        # Objects already loaded in this session would show the old values.
+        for loaded in list(session.identity_map.values()):
+            if (isinstance(loaded, Application) and loaded.id in run.ids) or (
+                isinstance(loaded, ApplicationReview) and loaded.application_id in run.ids
+            ):
+                session.expire(loaded)
+    return run
