@@ -45,6 +45,8 @@ SMTP_SCHEMES = {"smtp": ("plain", 25), "smtp+starttls": ("starttls", 587), "smtp
 # ``<UTC timestamp>-<random>.eml``, e.g. ``20251015T093012123456Z-3f9a0c2b7d1e4a56.eml``.
 OUTBOX_NAME = re.compile(r"\A\d{8}T\d{12}Z-[0-9a-f]{16}\.eml\Z")
 _EXTENSION_KEY = "caseflow.mail"
+# The left part of a Message-ID (RFC 5322 dot-atom text, no spaces, ``<``, ``>`` or ``@``).
+MESSAGE_ID_LEFT = re.compile(r"\A[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,200}\Z")
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,12 @@ class MailMessage:
     text: str
     html: str | None = None
     reply_to: str | None = None
+    # Extra headers, e.g. ``(("Auto-Submitted", "auto-generated"),)`` (RFC 3834).
+    headers: tuple[tuple[str, str], ...] = ()
+    # A stable left part of the Message-ID (``notification-12.3f9a0c2b``); the sender's domain
+    # is added. A message sent twice with the same id is shown once by mail programs. None: a
+    # random id.
+    message_id: str | None = None
 
 
 class MailError(RuntimeError):
@@ -191,16 +199,19 @@ def _mail_environment(app: Flask) -> Environment:
     return env
 
 
-def compose(to: str, subject: str, template: str, **context: Any) -> MailMessage:
+def compose(
+    to: str, subject: str, template: str, *, locale: str | None = None, **context: Any
+) -> MailMessage:
     """Render ``templates/mail/<template>.txt`` (plain text, not escaped) and, if it exists,
-    ``templates/mail/<template>.html`` (autoescaped) in German. Needs an app context.
+    ``templates/mail/<template>.html`` (autoescaped) in ``locale`` (default German, the
+    language of every mail to applicants). Needs an app context.
 
-    ``subject`` may be a ``lazy_gettext`` string: it is then turned into German text here,
-    whatever language the current visitor chose. Templates get ``context`` and the Jinja
+    ``subject`` may be a ``lazy_gettext`` string: it is then turned into text of ``locale``
+    here, whatever language the current visitor chose. Templates get ``context`` and the Jinja
     globals (``_``, ``url_for`` …), not the request's context processors.
     """
     env = _mail_environment(current_app._get_current_object())  # type: ignore[attr-defined]
-    with force_locale(MAIL_LOCALE):
+    with force_locale(locale or MAIL_LOCALE):
         subject = str(subject)
         text = env.get_template(f"mail/{template}.txt").render(**context)
         try:
@@ -242,8 +253,10 @@ def build_message(message: MailMessage, *, sender: str) -> EmailMessage:
         ("To", message.to),
         ("Subject", message.subject),
         ("Reply-To", message.reply_to),
+        ("Message-ID", message.message_id),
+        *message.headers,
     ):
-        if value is not None and ("\r" in value or "\n" in value):
+        if value is not None and ("\r" in value or "\n" in value or "\r" in name or "\n" in name):
             raise MailError(f"line break in the {name} header")
     sender_address = _parse_sender(sender)
     if not sender_address:
@@ -261,10 +274,22 @@ def build_message(message: MailMessage, *, sender: str) -> EmailMessage:
         if name in email and not _is_one_address(email[name]):
             raise MailError(f"the {name} header must hold exactly one address")
     email["Date"] = formatdate(localtime=False, usegmt=True)
-    email["Message-ID"] = make_msgid(domain=sender_address.rpartition("@")[2] or None)
+    domain = sender_address.rpartition("@")[2]
+    if message.message_id:
+        if not MESSAGE_ID_LEFT.match(message.message_id):
+            raise MailError(f"unusable Message-ID part {message.message_id!r}")
+        email["Message-ID"] = f"<{message.message_id}@{domain}>"
+    else:
+        email["Message-ID"] = make_msgid(domain=domain or None)
     email.set_content(message.text, charset="utf-8")
     if message.html is not None:
         email.add_alternative(message.html, subtype="html", charset="utf-8")
+    # After the content: setting it drops every Content-* header (Content-Language, say).
+    try:
+        for name, value in message.headers:
+            email[name] = value
+    except (ValueError, TypeError) as exc:
+        raise MailError(f"unusable header: {exc}") from exc
     return email
 
 

@@ -532,3 +532,61 @@ def test_outbox_page_is_404_in_development_with_smtp(make_app, monkeypatch) -> N
     monkeypatch.setitem(app.config, "MAIL_URL", "smtp://mail.example.org")
     assert client.get("/outbox").status_code == 404
     assert client.get(f"/outbox/{name}").status_code == 404
+
+
+# --- notification mails: language, extra headers, stable Message-ID -----------------------------
+
+
+def test_compose_in_english_when_asked(make_app) -> None:
+    app = make_app()
+    with app.test_request_context("/"):
+        session[LOCALE_KEY] = "de"  # the visitor's choice does not matter either way
+        message = compose(
+            "staff@example.org",
+            _l("Abmelden"),
+            "greeting",
+            locale="en",
+            name="Eve",
+            received_on=date(2025, 10, 15),
+            note="x",
+        )
+    assert message.subject == "Log out"
+    assert "15 Oct 2025" in message.text
+
+
+def test_extra_headers_and_a_stable_message_id_arrive(app: Flask, smtp_server) -> None:
+    headers = (("Auto-Submitted", "auto-generated"), ("Content-Language", "en"))
+    message = MailMessage(
+        to="staff@example.org",
+        subject="caseflow: Meilenstein überfällig",
+        text="Text",
+        html="<p>Text</p>",
+        headers=headers,
+        message_id="notification-7.0123456789ab",
+    )
+    with app.app_context():
+        send_mail(message)
+        send_mail(message)
+    first, second = smtp_server.wait_for(2)
+    assert first["Message-ID"] == "<notification-7.0123456789ab@bqn-berlin.de>"
+    assert second["Message-ID"] == first["Message-ID"]
+    assert first["Auto-Submitted"] == "auto-generated"
+    assert first["Content-Language"] == "en"  # kept although the content was set after it
+    assert first["Subject"] == "caseflow: Meilenstein überfällig"
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"headers": (("Auto-Submitted", "auto-generated\r\nBcc: alle@example.org"),)},
+        {"headers": (("X-Test\nBcc", "x"),)},
+        {"message_id": "zwei teile"},
+        {"message_id": "a@b"},
+        {"message_id": "<x>"},
+    ],
+)
+def test_unusable_extra_headers_raise(app: Flask, smtp_server, fields) -> None:
+    with app.app_context(), pytest.raises(MailError):
+        send_mail(MailMessage(to="ok@example.org", subject="Betreff", text="Text", **fields))
+    time.sleep(0.1)
+    assert smtp_server.messages == []

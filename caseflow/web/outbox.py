@@ -2,6 +2,9 @@
 
 Both pages answer 404 unless ``CASEFLOW_ENV`` is ``development`` and mail goes to the outbox.
 A message's HTML part is never shown; the plain-text part is shown escaped.
+
+``list_messages`` and ``read_message`` are the reading part, shared with the admins' page
+``/admin/outbox`` (``caseflow.admin.views.outbox``).
 """
 
 from __future__ import annotations
@@ -22,7 +25,15 @@ bp = Blueprint("outbox", __name__, url_prefix="/outbox")
 
 # The list shows the newest messages; a demo never needs more.
 LIST_LIMIT = 500
-SHOWN_HEADERS = ("From", "To", "Reply-To", "Subject", "Date", "Message-ID")
+SHOWN_HEADERS = (
+    "From",
+    "To",
+    "Reply-To",
+    "Subject",
+    "Date",
+    "Message-ID",
+    "Auto-Submitted",
+)
 
 
 @dataclass(frozen=True)
@@ -31,6 +42,17 @@ class OutboxEntry:
     sent_at: datetime | None
     to: str
     subject: str
+
+
+@dataclass(frozen=True)
+class OutboxMessage:
+    """One message to show: the headers worth showing and the plain-text part."""
+
+    name: str
+    subject: str
+    headers: list[tuple[str, str]]
+    text: str
+    has_html: bool
 
 
 def outbox_enabled() -> bool:
@@ -59,16 +81,18 @@ def _sent_at(message: EmailMessage) -> datetime | None:
     return sent_at if sent_at.tzinfo else sent_at.replace(tzinfo=UTC)
 
 
-@bp.get("")
-def index():
-    """The messages in the outbox, newest first."""
-    folder = _folder_or_404()
-    names = sorted(
-        (path.name for path in folder.glob("*.eml") if OUTBOX_NAME.match(path.name)),
-        reverse=True,
-    )
+def list_messages(folder: Path, limit: int = LIST_LIMIT) -> tuple[list[OutboxEntry], int]:
+    """The newest ``limit`` messages in ``folder`` (headers only), newest first, and how many
+    there are in all. Files that are not outbox messages are left out."""
+    try:
+        names = sorted(
+            (path.name for path in folder.glob("*.eml") if OUTBOX_NAME.match(path.name)),
+            reverse=True,
+        )
+    except OSError:
+        return [], 0
     entries = []
-    for name in names[:LIST_LIMIT]:
+    for name in names[:limit]:
         try:
             message = _read(folder / name, headers_only=True)
         except OSError:
@@ -81,8 +105,38 @@ def index():
                 subject=str(message["Subject"] or ""),
             )
         )
+    return entries, len(names)
+
+
+def read_message(folder: Path, name: str) -> OutboxMessage | None:
+    """The message ``name`` in ``folder``; None if the name is not an outbox message's or the
+    file is not there."""
+    if not OUTBOX_NAME.match(name):
+        return None
+    try:
+        email = _read(folder / name)
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        return None
+    headers = [(header, str(email[header])) for header in SHOWN_HEADERS if header in email]
+    body = email.get_body(preferencelist=("plain",))
+    text = body.get_content() if body is not None else ""
+    has_html = any(part.get_content_type() == "text/html" for part in email.walk())
+    return OutboxMessage(
+        name=name,
+        subject=str(email["Subject"] or ""),
+        headers=headers,
+        text=text,
+        has_html=has_html,
+    )
+
+
+@bp.get("")
+def index():
+    """The messages in the outbox, newest first."""
+    folder = _folder_or_404()
+    entries, total = list_messages(folder)
     return render_template(
-        "web/outbox.html", entries=entries, folder=folder, total=len(names), limit=LIST_LIMIT
+        "web/outbox.html", entries=entries, folder=folder, total=total, limit=LIST_LIMIT
     )
 
 
@@ -90,23 +144,16 @@ def index():
 def message(name: str):
     """One message: its headers and its plain-text part."""
     folder = _folder_or_404()
-    if not OUTBOX_NAME.match(name):
+    shown = read_message(folder, name)
+    if shown is None:
         abort(404)
-    try:
-        email = _read(folder / name)
-    except (FileNotFoundError, IsADirectoryError):
-        abort(404)
-    headers = [(header, str(email[header])) for header in SHOWN_HEADERS if header in email]
-    body = email.get_body(preferencelist=("plain",))
-    text = body.get_content() if body is not None else ""
-    has_html = any(part.get_content_type() == "text/html" for part in email.walk())
     return render_template(
         "web/outbox_message.html",
         name=name,
-        headers=headers,
-        subject=str(email["Subject"] or ""),
-        text=text,
-        has_html=has_html,
+        headers=shown.headers,
+        subject=shown.subject,
+        text=shown.text,
+        has_html=shown.has_html,
     )
 
 
