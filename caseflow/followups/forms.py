@@ -1,4 +1,5 @@
-"""Forms of the follow-ups: a new or changed follow-up, and the reason for discarding one.
+"""Forms of the follow-ups: a new or changed follow-up, the reason for discarding one, and
+the notification preferences (a group of radio buttons per kind of notification).
 
 They check what a browser can get wrong (a missing or malformed day or time, an unknown kind,
 a person id that is not a number or beyond the database's ids, too long a text) with German
@@ -9,17 +10,18 @@ one character each (browsers send CRLF, which the filter makes LF).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, time
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, SelectField, TextAreaField, TimeField
+from wtforms import DateField, HiddenField, RadioField, SelectField, TextAreaField, TimeField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Optional, ValidationError
 
 from caseflow.engagements.forms.common import line_breaks, max_length
 from caseflow.followups.models import FollowUpKind
+from caseflow.followups.preferences import APP, EMAIL, KINDS, OFF, Kind
 from caseflow.followups.services import NOTE_MAX_LENGTH
 from caseflow.staff.models import StaffMember
 from caseflow.web.converters import MAX_ID
@@ -131,4 +133,59 @@ class DiscardForm(FlaskForm):
         _l("Grund (optional)"),
         filters=[line_breaks],
         validators=[Optional(), max_length(NOTE_MAX_LENGTH)],
+    )
+
+
+CHANNEL_LABELS = {
+    APP: _l("Nur in caseflow"),
+    EMAIL: _l("In caseflow und per E-Mail"),
+    OFF: _l("Aus"),
+}
+
+
+def _channels(kind: Kind) -> tuple[str, ...]:
+    return (APP, EMAIL, OFF) if kind.may_turn_off else (APP, EMAIL)
+
+
+def _offered_channel(kind: Kind) -> Callable[[FlaskForm, RadioField], None]:
+    """A validator: the value sent is one of the channels offered for ``kind``."""
+
+    def check(form: FlaskForm, field: RadioField) -> None:
+        value = field.raw_data[0] if field.raw_data else ""
+        if not value:
+            raise ValidationError(_l("Bitte wählen Sie, wie Sie benachrichtigt werden möchten."))
+        if value == OFF and not kind.may_turn_off:
+            raise ValidationError(_l("Diese Benachrichtigung lässt sich nicht ausschalten."))
+        if value not in _channels(kind):
+            raise ValidationError(_l("Bitte wählen Sie eine der angebotenen Möglichkeiten."))
+
+    return check
+
+
+class PreferencesForm(FlaskForm):
+    """How a staff member wants each kind of notification: one radio group per kind of
+    ``caseflow.followups.preferences.KINDS``, named by the kind's key (added below)."""
+
+    @property
+    def choices(self) -> dict[str, str]:
+        """``{kind: channel}`` as chosen (after ``validate``)."""
+        return {kind.key: self[kind.key].data for kind in KINDS}
+
+    @property
+    def kind_fields(self) -> list[tuple[Kind, RadioField]]:
+        return [(kind, self[kind.key]) for kind in KINDS]
+
+
+for _kind in KINDS:
+    setattr(
+        PreferencesForm,
+        _kind.key,
+        RadioField(
+            _kind.label,
+            choices=[
+                SelectChoice(channel, CHANNEL_LABELS[channel]) for channel in _channels(_kind)
+            ],
+            validate_choice=False,
+            validators=[_offered_channel(_kind)],
+        ),
     )

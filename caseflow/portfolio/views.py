@@ -16,6 +16,7 @@ from caseflow.engagements.queries import (
     list_engagements,
 )
 from caseflow.extensions import db
+from caseflow.followups.inbox import latest_unread
 from caseflow.intake.queries import application_counts_by_status
 from caseflow.portfolio.queries import (
     MILESTONE_HORIZON_DAYS,
@@ -33,12 +34,16 @@ from caseflow.staff.models import Role
 
 bp = Blueprint("portfolio", __name__)
 
+# How many of the newest unread notifications the dashboard lists (the rest: the inbox).
+DASHBOARD_NOTIFICATIONS = 5
+
 
 @bp.get("/dashboard")
 @staff_required
 def dashboard() -> str:
-    """The logged-in person's milestones, engagements and follow-ups; for leads also the
-    applications awaiting a decision and the engagements with overdue milestones."""
+    """The logged-in person's milestones, engagements, follow-ups and newest unread
+    notifications; for leads also the applications awaiting a decision and the engagements
+    with overdue milestones."""
     today = clock.today()
     me = current_user.id
     is_lead = current_user.has_role(Role.LEAD)
@@ -51,6 +56,7 @@ def dashboard() -> str:
             db.session, today=today, statuses=OPEN_STATUSES, staff_member_id=me
         ),
         follow_ups=open_follow_ups(db.session, assignee_id=me),
+        notifications=latest_unread(db.session, me, limit=DASHBOARD_NOTIFICATIONS),
         is_lead=is_lead,
         awaiting=applications_awaiting_decision(db.session) if is_lead else {},
         overdue_engagements=(

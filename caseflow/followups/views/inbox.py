@@ -1,3 +1,182 @@
 """The notification bell, the inbox and the notification preferences."""
 
 from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, flash, g, has_request_context, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from caseflow import clock
+from caseflow.extensions import db
+from caseflow.followups.forms import PreferencesForm
+from caseflow.followups.inbox import (
+    PreferenceError,
+    channels_of,
+    inbox_page,
+    mark_all_read,
+    mark_read,
+    own_notification,
+    save_preferences,
+    unread_count,
+)
+from caseflow.followups.models import Notification
+from caseflow.followups.views.blueprint import bp
+from caseflow.staff.access import staff_required
+from caseflow.web.urls import safe_next
+
+# ``?show=`` of the inbox: every notification or only the unread ones.
+SHOW_ALL = "all"
+SHOW_UNREAD = "unread"
+_PAGE_DIGITS = 6
+
+
+@bp.app_context_processor
+def _bell_context() -> dict[str, Any]:
+    """The unread count for the bell in the header: one query per request, only for a
+    logged-in staff member (public and error pages for visitors ask nothing)."""
+    if not has_request_context():
+        return {}
+    user = current_user
+    if user is None or not user.is_authenticated:
+        return {}
+    if "unread_notifications" not in g:
+        g.unread_notifications = unread_count(db.session, user.id)
+    return {"unread_notifications": g.unread_notifications}
+
+
+def _page_number(raw: str | None) -> int:
+    """The page asked for; 1 for anything that is not a plain, plausible number."""
+    if raw and raw.isascii() and raw.isdigit() and len(raw) <= _PAGE_DIGITS:
+        return max(1, int(raw))
+    return 1
+
+
+def _inbox_url(**args: Any) -> str:
+    return url_for("followups.inbox", **{key: value for key, value in args.items() if value})
+
+
+def _back_to_inbox() -> Response:
+    """Back to the inbox view the form was sent from (its ``show`` and ``page``). The unread
+    list starts again at its first page: what was read has left it, so the pages moved."""
+    show = request.form.get("show")
+    if show == SHOW_UNREAD:
+        return redirect(_inbox_url(show=SHOW_UNREAD))
+    page = _page_number(request.form.get("page"))
+    return redirect(_inbox_url(page=page if page > 1 else None))
+
+
+def _load_own(notification_id: int) -> Notification:
+    notification = own_notification(db.session, current_user.id, notification_id)
+    if notification is None:
+        abort(404)
+    return notification
+
+
+@bp.get("/notifications")
+@staff_required
+def inbox() -> str:
+    """The logged-in person's notifications, newest first, 50 a page; ``?show=unread`` lists
+    the unread ones only. A page beyond the last is a 404."""
+    show = request.args.get("show") or SHOW_ALL
+    notes: list[str] = []
+    if show not in (SHOW_ALL, SHOW_UNREAD):
+        notes.append(_("Diesen Filter gibt es nicht; es werden alle Benachrichtigungen gezeigt."))
+        show = SHOW_ALL
+    page = inbox_page(
+        db.session,
+        current_user.id,
+        page=_page_number(request.args.get("page")),
+        unread_only=show == SHOW_UNREAD,
+    )
+    if page is None:
+        abort(404)
+    return render_template(
+        "followups/inbox.html",
+        inbox=page,
+        show=show,
+        notes=notes,
+        previous_url=_inbox_url(show=show if show != SHOW_ALL else None, page=page.page - 1)
+        if page.has_previous
+        else None,
+        next_url=_inbox_url(show=show if show != SHOW_ALL else None, page=page.page + 1)
+        if page.has_next
+        else None,
+    )
+
+
+@bp.get("/notifications/<int:notification_id>")
+@staff_required
+def open_notification(notification_id: int) -> Response:
+    """Mark one's own notification read and go to what it is about (a path on this site;
+    the inbox when it has none). Someone else's notification is a 404."""
+    notification = _load_own(notification_id)
+    target = safe_next(notification.link) or url_for("followups.inbox")
+    mark_read(db.session, notification, now=clock.now())
+    db.session.commit()
+    return redirect(target)
+
+
+@bp.post("/notifications/<int:notification_id>/read")
+@staff_required
+def mark_notification_read(notification_id: int) -> Response:
+    """Mark one of one's own notifications read (again is fine) and return to the inbox."""
+    notification = _load_own(notification_id)
+    mark_read(db.session, notification, now=clock.now())
+    db.session.commit()
+    flash(_("Die Benachrichtigung ist als gelesen markiert."), "success")
+    return _back_to_inbox()
+
+
+@bp.post("/notifications/read-all")
+@staff_required
+def mark_all_notifications_read() -> Response:
+    """Mark all of one's unread notifications read and return to the inbox."""
+    count = mark_all_read(db.session, current_user.id, now=clock.now())
+    db.session.commit()
+    if count:
+        flash(
+            ngettext(
+                "%(num)d Benachrichtigung ist als gelesen markiert.",
+                "%(num)d Benachrichtigungen sind als gelesen markiert.",
+                count,
+            ),
+            "success",
+        )
+    else:
+        flash(_("Sie haben keine ungelesenen Benachrichtigungen."), "info")
+    return _back_to_inbox()
+
+
+@bp.route("/notifications/settings", methods=["GET", "POST"])
+@staff_required
+def notification_settings() -> Response | tuple[str, int]:
+    """Per kind of notification: in the app only, or in the app and by email (the weekly
+    digest may also be turned off)."""
+    me = current_user._get_current_object()
+    form = PreferencesForm(data=channels_of(db.session, me.id))
+    if form.is_submitted():
+        if not form.validate():
+            return _render_settings(form, 422)
+        try:
+            changed = save_preferences(db.session, me, form.choices, actor=me, now=clock.now())
+            db.session.commit()
+        except PreferenceError as error:
+            db.session.rollback()
+            form[error.field].errors = [*form[error.field].errors, str(error)]
+            return _render_settings(form, 422)
+        if changed:
+            flash(_("Ihre Einstellungen für Benachrichtigungen sind gespeichert."), "success")
+        else:
+            flash(_("Sie haben nichts geändert."), "info")
+        return redirect(url_for("followups.notification_settings"))
+    return _render_settings(form, 200)
+
+
+def _render_settings(form: PreferencesForm, status: int) -> tuple[str, int]:
+    return render_template(
+        "followups/preferences.html", form=form, has_email=bool(current_user.email)
+    ), status
