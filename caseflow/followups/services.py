@@ -289,12 +289,13 @@ def add_follow_up(
 
 
 def _close(session: Session, follow_up: FollowUp, target: FollowUpStatus, now: datetime) -> None:
-    """Close ``follow_up`` only if it is still open, in one conditional UPDATE; raise
-    ``FollowUpClosed`` when another request closed it first."""
+    """Close ``follow_up`` only if it is still open, in one conditional UPDATE (which also
+    raises its calendar event's SEQUENCE); raise ``FollowUpClosed`` when another request
+    closed it first."""
     result = session.execute(
         update(FollowUp)
         .where(FollowUp.id == follow_up.id, FollowUp.status == FollowUpStatus.OFFEN)
-        .values(status=target, closed_at=now)
+        .values(status=target, closed_at=now, calendar_sequence=FollowUp.calendar_sequence + 1)
         .execution_options(synchronize_session=False)
     )
     session.refresh(follow_up, ["status", "closed_at"])
