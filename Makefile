@@ -1,5 +1,6 @@
 # caseflow — the two commands a newcomer needs:
-#   make run    set up, migrate, load the demo data, serve on http://127.0.0.1:5000
+#   make run    set up, migrate, load the demo data, serve on http://127.0.0.1:5000 and run
+#               the scheduler beside the server (Ctrl-C stops both)
 #   make test   set up with the test extras and run the whole suite
 # Both create .venv on first use (Python 3.11+ as `python3`, or PYTHON=/path/to/python).
 
@@ -35,6 +36,11 @@ run: install
 	$(BIN)/caseflow demo --if-empty
 	@echo ""
 	@echo "caseflow läuft auf http://$(HOST):$(PORT)  (Demo-Datum $(DEMO_DATE); Strg+C beendet)"
+	@# The scheduler in the background, the server in the foreground; Ctrl-C (or the end of
+	@# the server) stops the scheduler too, which releases its lock.
+	@$(BIN)/caseflow scheduler & scheduler=$$!; \
+	trap 'kill -TERM $$scheduler 2>/dev/null; wait $$scheduler' EXIT; \
+	trap 'exit 130' INT; trap 'exit 143' TERM; \
 	$(BIN)/caseflow run --host $(HOST) --port $(PORT)
 
 test: install-test

@@ -1,11 +1,12 @@
 """The ``caseflow`` command line: ``caseflow`` is ``flask --app caseflow``.
 
-Commands: ``db …`` (Flask-Migrate), ``demo``, ``jobs run [--now ISO]``, ``staff import FILE``,
-``users create``.
+Commands: ``db …`` (Flask-Migrate), ``demo``, ``jobs run [--now ISO]``, ``scheduler``,
+``staff import FILE``, ``users create``.
 """
 
 from __future__ import annotations
 
+import logging
 import sys
 from datetime import UTC, date, datetime, time
 from pathlib import Path
@@ -17,6 +18,7 @@ from flask.cli import AppGroup, FlaskGroup
 from caseflow import clock
 from caseflow.demo import DEMO_LOGINS, DEMO_PASSWORD, DemoError, load_demo
 from caseflow.extensions import db
+from caseflow.followups.delivery import deliver_mail
 from caseflow.followups.sweeps import SWEEPS
 from caseflow.staff.importing import StaffImportError, import_staff_file
 from caseflow.staff.models import Role
@@ -124,7 +126,8 @@ class MomentType(click.ParamType):
 @jobs_cli.command("run")
 @click.option("--now", "moment", type=MomentType(), help="Zeitpunkt statt der aktuellen Zeit.")
 def jobs_run(moment: datetime | None) -> None:
-    """Run every sweep once (commit after each) and print what each created."""
+    """Run every sweep once (commit after each), then send the due email; print what each
+    did."""
     now = moment or clock.now()
     failed = False
     for sweep in SWEEPS:
@@ -138,7 +141,74 @@ def jobs_run(moment: datetime | None) -> None:
             click.echo(f"{sweep.label}: Fehler – {type(exc).__name__}: {exc}")
             continue
         click.echo(f"{sweep.label}: {created} neu")
+    try:
+        # Commits itself: claims first, then each message's outcome.
+        mail = deliver_mail(db.session, now)
+    except Exception as exc:  # noqa: BLE001  (reported like a failing sweep)
+        db.session.rollback()
+        failed = True
+        current_app.logger.exception("mail delivery failed")
+        click.echo(f"E-Mails: Fehler – {type(exc).__name__}: {exc}")
+    else:
+        click.echo(
+            f"E-Mails: {mail.sent} gesendet, {mail.retrying} später erneut, "
+            f"{mail.failed} fehlgeschlagen"
+        )
     if failed:
+        raise SystemExit(1)
+
+
+def _seconds_between(low: float, high: float):
+    """A click callback: a number of seconds from ``low`` to ``high``, else a German error."""
+
+    def check(ctx: click.Context, param: click.Parameter, value: float) -> float:
+        if not low <= value <= high:
+            raise click.BadParameter(
+                f"{value:g} Sekunden geht nicht; erlaubt sind {low:g} bis {high:g} Sekunden."
+            )
+        return value
+
+    return check
+
+
+@click.command("scheduler")
+@click.option(
+    "--lock-retry",
+    type=float,
+    callback=_seconds_between(0.1, 3600),
+    default=15.0,  # caseflow.scheduler.DEFAULT_LOCK_RETRY_SECONDS
+    show_default=True,
+    help="Sekunden zwischen zwei Versuchen, wenn schon ein anderer Scheduler läuft.",
+)
+@click.option(
+    "--heartbeat-seconds",
+    type=int,
+    # Below the 15 minutes after which admins are warned.
+    callback=_seconds_between(1, 300),
+    default=60,  # caseflow.scheduler.DEFAULT_HEARTBEAT_SECONDS
+    show_default=True,
+    help="Sekunden zwischen zwei Lebenszeichen (für Tests kürzer).",
+)
+def scheduler(lock_retry: float, heartbeat_seconds: int) -> None:
+    """Run the scheduled jobs (sweeps, email, heartbeat) until SIGTERM or Ctrl-C; only one
+    scheduler runs at a time, a second one waits and takes over."""
+    # Imported here, not at the top: the web app (wsgi.py) loads this module for its CLI and
+    # must not even import APScheduler (tests/test_app.py checks that).
+    from caseflow.scheduler import run_scheduler
+
+    if not logging.getLogger().handlers:
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
+        # APScheduler logs every run of every job at INFO; caseflow logs what each did.
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    ok = run_scheduler(
+        current_app._get_current_object(),  # type: ignore[attr-defined]
+        lock_retry=lock_retry,
+        heartbeat_seconds=heartbeat_seconds,
+        say=click.echo,
+    )
+    if not ok:
         raise SystemExit(1)
 
 
@@ -147,6 +217,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(jobs_cli)
     app.cli.add_command(demo)
+    app.cli.add_command(scheduler)
 
 
 def main() -> None:
