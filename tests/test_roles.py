@@ -13,11 +13,16 @@ from datetime import date
 
 import pytest
 from flask import Flask
+from sqlalchemy import select
 from werkzeug.routing import Rule
 
 from caseflow.engagements.planning import default_template
+from caseflow.followups.calendar import issue_token as issue_calendar_token
+from caseflow.followups.models import Notification
+from caseflow.followups.notify import notify
 from caseflow.intake.models import ApplicationStatus
 from caseflow.intake.tokens import issue_token
+from caseflow.mail import MailMessage, outbox_folder, send_mail
 from caseflow.staff.models import Role
 from tests import factories
 from tests.conftest import login
@@ -41,6 +46,11 @@ TEAM_ENDPOINTS = {
 }
 # Pages only the activity's author may open.
 AUTHOR_ENDPOINTS = {"engagements.edit_activity", "engagements.delete_activity"}
+# Pages only the object's owner may open; everyone else gets 404 (the object is not theirs
+# to know about): a notification to someone else.
+OWN_ONLY_ENDPOINTS = {"followups.open_notification"}
+# URL arguments that differ by route although they share a name.
+ENDPOINT_OBJECTS = {"followups.calendar_feed": {"token": "calendar_token"}}
 
 
 def _get_rules(app: Flask) -> Iterator[Rule]:
@@ -66,6 +76,19 @@ def objects(app: Flask, session) -> dict[str, int | str]:
         session, status=ApplicationStatus.VORGESPRAECH, preliminary_talk_on=date(2025, 2, 1)
     )
     token = issue_token(application, app.config["SECRET_KEY"])
+    holder = factories.make_staff_member(
+        session, email="kalender@bqn.example.org", password_hash="x"
+    )
+    notify(
+        session,
+        recipient_id=holder.id,
+        kind="milestone_due",
+        text="Meilenstein bald fällig",
+        link=f"/engagements/{engagement.id}",
+        dedup_key="roles:notification",
+        now=factories.MOMENT,
+    )
+    send_mail(MailMessage(to="empfang@example.org", subject="Test", text="Hallo"))
     session.flush()
     return {
         "engagement_id": engagement.id,
@@ -80,13 +103,20 @@ def objects(app: Flask, session) -> dict[str, int | str]:
         "follow_up_id": follow_up.id,
         "contact_id": contact.id,
         "template_id": default_template(session, now=factories.MOMENT).id,
+        "calendar_token": issue_calendar_token(session, holder, now=factories.MOMENT),
+        "notification_id": session.scalar(
+            select(Notification.id).where(Notification.dedup_key == "roles:notification")
+        ),
+        "name": max(path.name for path in outbox_folder().glob("*.eml")),
     }
 
 
 def _url(rule: Rule, objects: dict[str, int]) -> str:
     path = rule.rule
+    names = ENDPOINT_OBJECTS.get(rule.endpoint, {})
     for argument in rule.arguments:
-        path = re.sub(rf"<(?:\w+:)?{argument}>", str(objects[argument]), path)
+        value = objects[names.get(argument, argument)]
+        path = re.sub(rf"<(?:\w+:)?{argument}>", str(value), path)
     return path
 
 
@@ -115,6 +145,8 @@ def test_routes_by_role(app: Flask, client, make_staff, objects, role) -> None:
         elif role is None:
             assert response.status_code == 302, url
             assert response.headers["Location"].startswith("/login?next="), url
+        elif rule.endpoint in OWN_ONLY_ENDPOINTS and role.rank >= required.rank:
+            assert response.status_code == 404, f"{url} for {role}: {response.status_code}"
         elif (
             role.rank < required.rank
             or rule.endpoint in AUTHOR_ENDPOINTS
@@ -142,11 +174,15 @@ def test_the_matrix_knows_the_expected_minimum_roles(app: Flask) -> None:
         "/reports": Role.LEAD,
         "/admin/": Role.ADMIN,
         "/admin/templates": Role.ADMIN,
+        "/admin/outbox": Role.ADMIN,
+        "/notifications": Role.CONSULTANT,
+        "/notifications/settings": Role.CONSULTANT,
+        "/calendar": Role.CONSULTANT,
     }
     adapter = app.url_map.bind("caseflow.test")
     for path, role in expected.items():
         endpoint, _args = adapter.match(path)
         assert app.view_functions[endpoint].required_role is role, path
-    for path in ("/", "/login", "/healthz"):
+    for path in ("/", "/login", "/healthz", "/calendar/abc.ics"):
         endpoint, _args = adapter.match(path)
         assert getattr(app.view_functions[endpoint], "is_public", False), path
