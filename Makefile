@@ -44,8 +44,8 @@ run: install
 	$(BIN)/caseflow run --host $(HOST) --port $(PORT)
 
 test: install-test
-	$(BIN)/ruff check caseflow tests migrations/env.py
-	$(BIN)/ruff format --check caseflow tests
+	$(BIN)/ruff check caseflow tests bench migrations/env.py
+	$(BIN)/ruff format --check caseflow tests bench
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install-test
