@@ -80,11 +80,13 @@ DEFAULTS: dict[str, Any] = {
     "SUSTAINABILITY_MONTHS": (3, 6),
     # Declined or withdrawn applications lose their personal data this many months later.
     "RETENTION_MONTHS": 6,
-    # Email of notifications: attempts before giving up (then admins see it), the first
-    # retry's delay (doubling each time), and after how long a claimed but unfinished
-    # sending counts as crashed and is taken up again.
-    "MAIL_MAX_ATTEMPTS": 6,
+    # Email of notifications: attempts before giving up (then admins see it; the defaults
+    # keep retrying for about a day), the first retry's delay (doubling each time up to the
+    # longest delay), and after how long a claimed but unfinished sending counts as crashed
+    # and is taken up again.
+    "MAIL_MAX_ATTEMPTS": 30,
     "MAIL_RETRY_SECONDS": 60,
+    "MAIL_RETRY_MAX_SECONDS": 3600,
     "MAIL_CLAIM_TIMEOUT_SECONDS": 600,
     # Admins are warned when the scheduler's heartbeat is older than this.
     "SCHEDULER_STALE_MINUTES": 15,
@@ -124,6 +126,7 @@ _ENV_PARSERS: dict[str, Any] = {
     "RETENTION_MONTHS": int,
     "MAIL_MAX_ATTEMPTS": int,
     "MAIL_RETRY_SECONDS": int,
+    "MAIL_RETRY_MAX_SECONDS": int,
     "MAIL_CLAIM_TIMEOUT_SECONDS": int,
     "SCHEDULER_STALE_MINUTES": int,
     "SCHEDULER_LOCK_FILE": str,

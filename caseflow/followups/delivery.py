@@ -9,12 +9,16 @@ A notification's email moves through ``mail_status`` (``MailStatus``):
 
 ``deliver_mail`` reads the due rows (pending and due, or claimed by a sender that has not
 finished within ``MAIL_CLAIM_TIMEOUT_SECONDS`` — it crashed between claim and send), claims
-them with one conditional UPDATE … RETURNING and commits the claim before it sends anything.
-Only the ids the UPDATE returned are this sender's: two senders at once (two processes, or
-a scheduler and ``caseflow jobs run``) never send the same message. Each outcome is committed
-right after its message. A crash after sending and before recording sends that message again
-after the claim timeout; it carries the same ``Message-ID`` (built from the notification), so
-mail programs show it once.
+them with one conditional UPDATE … RETURNING that stamps a random token of this call, and
+commits the claim before it sends anything. Only the ids the UPDATE returned are this
+sender's: two senders at once (two processes, or a scheduler and ``caseflow jobs run``) never
+send the same message. Right before each message the sender renews its claim (a conditional
+UPDATE on its token, committed); a sender whose claim was taken over meanwhile (it was slower
+than the claim timeout, or another sender's clock runs ahead) skips the message, and a batch
+stops at half the claim timeout and hands the rest back. Each outcome is committed right
+after its message. Only a crash after sending and before recording sends a message again
+(after the claim timeout); it carries the same ``Message-ID`` (built from the notification),
+so mail programs show it once.
 
 Unlike the rest of the feature, ``deliver_mail`` commits itself (claim first, then one commit
 per message): mail must only go out for recorded claims, and a sent message must be recorded
@@ -25,6 +29,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import secrets
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -75,6 +81,16 @@ class DeliveryResult:
 
 
 @dataclass(frozen=True)
+class Claim:
+    """What one sender claimed: the rows to send, how many due rows get no email, and the
+    sender's token that marks its claims."""
+
+    rows: list[Row[Any]]
+    skipped: int
+    token: str
+
+
+@dataclass(frozen=True)
 class MailProblem:
     """A notification whose email failed or waits for another try (``/admin/outbox``)."""
 
@@ -120,16 +136,17 @@ def _due(now: datetime, stale: datetime) -> ColumnElement[bool]:
     )
 
 
-def claim_due(session: Session, now: datetime) -> tuple[list[Row[Any]], int]:
+def claim_due(session: Session, now: datetime) -> Claim:
     """Claim up to ``BATCH_SIZE`` due emails for this sender; the caller commits (before it
     sends anything).
 
     Rows that get no email (superseded; the recipient has no address, is inactive or wants
     this kind in the app only) become ``none``; the others ``sending`` with
-    ``mail_claimed_at = now``, if no other sender claimed them meanwhile. Returns the claimed
-    rows (notification and recipient columns) and how many were skipped. At most four
-    statements, whatever the number of rows.
+    ``mail_claimed_at = now`` and this call's token, if no other sender claimed them
+    meanwhile. Returns the claimed rows (notification and recipient columns), how many were
+    skipped, and the token. At most four statements, whatever the number of rows.
     """
+    token = secrets.token_hex(16)
     stale = now - timedelta(seconds=current_app.config["MAIL_CLAIM_TIMEOUT_SECONDS"])
     rows = session.execute(
         select(
@@ -153,7 +170,7 @@ def claim_due(session: Session, now: datetime) -> tuple[list[Row[Any]], int]:
         .limit(BATCH_SIZE)
     ).all()
     if not rows:
-        return [], 0
+        return Claim([], 0, token)
     channels = stored_channels(session, {row.recipient_id for row in rows})
     wanted = [
         row
@@ -170,7 +187,7 @@ def claim_due(session: Session, now: datetime) -> tuple[list[Row[Any]], int]:
         skipped = session.execute(
             update(Notification)
             .where(Notification.id.in_(skip_ids), _due(now, stale))
-            .values(mail_status=MailStatus.NONE, mail_claimed_at=None)
+            .values(mail_status=MailStatus.NONE, mail_claimed_at=None, mail_claim_token=None)
             .execution_options(synchronize_session=False)
         ).rowcount
     claimed_ids: set[int] = set()
@@ -181,12 +198,12 @@ def claim_due(session: Session, now: datetime) -> tuple[list[Row[Any]], int]:
             session.scalars(
                 update(Notification)
                 .where(Notification.id.in_(sorted(wanted_ids)), _due(now, stale))
-                .values(mail_status=MailStatus.SENDING, mail_claimed_at=now)
+                .values(mail_status=MailStatus.SENDING, mail_claimed_at=now, mail_claim_token=token)
                 .returning(Notification.id)
                 .execution_options(synchronize_session=False)
             )
         )
-    return [row for row in wanted if row.id in claimed_ids], skipped
+    return Claim([row for row in wanted if row.id in claimed_ids], skipped, token)
 
 
 # -- composing ---------------------------------------------------------------------------------
@@ -272,26 +289,56 @@ def safe_reason(error: Exception, recipient: str) -> str:
 # -- sending -----------------------------------------------------------------------------------
 
 
-def _mine(notification_id: int, now: datetime) -> ColumnElement[bool]:
+def _mine(notification_id: int, token: str) -> ColumnElement[bool]:
     """The row as this sender claimed it (not taken over after a timeout)."""
     return and_(
         Notification.id == notification_id,
         Notification.mail_status == MailStatus.SENDING,
-        Notification.mail_claimed_at == now,
+        Notification.mail_claim_token == token,
     )
 
 
-def _record_sent(session: Session, notification_id: int, now: datetime) -> None:
+def _renew(session: Session, notification_id: int, token: str, moment: datetime) -> bool:
+    """Renew this sender's claim right before sending (committed); False when another
+    sender has taken the row over, which then must not be sent here."""
+    renewed = session.scalar(
+        update(Notification)
+        .where(_mine(notification_id, token))
+        .values(mail_claimed_at=moment)
+        .returning(Notification.id)
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    return renewed is not None
+
+
+def _record_sent(session: Session, notification_id: int, token: str, now: datetime) -> None:
     session.execute(
         update(Notification)
-        .where(_mine(notification_id, now))
-        .values(mail_status=MailStatus.SENT, emailed_at=now, mail_claimed_at=None, mail_error=None)
+        .where(_mine(notification_id, token))
+        .values(
+            mail_status=MailStatus.SENT,
+            emailed_at=now,
+            mail_claimed_at=None,
+            mail_claim_token=None,
+            mail_error=None,
+        )
         .execution_options(synchronize_session=False)
     )
     session.commit()
 
 
-def _record_failure(session: Session, row: Row[Any], reason: str, now: datetime) -> bool:
+def retry_delay(attempts: int) -> timedelta:
+    """The wait after the ``attempts``-th failure: ``MAIL_RETRY_SECONDS`` doubled per
+    attempt, at most ``MAIL_RETRY_MAX_SECONDS``."""
+    config = current_app.config
+    seconds = config["MAIL_RETRY_SECONDS"] * 2 ** min(attempts - 1, 30)
+    return timedelta(seconds=min(seconds, config["MAIL_RETRY_MAX_SECONDS"]))
+
+
+def _record_failure(
+    session: Session, row: Row[Any], token: str, reason: str, now: datetime
+) -> bool:
     """Count the attempt; back to pending with backoff, or failed after the last attempt.
     Returns whether it failed for good."""
     config = current_app.config
@@ -301,15 +348,15 @@ def _record_failure(session: Session, row: Row[Any], reason: str, now: datetime)
         "mail_attempts": attempts,
         "mail_error": reason,
         "mail_claimed_at": None,
+        "mail_claim_token": None,
     }
     if given_up:
         values |= {"mail_status": MailStatus.FAILED, "mail_next_at": None}
     else:
-        delay = timedelta(seconds=config["MAIL_RETRY_SECONDS"] * 2 ** (attempts - 1))
-        values |= {"mail_status": MailStatus.PENDING, "mail_next_at": now + delay}
+        values |= {"mail_status": MailStatus.PENDING, "mail_next_at": now + retry_delay(attempts)}
     session.execute(
         update(Notification)
-        .where(_mine(row.id, now))
+        .where(_mine(row.id, token))
         .values(**values)
         .execution_options(synchronize_session=False)
     )
@@ -325,7 +372,7 @@ def _record_failure(session: Session, row: Row[Any], reason: str, now: datetime)
     return given_up
 
 
-def _release(session: Session, ids: Sequence[int], now: datetime) -> int:
+def _release(session: Session, ids: Sequence[int], token: str) -> int:
     """Put claimed rows back, untried: due at once for the next call."""
     if not ids:
         return 0
@@ -334,9 +381,9 @@ def _release(session: Session, ids: Sequence[int], now: datetime) -> int:
         .where(
             Notification.id.in_(ids),
             Notification.mail_status == MailStatus.SENDING,
-            Notification.mail_claimed_at == now,
+            Notification.mail_claim_token == token,
         )
-        .values(mail_status=MailStatus.PENDING, mail_claimed_at=None)
+        .values(mail_status=MailStatus.PENDING, mail_claimed_at=None, mail_claim_token=None)
         .execution_options(synchronize_session=False)
     ).rowcount
     session.commit()
@@ -348,39 +395,49 @@ def deliver_mail(session: Session, now: datetime) -> DeliveryResult:
 
     Before: nothing of the caller's is pending in ``session`` (it would be committed too).
     After: each due notification is ``sent`` (``emailed_at = now``), back to ``pending`` with
-    ``mail_next_at = now + MAIL_RETRY_SECONDS · 2^(attempts − 1)`` after a failure, ``failed``
-    after ``MAIL_MAX_ATTEMPTS`` failures, or ``none`` when it gets no email. Never raises for
-    a mail failure (they are logged as warnings); needs an app context.
+    ``mail_next_at = now + retry_delay(attempts)`` after a failure, ``failed`` after
+    ``MAIL_MAX_ATTEMPTS`` failures, or ``none`` when it gets no email; rows another sender
+    took over are left to it. Never raises for a failing message (failures are logged and
+    counted as attempts); needs an app context.
     """
-    claimed, skipped = claim_due(session, now)
+    claim = claim_due(session, now)
     session.commit()
-    result = send_claimed(session, claimed, now)
-    return replace(result, skipped=skipped)
+    result = send_claimed(session, claim, now)
+    return replace(result, skipped=claim.skipped)
 
 
-def send_claimed(session: Session, claimed: Sequence[Row[Any]], now: datetime) -> DeliveryResult:
-    """Send the emails ``claim_due`` claimed at ``now`` (after that claim is committed) and
-    commit each outcome; see ``deliver_mail``."""
+def send_claimed(
+    session: Session, claim: Claim, now: datetime, *, clock: Any = time.monotonic
+) -> DeliveryResult:
+    """Send the emails of ``claim`` (made at ``now`` and committed) and commit each outcome;
+    see ``deliver_mail``. ``clock`` measures how long the batch runs (seconds)."""
     sent = retrying = failed = 0
     failures_in_a_row = 0
-    for index, row in enumerate(claimed):
-        if failures_in_a_row >= MAX_FAILURES_IN_A_ROW:
-            rest = [later.id for later in claimed[index:]]
-            retrying += _release(session, rest, now)
-            log.warning("mail server failing: %s notification(s) left for later", len(rest))
+    started = clock()
+    budget = current_app.config["MAIL_CLAIM_TIMEOUT_SECONDS"] / 2
+    for index, row in enumerate(claim.rows):
+        elapsed = clock() - started
+        if failures_in_a_row >= MAX_FAILURES_IN_A_ROW or elapsed > budget:
+            rest = [later.id for later in claim.rows[index:]]
+            retrying += _release(session, rest, claim.token)
+            log.warning("mail delivery paused: %s notification(s) left for later", len(rest))
             break
+        if not _renew(session, row.id, claim.token, now + timedelta(seconds=elapsed)):
+            continue  # taken over by another sender, which sends it
         try:
-            message = compose_notification(row)
-            send_mail(message)
-        except MailError as error:
+            send_mail(compose_notification(row))
+        except Exception as error:  # any failure is an attempt, never a stuck claim
+            if not isinstance(error, MailError):
+                log.exception("mail of notification %s could not be built or sent", row.id)
             failures_in_a_row += 1
-            if _record_failure(session, row, safe_reason(error, row.email), now):
+            reason = safe_reason(error, row.email)
+            if _record_failure(session, row, claim.token, reason, now):
                 failed += 1
             else:
                 retrying += 1
             continue
         failures_in_a_row = 0
-        _record_sent(session, row.id, now)
+        _record_sent(session, row.id, claim.token, now)
         sent += 1
     return DeliveryResult(sent=sent, retrying=retrying, failed=failed)
 

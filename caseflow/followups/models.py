@@ -118,6 +118,8 @@ class Notification(Model):
     mail_attempts: Mapped[int] = mapped_column(default=0, server_default=sql_text("0"))
     mail_next_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     mail_claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Which sender holds the claim: a random value per ``deliver_mail`` call.
+    mail_claim_token: Mapped[str | None] = mapped_column(String(32))
     mail_error: Mapped[str | None] = mapped_column(String(500))
 
     recipient: Mapped[StaffMember] = relationship()

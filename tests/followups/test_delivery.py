@@ -336,9 +336,9 @@ def test_a_crash_between_claim_and_send_sends_once_after_the_claim_timeout(
     monkeypatch.setitem(app.config, "MAIL_CLAIM_TIMEOUT_SECONDS", 600)
     notification = raise_notification(make_staff(email="crash@example.org"))
 
-    claimed, skipped = claim_due(session, NOW)
+    claim = claim_due(session, NOW)
     session.commit()  # claimed and recorded; then the sender dies before sending
-    assert [row.id for row in claimed] == [notification.id] and skipped == 0
+    assert [row.id for row in claim.rows] == [notification.id] and claim.skipped == 0
     stored = _fresh(session, notification)
     assert stored.mail_status == MailStatus.SENDING
     assert stored.mail_claimed_at == NOW
@@ -356,26 +356,80 @@ def test_a_crash_between_claim_and_send_sends_once_after_the_claim_timeout(
     assert len(smtp_server.messages) == 1
 
 
-def test_a_sender_that_lost_its_claim_does_not_overwrite_the_new_one(
+def test_a_sender_that_lost_its_claim_neither_sends_nor_overwrites_the_new_one(
     app: Flask, session: Session, make_staff, raise_notification, smtp_server: LocalSmtpServer
 ) -> None:
     notification = raise_notification(make_staff())
-    claimed, _ = claim_due(session, NOW)
+    claim = claim_due(session, NOW)
     session.commit()
+    # A second sender whose clock runs an hour ahead takes the row over.
     taken_over = NOW + timedelta(hours=1)
-    reclaimed, _ = claim_due(session, taken_over)
+    second = claim_due(session, taken_over)
     session.commit()
-    assert [row.id for row in reclaimed] == [notification.id]
-    # The first sender comes back and records its outcome: the newer claim stays.
-    delivery.send_claimed(session, claimed, NOW)
+    assert [row.id for row in second.rows] == [notification.id]
+    # The first sender comes back: it sees its claim is gone and sends nothing.
+    assert delivery.send_claimed(session, claim, NOW) == DeliveryResult()
     stored = _fresh(session, notification)
     assert stored.mail_status == MailStatus.SENDING
-    assert stored.mail_claimed_at == taken_over
-    delivery.send_claimed(session, reclaimed, taken_over)
+    assert stored.mail_claim_token == second.token
+    assert delivery.send_claimed(session, second, taken_over) == DeliveryResult(sent=1)
     assert _fresh(session, notification).emailed_at == taken_over
-    # Both sent: the same Message-ID lets mail programs show it once.
-    first, second = smtp_server.wait_for(2)
-    assert first["Message-ID"] == second["Message-ID"]
+    assert len(smtp_server.wait_for(1)) == 1
+    assert len(smtp_server.messages) == 1
+
+
+def test_a_batch_stops_at_half_the_claim_timeout_and_hands_the_rest_back(
+    app: Flask,
+    session: Session,
+    make_staff,
+    raise_notification,
+    smtp_server: LocalSmtpServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(app.config, "MAIL_CLAIM_TIMEOUT_SECONDS", 600)
+    recipient = make_staff()
+    notifications = [raise_notification(recipient) for _ in range(4)]
+    claim = claim_due(session, NOW)
+    session.commit()
+    seconds = iter([0, 0, 100, 301, 301, 301])  # started, then before each message
+    result = delivery.send_claimed(session, claim, NOW, clock=lambda: next(seconds))
+    assert result == DeliveryResult(sent=2, retrying=2)
+    states = [_fresh(session, item).mail_status for item in notifications]
+    assert states == [MailStatus.SENT] * 2 + [MailStatus.PENDING] * 2
+    # The second message renewed the claim with the time the batch had run.
+    assert deliver_mail(session, NOW + timedelta(minutes=1)) == DeliveryResult(sent=2)
+    assert len(smtp_server.wait_for(4)) == 4
+
+
+def test_an_unexpected_error_counts_as_an_attempt_and_frees_the_claim(
+    app: Flask,
+    session: Session,
+    make_staff,
+    raise_notification,
+    smtp_server: LocalSmtpServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    notification = raise_notification(make_staff())
+
+    def broken(row):
+        raise LookupError("unknown encoding")
+
+    monkeypatch.setattr(delivery, "compose_notification", broken)
+    assert deliver_mail(session, NOW) == DeliveryResult(retrying=1)
+    stored = _fresh(session, notification)
+    assert (stored.mail_status, stored.mail_attempts) == (MailStatus.PENDING, 1)
+    assert stored.mail_claim_token is None and "unknown encoding" in stored.mail_error
+    assert smtp_server.messages == []
+
+
+def test_retries_wait_twice_as_long_each_time_up_to_the_longest_delay(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(app.config, "MAIL_RETRY_SECONDS", 60)
+    monkeypatch.setitem(app.config, "MAIL_RETRY_MAX_SECONDS", 3600)
+    minutes = [delivery.retry_delay(attempt).total_seconds() / 60 for attempt in range(1, 10)]
+    assert minutes == [1, 2, 4, 8, 16, 32, 60, 60, 60]
+    assert delivery.retry_delay(500).total_seconds() == 3600
 
 
 @pytest.mark.parametrize("rows", [1, 12])
@@ -397,8 +451,8 @@ def test_reading_and_claiming_take_a_fixed_number_of_statements(
         raise_notification(app_only)
     session.flush()
     with count_queries() as counter:
-        claimed, skipped = claim_due(session, NOW)
-    assert (len(claimed), skipped) == (rows, rows)
+        claim = claim_due(session, NOW)
+    assert (len(claim.rows), claim.skipped) == (rows, rows)
     # Read the due rows, the preferences; mark the skipped ones, claim the others.
     assert counter.count == 4, counter.statements
 

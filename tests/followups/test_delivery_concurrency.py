@@ -75,8 +75,8 @@ def test_a_second_claim_waits_for_the_first_and_gets_nothing(
     first, second = Session(db.engine), Session(db.engine)
     outcome: dict[str, object] = {}
     try:
-        claimed, _ = claim_due(first, NOW)  # claimed, not yet committed: the rows are locked
-        assert len(claimed) == COUNT
+        claim = claim_due(first, NOW)  # claimed, not yet committed: the rows are locked
+        assert len(claim.rows) == COUNT
 
         def deliver_as_well() -> None:
             with app.app_context():
@@ -95,7 +95,7 @@ def test_a_second_claim_waits_for_the_first_and_gets_nothing(
         assert outcome == {"result": DeliveryResult()}
         assert smtp_server.messages == []
 
-        assert send_claimed(first, claimed, NOW) == DeliveryResult(sent=COUNT)
+        assert send_claimed(first, claim, NOW) == DeliveryResult(sent=COUNT)
         messages = smtp_server.wait_for(COUNT)
         assert len(messages) == COUNT
         assert len({message["Message-ID"] for message in messages}) == COUNT
