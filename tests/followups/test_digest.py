@@ -190,6 +190,34 @@ def test_who_gets_a_digest(session, lead):
     )
 
 
+def test_an_inactive_colleagues_items_are_in_the_leads_digest(session, lead, programme):
+    engagement = on_team(session, lead, co=[programme])
+    factories.make_follow_up(
+        session, engagement, assignee=programme, due_on=MONDAY + timedelta(days=3)
+    )
+    programme.is_active = False
+    session.flush()
+    assert weekly_digest(session, at(MONDAY, 8)) == 1
+    digest = digest_of(session, lead)
+    assert "Workshop planen" in digest.body
+    assert digest.text.endswith("2 offene Wiedervorlagen")
+    assert "20.11.2025" in digest.body
+
+
+def test_items_of_an_inactive_lead_reach_no_digest(session, lead):
+    colleague = person(session, name="Cem Kollege")
+    engagement = on_team(session, lead, co=[colleague])
+    place(engagement, 0, MONDAY + timedelta(days=2), "Ohne Verantwortliche")
+    place(engagement, 1, MONDAY + timedelta(days=3), "Cems Meilenstein", owner=colleague)
+    lead.is_active = False
+    session.flush()
+    assert weekly_digest(session, at(MONDAY, 8)) == 1
+    [digest] = notifications(session)
+    assert digest.recipient_id == colleague.id
+    assert "Cems Meilenstein" in digest.body
+    assert "Ohne Verantwortliche" not in digest.body
+
+
 def test_the_digest_is_in_the_recipients_language(session, lead, programme):
     lead.locale = "en"
     programme.locale = "de"

@@ -1,6 +1,6 @@
 """Data retention: declined and withdrawn applications lose their personal data once they
-are older than RETENTION_MONTHS (6); what the funder's reporting needs stays; each run that
-changed something leaves one audit event."""
+are older than RETENTION_MONTHS (6); what the funder's reporting needs stays; the audit
+events about them lose the applicant's IP address; each run leaves one audit event."""
 
 from __future__ import annotations
 
@@ -12,10 +12,12 @@ from sqlalchemy import select
 
 from caseflow.audit.labels import action_label
 from caseflow.audit.models import AuditEvent
+from caseflow.audit.services import origin, record
 from caseflow.followups.sweeps import SWEEPS, retention
 from caseflow.intake.models import Application, ApplicationReview, ApplicationStatus
 from caseflow.intake.queries.applications import find_by_token
 from caseflow.intake.services.retention import PLACEHOLDER, anonymise_expired
+from caseflow.intake.services.submission import withdraw_application
 from caseflow.intake.tokens import issue_token
 from caseflow.organisations.choices import District, Sector
 from caseflow.staff.models import Role
@@ -75,7 +77,8 @@ def events(session) -> list[AuditEvent]:
 def test_anonymised_six_months_after_the_decline_or_withdrawal(session, status):
     application = old_application(session, status)
     assert len(anonymise_expired(session, now=SIX_MONTHS_LATER - timedelta(days=1), months=6)) == 0
-    assert application.anonymised_at is None and events(session) == []
+    assert application.anonymised_at is None
+    assert [event.changes["count"] for event in events(session)] == [0]
     now = SIX_MONTHS_LATER + timedelta(days=1)
     run = anonymise_expired(session, now=now, months=6)
     assert run.references == (application.reference,)
@@ -173,7 +176,7 @@ def test_other_applications_are_kept_however_old(session, status):
     assert application.anonymised_at is None
 
 
-def test_one_audit_event_per_run_that_changed_something(session):
+def test_one_audit_event_per_run_also_when_nothing_changed(session):
     first = old_application(session, ApplicationStatus.ABGELEHNT)
     second = old_application(
         session, ApplicationStatus.ZURUECKGEZOGEN, DECIDED_AT + timedelta(days=10)
@@ -182,7 +185,7 @@ def test_one_audit_event_per_run_that_changed_something(session):
     now = SIX_MONTHS_LATER + timedelta(days=11)
     assert len(anonymise_expired(session, now=now, months=6)) == 2
     assert len(anonymise_expired(session, now=now + timedelta(hours=1), months=6)) == 0
-    [event] = events(session)
+    event, empty = events(session)
     assert event.actor_id is None and event.actor_label == "System"
     assert event.occurred_at == now
     assert event.object_type == "application" and event.object_id is None
@@ -193,9 +196,75 @@ def test_one_audit_event_per_run_that_changed_something(session):
     }
     assert "Vertraulich" not in str(event.changes)
     assert action_label(ACTION) != ACTION
+    # The run that found nothing is on record too.
+    assert empty.actor_id is None and empty.occurred_at == now + timedelta(hours=1)
+    assert empty.object_type == "application" and empty.object_id is None
+    assert empty.changes == {"count": 0, "references": [], "retention_months": 6}
     later_now = SIX_MONTHS_LATER + timedelta(days=41)
     assert anonymise_expired(session, now=later_now, months=6).references == (later.reference,)
-    assert len(events(session)) == 2
+    assert [event.changes["count"] for event in events(session)] == [2, 0, 1]
+
+
+def test_the_applicants_ip_address_leaves_the_audit_trail_the_events_stay(session):
+    """The public form's events carry the applicant's address (``origin``); the run removes
+    it from the anonymised applications' events only and keeps the events as they were."""
+    withdrawn = factories.make_application(
+        session, submitted_at=datetime(2025, 3, 3, 9, 0, tzinfo=UTC), **PERSONAL
+    )
+    kept = factories.make_application(
+        session, submitted_at=datetime(2025, 3, 3, 9, 0, tzinfo=UTC), **PERSONAL
+    )
+    with origin("203.0.113.7"):
+        for application in (withdrawn, kept):
+            record(
+                session,
+                actor=None,
+                action="application.submitted",
+                object_type="application",
+                object_id=application.id,
+                changes={"reference": application.reference},
+                at=application.submitted_at,
+            )
+        withdraw_application(session, withdrawn, now=DECIDED_AT)
+    lead = factories.make_staff_member(session, role=Role.LEAD)
+    with origin("198.51.100.20"):  # a staff member's address on the kept one
+        record(
+            session,
+            actor=lead,
+            action="application.status_changed",
+            object_type="application",
+            object_id=kept.id,
+            changes={},
+            at=DECIDED_AT,
+        )
+    session.flush()
+
+    def trail(application):
+        return [
+            (event.action, event.ip_address, event.changes)
+            for event in session.scalars(
+                select(AuditEvent)
+                .where(
+                    AuditEvent.object_type == "application",
+                    AuditEvent.object_id == application.id,
+                )
+                .order_by(AuditEvent.id)
+            )
+        ]
+
+    before = trail(withdrawn)
+    assert [(action, ip) for action, ip, _changes in before] == [
+        ("application.submitted", "203.0.113.7"),
+        ("application.withdrawn", "203.0.113.7"),
+    ]
+    kept_before = trail(kept)
+    run = anonymise_expired(session, now=SIX_MONTHS_LATER + timedelta(days=1), months=6)
+    assert run.ids == (withdrawn.id,)
+    assert trail(withdrawn) == [(action, None, changes) for action, _ip, changes in before]
+    assert trail(kept) == kept_before
+    session.expire_all()
+    assert trail(withdrawn) == [(action, None, changes) for action, _ip, changes in before]
+    assert [ip for _action, ip, _changes in trail(kept)] == ["203.0.113.7", "198.51.100.20"]
 
 
 def test_the_retention_sweep_uses_the_configured_months(app, session, monkeypatch):
@@ -213,7 +282,7 @@ def test_the_retention_sweep_uses_the_configured_months(app, session, monkeypatc
 def test_the_retention_sweep_runs_a_fixed_number_of_statements(session, count_queries):
     def statements(now: datetime) -> int:
         with count_queries() as counter:
-            assert retention(session, now) > 0
+            retention(session, now)
         return counter.count
 
     old_application(session, ApplicationStatus.ABGELEHNT)
@@ -221,7 +290,10 @@ def test_the_retention_sweep_runs_a_fixed_number_of_statements(session, count_qu
     for offset in range(5):
         old_application(session, ApplicationStatus.ZURUECKGEZOGEN, DECIDED_AT + timedelta(offset))
     many = statements(SIX_MONTHS_LATER + timedelta(days=10))
-    assert few == many == 3
+    none = statements(SIX_MONTHS_LATER + timedelta(days=11))
+    # reviews, applications, the audit events' addresses, the run's audit event
+    assert few == many == none == 4
+    assert [event.changes["count"] for event in events(session)] == [1, 5, 0]
 
 
 def test_anonymised_pages_still_open(client, session, logged_in):

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from caseflow import clock
 from caseflow.audit.models import AuditEvent
-from caseflow.engagements.models import EngagementStatus, Milestone
+from caseflow.engagements.models import EngagementStatus
 from caseflow.followups.models import FollowUp, FollowUpKind, FollowUpStatus, Notification
 from caseflow.followups.notify import notify
 from caseflow.followups.sweeps import (
@@ -21,6 +21,7 @@ from caseflow.followups.sweeps import (
     milestone_reminders,
     sustainability_follow_ups,
 )
+from caseflow.followups.sweeps import engagements as engagement_sweeps
 from caseflow.intake.models import ApplicationStatus
 from caseflow.staff.models import Role
 from tests import factories
@@ -162,6 +163,38 @@ def test_the_owner_gets_the_reminder_and_the_lead_when_there_is_no_owner(session
     assert recipients == {str(owned.id): owner.id, str(orphan.id): lead.id}
 
 
+def test_an_inactive_owners_reminder_goes_to_the_lead_in_her_language(session, lead):
+    lead.locale = "en"
+    owner = factories.make_staff_member(session, name="Otto Owner", locale="de")
+    milestone = one_milestone(session, lead, owner=owner)
+    owner.is_active = False
+    session.flush()
+    assert milestone_reminders(session, at(DUE - timedelta(days=3))) == 1
+    [notification] = notifications(session)
+    assert notification.recipient_id == lead.id
+    assert notification.dedup_key == f"milestone:{milestone.id}:2025-06-16:3"
+    assert "16 Jun 2025" in notification.text
+
+
+def test_without_anyone_active_no_reminder_until_someone_is_again(session, lead):
+    owner = factories.make_staff_member(session, name="Otto Owner")
+    owned = one_milestone(session, lead, owner=owner)
+    orphan = one_milestone(session, lead, owner=None)
+    lead.is_active = False
+    session.flush()
+    # The active owner still hears of hers; the lead's own milestone reaches no one.
+    assert milestone_reminders(session, at(DUE - timedelta(days=3))) == 1
+    assert [(n.recipient_id, n.dedup_key) for n in notifications(session)] == [
+        (owner.id, f"milestone:{owned.id}:2025-06-16:3")
+    ]
+    owner.is_active = False
+    lead.is_active = True
+    session.flush()
+    assert milestone_reminders(session, at(DUE - timedelta(days=2))) == 1
+    assert notifications(session)[-1].recipient_id == lead.id
+    assert notifications(session)[-1].dedup_key == f"milestone:{orphan.id}:2025-06-16:3"
+
+
 @pytest.mark.parametrize("status", [EngagementStatus.ABGESCHLOSSEN, EngagementStatus.ABGEBROCHEN])
 def test_closed_engagements_get_no_milestone_reminders(session, lead, status):
     one_milestone(session, lead, status=status)
@@ -230,6 +263,33 @@ def test_a_follow_up_without_assignee_goes_to_the_lead_and_a_moved_one_comes_aga
     assert follow_ups_due(session, follow_up.due_at) == 1
 
 
+def test_an_inactive_assignees_follow_up_goes_to_the_active_lead_only(session, lead):
+    engagement = factories.make_engagement(session, lead=lead, status=EngagementStatus.AKTIV)
+    assignee = factories.make_staff_member(session, name="Ada Assigned")
+    handed_over = factories.make_follow_up(session, engagement, assignee=assignee)
+    unassigned = factories.make_follow_up(session, engagement, assignee=None)
+    assignee.is_active = False
+    session.flush()
+    now = handed_over.due_at + timedelta(hours=1)
+    assert follow_ups_due(session, now) == 2
+    assert {n.dedup_key.split(":")[1]: n.recipient_id for n in notifications(session)} == {
+        str(handed_over.id): lead.id,
+        str(unassigned.id): lead.id,
+    }
+
+
+def test_a_follow_up_reaches_no_one_when_nobody_active_is_left(session, lead):
+    engagement = factories.make_engagement(session, lead=lead, status=EngagementStatus.AKTIV)
+    assignee = factories.make_staff_member(session, name="Ada Assigned")
+    factories.make_follow_up(session, engagement, assignee=assignee)
+    follow_up = factories.make_follow_up(session, engagement, assignee=None)
+    assignee.is_active = False
+    lead.is_active = False
+    session.flush()
+    assert follow_ups_due(session, follow_up.due_at + timedelta(hours=1)) == 0
+    assert keys(session) == []
+
+
 def test_closed_follow_ups_and_closed_engagements_are_not_announced(session, lead):
     engagement = factories.make_engagement(session, lead=lead, status=EngagementStatus.AKTIV)
     for status in (FollowUpStatus.ERLEDIGT, FollowUpStatus.VERWORFEN):
@@ -291,6 +351,18 @@ def test_the_ending_window_and_the_sustainability_months_come_from_the_configura
     [check] = session.scalars(select(FollowUp).where(FollowUp.engagement_id == done.id))
     assert check.rule_key == f"engagement:{done.id}:sustainability:12"
     assert clock.local(check.due_at).date() == date(2026, 8, 31)
+
+
+def test_an_inactive_lead_hears_nothing_of_the_ending(session, lead):
+    factories.make_engagement(
+        session, lead=lead, status=EngagementStatus.AKTIV, end=date(2025, 12, 31)
+    )
+    lead.is_active = False
+    session.flush()
+    assert engagements_ending(session, at(date(2025, 12, 1))) == 0
+    lead.is_active = True
+    session.flush()
+    assert engagements_ending(session, at(date(2025, 12, 2))) == 1
 
 
 @pytest.mark.parametrize(
@@ -420,6 +492,8 @@ def test_each_sweep_runs_a_fixed_number_of_statements(session, lead, count_queri
         busy_programme(session, lead)
     many = statements(at(date(2025, 12, 16)))
     assert many == few
+    # Every completed engagement has its checks now: the next run reads and writes none.
+    assert statements(at(date(2025, 12, 17)))["sustainability"] == 1
     # Reads, one insert, and one update superseding older notifications of the topics (the
     # sustainability checks and retention: one audit event instead of the update).
     assert few == {
@@ -430,7 +504,7 @@ def test_each_sweep_runs_a_fixed_number_of_statements(session, lead, count_queri
         "applications_new": 4,  # applications, leads, insert, supersede
         "applications_undecided": 4,
         "digest": 5,  # recipients, milestones, follow-ups, insert, supersede
-        "retention": 3,  # reviews, applications, audit event
+        "retention": 4,  # reviews, applications, audit addresses, audit event
     }
 
 
@@ -461,6 +535,44 @@ def test_a_sustainability_run_that_creates_checks_records_one_audit_event(sessio
     )
     assert sustainability_follow_ups(session, now) == 0
     assert len(events()) == 1  # a run that created nothing records nothing
+
+
+def test_a_sustainability_run_reads_only_engagements_lacking_a_check(
+    app, session, lead, count_queries, monkeypatch
+):
+    completed = [
+        factories.make_engagement(
+            session,
+            lead=lead,
+            status=EngagementStatus.ABGESCHLOSSEN,
+            actual_end=date(2025, 8, day),
+        )
+        for day in range(1, 7)
+    ]
+    now = at(date(2025, 9, 1))
+    assert sustainability_follow_ups(session, now) == 12
+    built: list[int] = []
+    original = engagement_sweeps.insert_or_skip
+
+    def spy(session, table, rows, key):
+        built.append(len(rows))
+        return original(session, table, rows, key)
+
+    monkeypatch.setattr(engagement_sweeps, "insert_or_skip", spy)
+    with count_queries() as counter:
+        assert sustainability_follow_ups(session, now) == 0
+    assert built == [0] and counter.count == 1
+    # A check deleted by hand comes back, alone; new months in the settings add theirs.
+    rule_key = f"engagement:{completed[2].id}:sustainability:6"
+    check = session.scalar(select(FollowUp).where(FollowUp.rule_key == rule_key))
+    session.delete(check)
+    session.flush()
+    assert sustainability_follow_ups(session, now) == 1
+    assert built[-1] == 2  # both rows of that one engagement; the other is skipped
+    monkeypatch.setitem(app.config, "SUSTAINABILITY_MONTHS", (3, 6, 12))
+    assert sustainability_follow_ups(session, now) == len(completed)
+    assert built[-1] == 3 * len(completed)
+    assert sustainability_follow_ups(session, now) == 0 and built[-1] == 0
 
 
 def test_texts_are_in_the_recipients_language(session, lead):
@@ -509,6 +621,12 @@ def test_notify_creates_a_row_once_per_dedup_key(session, lead):
 
 
 def test_milestone_reminders_ignore_milestones_far_away(session, lead):
-    one_milestone(session, lead, due=DUE + timedelta(days=100))
-    assert milestone_reminders(session, at(DUE)) == 0
-    assert session.scalar(select(Milestone.id).where(Milestone.due_date == DUE)) is None
+    far = one_milestone(session, lead, due=DUE + timedelta(days=100))
+    near = one_milestone(session, lead, due=DUE + timedelta(days=14))
+    assert milestone_reminders(session, at(DUE)) == 1
+    assert keys(session) == [f"milestone:{near.id}:2025-06-30:14"]
+    factories.complete_milestone(session, near, on=DUE)
+    # The far one is reminded once it is 14 days away, and not before.
+    assert milestone_reminders(session, at(DUE + timedelta(days=85))) == 0
+    assert milestone_reminders(session, at(DUE + timedelta(days=86))) == 1
+    assert keys(session)[-1] == f"milestone:{far.id}:2025-09-24:14"

@@ -42,7 +42,13 @@ The rules:
   lead) that are overdue or due in the 14 days from today, and their open follow-ups
   (assignee, else lead) due before then, overdue ones included;
 - data retention: declined or withdrawn applications older than ``RETENTION_MONTHS`` (6)
-  are anonymised in place (``caseflow.intake.services.retention``), one audit event per run.
+  are anonymised in place (``caseflow.intake.services.retention``), the IP addresses of
+  their audit events removed, and one audit event records every run (count 0 included).
+
+Reminders reach only active staff members (``StaffMember.is_active``): an inactive owner or
+assignee is replaced by the engagement's lead when the lead is active; when nobody active is
+left, no notification is raised (and none later: the item waits until someone active is
+named). The same holds for the digest's items.
 
 Texts name organisations, references and milestones, never contact persons. Each text is
 written in its recipient's language (``StaffMember.locale``, German when unset).

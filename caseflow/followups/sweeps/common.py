@@ -1,5 +1,5 @@
 """What the sweeps share: the one ``Sweep`` record, the recipients' language, the lead's
-assignment, and links to pages built without a request."""
+assignment, the active recipient, and links to pages built without a request."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import force_locale
-from sqlalchemy import and_, or_
+from sqlalchemy import and_, case, or_
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -31,6 +31,10 @@ DEFAULT_LOCALE = "de"
 
 LeadAssignment = aliased(Assignment)
 Recipient = aliased(StaffMember)
+# The person a reminder is meant for (a milestone's owner, a follow-up's assignee) and the
+# engagement's lead, outer-joined, to pick whoever of them is still active.
+Preferred = aliased(StaffMember)
+LeadMember = aliased(StaffMember)
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,24 @@ def lead_join() -> ColumnElement[bool]:
         LeadAssignment.engagement_id == Engagement.id,
         LeadAssignment.role == AssignmentRole.LEAD,
     )
+
+
+def lead_member_join() -> ColumnElement[bool]:
+    """Join ``LeadMember`` (outer) after ``LeadAssignment``."""
+    return LeadMember.id == LeadAssignment.staff_member_id
+
+
+def active_recipient() -> tuple[ColumnElement[int | None], ColumnElement[str | None]]:
+    """The id and locale of whom a reminder goes to, as SQL over the outer-joined
+    ``Preferred`` (owner or assignee) and ``LeadMember``: the preferred person when active,
+    else the lead when active, else NULL (nobody active is left: no notification)."""
+    preferred_active = Preferred.is_active.is_(True)
+    lead_active = LeadMember.is_active.is_(True)
+    recipient_id = case((preferred_active, Preferred.id), (lead_active, LeadMember.id), else_=None)
+    locale = case(
+        (preferred_active, Preferred.locale), (lead_active, LeadMember.locale), else_=None
+    )
+    return recipient_id, locale
 
 
 def page_path(endpoint: str, **values: Any) -> str:

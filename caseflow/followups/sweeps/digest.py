@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from caseflow import clock
@@ -30,9 +30,13 @@ from caseflow.followups.preferences import OFF
 from caseflow.followups.sweeps.common import (
     OPEN_STATUSES,
     LeadAssignment,
+    LeadMember,
+    Preferred,
+    active_recipient,
     follow_up_of_interest,
     in_language,
     lead_join,
+    lead_member_join,
     local_today,
     page_path,
 )
@@ -100,12 +104,15 @@ def _digest_recipients(session: Session) -> list[tuple[int, str | None]]:
 
 
 def _digest_items(session: Session, today: date) -> dict[int, _DigestItems]:
-    """Everyone's overdue and coming milestones and open follow-ups; two queries."""
+    """Everyone's overdue and coming milestones and open follow-ups; two queries. An item
+    belongs to its owner (assignee) when active, else to the engagement's lead when active,
+    else to nobody (``caseflow.followups.sweeps.common.active_recipient``)."""
     window_end = today + timedelta(days=DIGEST_DAYS)
     items: dict[int, _DigestItems] = defaultdict(_DigestItems)
+    recipient_id, _locale = active_recipient()
     milestones = (
         select(
-            func.coalesce(Milestone.owner_id, LeadAssignment.staff_member_id),
+            recipient_id,
             Milestone.due_date,
             Organisation.name,
             Milestone.title,
@@ -113,7 +120,9 @@ def _digest_items(session: Session, today: date) -> dict[int, _DigestItems]:
         .join(Phase, Milestone.phase_id == Phase.id)
         .join(Engagement, Phase.engagement_id == Engagement.id)
         .join(Organisation, Engagement.organisation_id == Organisation.id)
+        .outerjoin(Preferred, Preferred.id == Milestone.owner_id)
         .outerjoin(LeadAssignment, lead_join())
+        .outerjoin(LeadMember, lead_member_join())
         .where(
             Milestone.status == MilestoneStatus.OFFEN,
             Engagement.status.in_(OPEN_STATUSES),
@@ -128,14 +137,16 @@ def _digest_items(session: Session, today: date) -> dict[int, _DigestItems]:
         entries.append((due, organisation, title))
     follow_ups = (
         select(
-            func.coalesce(FollowUp.assignee_id, LeadAssignment.staff_member_id),
+            recipient_id,
             FollowUp.due_at,
             Organisation.name,
             FollowUp.kind,
         )
         .join(Engagement, FollowUp.engagement_id == Engagement.id)
         .join(Organisation, Engagement.organisation_id == Organisation.id)
+        .outerjoin(Preferred, Preferred.id == FollowUp.assignee_id)
         .outerjoin(LeadAssignment, lead_join())
+        .outerjoin(LeadMember, lead_member_join())
         .where(
             FollowUp.status == FollowUpStatus.OFFEN,
             FollowUp.due_at < clock.start_of_day(window_end),

@@ -10,8 +10,9 @@ from typing import Any
 from dateutil.relativedelta import relativedelta
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import String, cast, exists, literal, or_, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from caseflow.audit.services import record
 from caseflow.engagements.models import (
@@ -32,11 +33,15 @@ from caseflow.followups.sweeps.common import (
     OPEN_STATUSES,
     RUNNING_STATUSES,
     LeadAssignment,
+    LeadMember,
+    Preferred,
     Recipient,
+    active_recipient,
     engagement_link,
     follow_up_of_interest,
     in_language,
     lead_join,
+    lead_member_join,
     local_today,
 )
 from caseflow.organisations.models import Organisation
@@ -63,28 +68,28 @@ def _milestone_stage(days_left: int, lead_times: Sequence[int]) -> str | None:
 
 def milestone_reminders(session: Session, now: datetime) -> int:
     """Remind owners (else leads) of open milestones due in 14 and 3 days, and alert them
-    from the day after the due day on; one statement to read, one to write."""
+    from the day after the due day on; one statement to read, one to write. Only active
+    staff members are reminded: an inactive owner's milestone goes to the lead, and when
+    the lead is inactive too (or there is none) nobody is reminded."""
     today = local_today(now)
     lead_times = tuple(_setting("MILESTONE_REMINDER_DAYS"))
+    recipient_id, locale = active_recipient()
     statement = (
         select(
             Milestone.id,
             Milestone.title,
             Milestone.due_date,
-            Milestone.owner_id,
             Engagement.id,
             Organisation.name,
-            LeadAssignment.staff_member_id,
-            Recipient.locale,
+            recipient_id,
+            locale,
         )
         .join(Phase, Milestone.phase_id == Phase.id)
         .join(Engagement, Phase.engagement_id == Engagement.id)
         .join(Organisation, Engagement.organisation_id == Organisation.id)
+        .outerjoin(Preferred, Preferred.id == Milestone.owner_id)
         .outerjoin(LeadAssignment, lead_join())
-        .outerjoin(
-            Recipient,
-            Recipient.id == func.coalesce(Milestone.owner_id, LeadAssignment.staff_member_id),
-        )
+        .outerjoin(LeadMember, lead_member_join())
         .where(
             Milestone.status == MilestoneStatus.OFFEN,
             Engagement.status.in_(OPEN_STATUSES),
@@ -97,18 +102,16 @@ def milestone_reminders(session: Session, now: datetime) -> int:
         milestone_id,
         title,
         due,
-        owner_id,
         engagement_id,
         organisation,
-        lead_id,
-        locale,
+        recipient,
+        language,
     ) in session.execute(statement):
-        recipient = owner_id or lead_id
         stage = _milestone_stage((due - today).days, lead_times)
         if recipient is None or stage is None:
             continue
         kind = "milestone_overdue" if stage == "overdue" else "milestone_due"
-        with in_language(locale):
+        with in_language(language):
             values = {"title": title, "organisation": organisation, "day": format_day(due)}
             if stage == "overdue":
                 text = _(
@@ -138,25 +141,25 @@ def milestone_reminders(session: Session, now: datetime) -> int:
 
 def follow_ups_due(session: Session, now: datetime) -> int:
     """Tell assignees (else leads) about open follow-ups due at or before ``now``: those of
-    open engagements, and the sustainability checks of completed ones."""
+    open engagements, and the sustainability checks of completed ones. Only active staff
+    members hear of them: an inactive assignee's follow-up goes to the lead, and when the
+    lead is inactive too (or there is none) nobody is told."""
+    recipient_id, locale = active_recipient()
     statement = (
         select(
             FollowUp.id,
             FollowUp.due_at,
             FollowUp.kind,
-            FollowUp.assignee_id,
             Engagement.id,
             Organisation.name,
-            LeadAssignment.staff_member_id,
-            Recipient.locale,
+            recipient_id,
+            locale,
         )
         .join(Engagement, FollowUp.engagement_id == Engagement.id)
         .join(Organisation, Engagement.organisation_id == Organisation.id)
+        .outerjoin(Preferred, Preferred.id == FollowUp.assignee_id)
         .outerjoin(LeadAssignment, lead_join())
-        .outerjoin(
-            Recipient,
-            Recipient.id == func.coalesce(FollowUp.assignee_id, LeadAssignment.staff_member_id),
-        )
+        .outerjoin(LeadMember, lead_member_join())
         .where(
             FollowUp.status == FollowUpStatus.OFFEN,
             FollowUp.due_at <= now,
@@ -169,16 +172,14 @@ def follow_ups_due(session: Session, now: datetime) -> int:
         follow_up_id,
         due_at,
         kind,
-        assignee_id,
         engagement_id,
         organisation,
-        lead_id,
-        locale,
+        recipient,
+        language,
     ) in session.execute(statement):
-        recipient = assignee_id or lead_id
         if recipient is None:
             continue
-        with in_language(locale):
+        with in_language(language):
             text = _(
                 "Wiedervorlage „%(kind)s“ (%(organisation)s) ist fällig (seit %(day)s).",
                 kind=kind.label,
@@ -203,7 +204,7 @@ def follow_ups_due(session: Session, now: datetime) -> int:
 
 def engagements_ending(session: Session, now: datetime) -> int:
     """Tell the lead when an aktiv or pausiert engagement's planned end is at most 30 days
-    away (or past); once per planned end."""
+    away (or past); once per planned end. An inactive lead is not told (nobody is)."""
     today = local_today(now)
     statement = (
         select(
@@ -217,6 +218,7 @@ def engagements_ending(session: Session, now: datetime) -> int:
         .join(LeadAssignment, lead_join())
         .join(Recipient, Recipient.id == LeadAssignment.staff_member_id)
         .where(
+            Recipient.is_active.is_(True),
             Engagement.status.in_(RUNNING_STATUSES),
             Engagement.planned_end_date
             <= today + timedelta(days=int(_setting("ENDING_WITHIN_DAYS"))),
@@ -247,23 +249,42 @@ def engagements_ending(session: Session, now: datetime) -> int:
 # -- sustainability checks ---------------------------------------------------------------------
 
 
+def _sustainability_key(engagement_id: ColumnElement[int], months: int) -> ColumnElement[str]:
+    """SQL for the rule key ``engagement:<id>:sustainability:<months>`` (as built below)."""
+    return (
+        literal("engagement:") + cast(engagement_id, String) + literal(f":sustainability:{months}")
+    )
+
+
 def sustainability_follow_ups(session: Session, now: datetime) -> int:
     """Create the sustainability checks (3 and 6 months after the actual end, 09:00 local
     time, assigned to the lead) of every completed engagement that lacks them; returns how
     many follow-ups were created. A run that created some records one audit event (by the
-    system) with their count and rule keys: three statements whatever the number."""
+    system) with their count and rule keys: three statements whatever the number. Only the
+    engagements that lack at least one of their checks are read (so a run with nothing to do
+    reads no rows and writes nothing: one statement)."""
+    months_after = tuple(_setting("SUSTAINABILITY_MONTHS"))
+    if not months_after:
+        return 0
+    lacks_a_check = or_(
+        *(
+            ~exists().where(FollowUp.rule_key == _sustainability_key(Engagement.id, months))
+            for months in months_after
+        )
+    )
     statement = (
         select(Engagement.id, Engagement.actual_end_date, LeadAssignment.staff_member_id)
         .outerjoin(LeadAssignment, lead_join())
         .where(
             Engagement.status == EngagementStatus.ABGESCHLOSSEN,
             Engagement.actual_end_date.is_not(None),
+            lacks_a_check,
         )
         .order_by(Engagement.id)
     )
     rows = []
     for engagement_id, ended_on, lead_id in session.execute(statement):
-        for months in _setting("SUSTAINABILITY_MONTHS"):
+        for months in months_after:
             rows.append(
                 {
                     "engagement_id": engagement_id,

@@ -16,8 +16,12 @@ organisation name, sector, sub-type, district, website, staff size, the dates (s
 consent, preliminary talk, decided, withdrawn, desired start), the desired duration, the
 leadership-support flag, the status, the reviewers' scores and who decided.
 
-The audit trail already keeps no free text (``caseflow.audit.services.redacted``), so it is
-not touched; each run that anonymised something adds one event naming the references.
+The audit trail keeps no free text (``caseflow.audit.services.redacted``) and no contact
+data: the events about an application hold its reference, round, statuses, dates, scores and
+staff names only. What it does keep is the IP address the applicant submitted or withdrew
+from (``ip_address`` of the public ``application.submitted`` and ``application.withdrawn``
+events); that address is removed from every event about the anonymised applications, the
+events themselves stay. Each run adds one event naming the references (count 0 included).
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from sqlalchemy import String, and_, case, cast, literal, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from caseflow.audit.models import AuditEvent
 from caseflow.audit.services import record
 from caseflow.intake.models import Application, ApplicationReview, ApplicationStatus
 
@@ -76,9 +81,10 @@ def anonymise_expired(session: Session, *, now: datetime, months: int) -> Retent
     Before: nothing. After: those applications have their personal data replaced (see the
     module docstring), ``anonymised_at = now`` and a raised ``version`` (an open form on the
     old state is refused); their reviews' comments are gone; when at least one application
-    was anonymised, one audit event (by the system) names the references and the count.
-    Two UPDATE statements whatever the number of applications (reviews, applications), and
-    one INSERT of the audit event when something was anonymised. Two runs at once anonymise each
+    and the audit events about them keep no IP address; one audit event (by the system)
+    names the references and the count, also when nothing was due (count 0). Three UPDATE
+    statements whatever the number of applications (reviews, applications, audit events'
+    addresses) and one INSERT of the audit event. Two runs at once anonymise each
     application once: the second waits for the first's row locks and then finds them done.
     Only flushes.
     """
@@ -119,25 +125,47 @@ def anonymise_expired(session: Session, *, now: datetime, months: int) -> Retent
     )
     rows = sorted(session.execute(statement).all())
     run = RetentionRun(ids=tuple(row[0] for row in rows), references=tuple(row[1] for row in rows))
-    if run.ids:
-        record(
-            session,
-            actor=None,
-            action="application.anonymised",
-            object_type="application",
-            object_id=None,
-            changes={
-                "count": len(run),
-                "references": list(run.references),
-                "retention_months": months,
-            },
-            at=now,
+    # Audit rows are otherwise never edited. This one edit is allowed: the client's IP address
+    # (the applicant's, on the public form's events) is personal data whose retention period
+    # has now ended like the application's; the event itself stays, without the address.
+    # "anonymised_at = now" names exactly the applications this run anonymised.
+    session.execute(
+        update(AuditEvent)
+        .where(
+            AuditEvent.object_type == "application",
+            AuditEvent.object_id.in_(
+                select(Application.id).where(Application.anonymised_at == now)
+            ),
+            AuditEvent.ip_address.is_not(None),
         )
-        session.flush()
+        .values(ip_address=None)
+        .execution_options(synchronize_session=False)
+    )
+    record(
+        session,
+        actor=None,
+        action="application.anonymised",
+        object_type="application",
+        object_id=None,
+        changes={
+            "count": len(run),
+            "references": list(run.references),
+            "retention_months": months,
+        },
+        at=now,
+    )
+    session.flush()
+    if run.ids:
         # Objects already loaded in this session would show the old values.
         for loaded in list(session.identity_map.values()):
-            if (isinstance(loaded, Application) and loaded.id in run.ids) or (
-                isinstance(loaded, ApplicationReview) and loaded.application_id in run.ids
+            if (
+                (isinstance(loaded, Application) and loaded.id in run.ids)
+                or (isinstance(loaded, ApplicationReview) and loaded.application_id in run.ids)
+                or (
+                    isinstance(loaded, AuditEvent)
+                    and loaded.object_type == "application"
+                    and loaded.object_id in run.ids
+                )
             ):
                 session.expire(loaded)
     return run
