@@ -227,6 +227,7 @@ class HeldFeed:
     created_at: datetime
     engagement_id: int | None
     organisation: str | None
+    engagement_start: date | None  # tells apart two engagements of one organisation
 
 
 def feeds_of(session: Session, member_id: int) -> list[HeldFeed]:
@@ -238,6 +239,7 @@ def feeds_of(session: Session, member_id: int) -> list[HeldFeed]:
             CalendarToken.created_at,
             CalendarToken.engagement_id,
             Organisation.name,
+            Engagement.start_date,
         )
         .outerjoin(Engagement, Engagement.id == CalendarToken.engagement_id)
         .outerjoin(Organisation, Organisation.id == Engagement.organisation_id)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import date, time
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -164,16 +165,26 @@ def _offered_channel(kind: Kind) -> Callable[[FlaskForm, RadioField], None]:
 
 class PreferencesForm(FlaskForm):
     """How a staff member wants each kind of notification: one radio group per kind of
-    ``caseflow.followups.preferences.KINDS``, named by the kind's key (added below)."""
+    ``caseflow.followups.preferences.KINDS``, named by the kind's key (added below). Only the
+    groups of ``kinds`` (those offered to the staff member) stay on the form: a value sent
+    for any other kind is neither shown nor read."""
+
+    def __init__(self, *args: Any, kinds: Sequence[Kind] = KINDS, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.kinds = tuple(kinds)
+        offered = {kind.key for kind in self.kinds}
+        for kind in KINDS:
+            if kind.key not in offered:
+                del self[kind.key]
 
     @property
     def choices(self) -> dict[str, str]:
-        """``{kind: channel}`` as chosen (after ``validate``)."""
-        return {kind.key: self[kind.key].data for kind in KINDS}
+        """``{kind: channel}`` for the offered kinds as chosen (after ``validate``)."""
+        return {kind.key: self[kind.key].data for kind in self.kinds}
 
     @property
     def kind_fields(self) -> list[tuple[Kind, RadioField]]:
-        return [(kind, self[kind.key]) for kind in KINDS]
+        return [(kind, self[kind.key]) for kind in self.kinds]
 
 
 for _kind in KINDS:

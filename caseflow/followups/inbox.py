@@ -21,10 +21,20 @@ from sqlalchemy.orm import Session
 
 from caseflow.audit.services import record
 from caseflow.followups.models import Notification, NotificationPreference
-from caseflow.followups.preferences import CHANNELS, KINDS, OFF, channel_of, stored_channels
-from caseflow.staff.models import StaffMember
+from caseflow.followups.preferences import (
+    CHANNELS,
+    KINDS,
+    OFF,
+    Kind,
+    channel_of,
+    stored_channels,
+)
+from caseflow.staff.models import Role, StaffMember
 
 PER_PAGE = 50
+# Kinds only project leads (else admins) receive (``caseflow.followups.sweeps.applications``):
+# offered on the preferences page to leads and admins only.
+LEAD_KINDS = frozenset({"application_new", "application_undecided"})
 
 
 def is_unread() -> ColumnElement[bool]:
@@ -38,6 +48,17 @@ def unread_count(session: Session, recipient_id: int) -> int:
         Notification.recipient_id == recipient_id, is_unread()
     )
     return session.scalar(statement) or 0
+
+
+def unread_state(session: Session, recipient_id: int) -> tuple[int, int | None]:
+    """How many unread notifications ``recipient_id`` has and the highest id among them (None
+    without any): the bell's badge and the limit of "mark all read" for what was shown; one
+    query."""
+    statement = select(func.count(Notification.id), func.max(Notification.id)).where(
+        Notification.recipient_id == recipient_id, is_unread()
+    )
+    count, newest = session.execute(statement).one()
+    return count or 0, newest
 
 
 @dataclass(frozen=True)
@@ -135,12 +156,13 @@ def mark_read(session: Session, notification: Notification, *, now: datetime) ->
     return changed
 
 
-def mark_all_read(session: Session, recipient_id: int, *, now: datetime) -> int:
-    """Mark every unread notification of ``recipient_id`` read (``read_at = now``); one
-    statement, idempotent. Returns how many changed."""
+def mark_all_read(session: Session, recipient_id: int, *, up_to: int, now: datetime) -> int:
+    """Mark the unread notifications of ``recipient_id`` with an id up to ``up_to`` (the
+    newest one shown to them) read (``read_at = now``): one that arrived later stays unread.
+    One statement, idempotent. Returns how many changed."""
     statement = (
         update(Notification)
-        .where(Notification.recipient_id == recipient_id, is_unread())
+        .where(Notification.recipient_id == recipient_id, is_unread(), Notification.id <= up_to)
         .values(read_at=now)
         .execution_options(synchronize_session=False)
     )
@@ -158,6 +180,14 @@ class PreferenceError(ValueError):
         self.field = field
 
 
+def offered_kinds(member: StaffMember) -> tuple[Kind, ...]:
+    """The kinds ``member`` can receive and so choose a channel for: the kinds about
+    applications only for leads and admins."""
+    if member.has_role(Role.LEAD):
+        return KINDS
+    return tuple(kind for kind in KINDS if kind.key not in LEAD_KINDS)
+
+
 def channels_of(session: Session, staff_id: int) -> dict[str, str]:
     """``{kind: channel}`` for every kind of ``KINDS``: the stored choice or the default; one
     query."""
@@ -165,8 +195,8 @@ def channels_of(session: Session, staff_id: int) -> dict[str, str]:
     return {kind.key: channel_of(stored, staff_id, kind.key) for kind in KINDS}
 
 
-def _check(choices: Mapping[str, str]) -> None:
-    for kind in KINDS:
+def _check(kinds: tuple[Kind, ...], choices: Mapping[str, str]) -> None:
+    for kind in kinds:
         channel = choices.get(kind.key)
         if channel not in CHANNELS:
             raise PreferenceError(
@@ -188,21 +218,23 @@ def save_preferences(
 ) -> bool:
     """Store how ``member`` wants each kind of notification.
 
-    Before: ``choices`` names a channel of ``CHANNELS`` for every kind of ``KINDS``; ``off``
-    only for kinds that may be turned off.
-    After: one ``NotificationPreference`` row per kind whose stored row was missing or
+    Before: ``choices`` names a channel of ``CHANNELS`` for every kind offered to ``member``
+    (``offered_kinds``); ``off`` only for kinds that may be turned off. Choices for kinds not
+    offered are ignored (their stored rows stay as they are).
+    After: one ``NotificationPreference`` row per offered kind whose stored row was missing or
     different, written as insert-or-update on (staff member, kind), so two saves at once never
     make two rows nor fail; one ``staff.notification_preferences_set`` audit event on the staff
     member with the kinds whose channel changed (none when nothing changed); flushed. Returns
     whether any channel changed.
     Raises ``PreferenceError`` (the first bad kind), changing nothing.
     """
-    _check(choices)
+    kinds = offered_kinds(member)
+    _check(kinds, choices)
     stored = stored_channels(session, [member.id])
-    before = {kind.key: channel_of(stored, member.id, kind.key) for kind in KINDS}
+    before = {kind.key: channel_of(stored, member.id, kind.key) for kind in kinds}
     rows = [
         {"staff_member_id": member.id, "kind": kind.key, "channel": choices[kind.key]}
-        for kind in KINDS
+        for kind in kinds
         if stored.get((member.id, kind.key)) != choices[kind.key]
     ]
     if rows:
@@ -217,7 +249,7 @@ def save_preferences(
         session.execute(statement)
     changes = {
         kind.key: [before[kind.key], choices[kind.key]]
-        for kind in KINDS
+        for kind in kinds
         if before[kind.key] != choices[kind.key]
     }
     if not changes:

@@ -5,6 +5,7 @@ zone, the DST weeks), what a feed shows to whom, no names of contact persons, th
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
@@ -95,6 +96,23 @@ def _events(calendar: Calendar) -> dict[str, object]:
     return {str(event["UID"]): event for event in calendar.walk("VEVENT")}
 
 
+def _searchable(data: bytes) -> list[str]:
+    """What a feed says, to look for a text that must not be in it: the raw feed unfolded
+    (RFC 5545 folds lines at 75 octets with CRLF and a space, which may split a name) and
+    the decoded text of every property of every component (escapes like ``\\,`` undone)."""
+    raw = data.decode("utf-8")
+    texts = [raw.replace("\r\n ", "").replace("\r\n\t", "")]
+    for component in Calendar.from_ical(data).walk():
+        for prop in component.values():
+            for value in prop if isinstance(prop, list) else [prop]:
+                if isinstance(value, str):  # vText and the like: the decoded text
+                    texts.append(str(value))
+                else:
+                    encoded = value.to_ical()
+                    texts.append(encoded.decode() if isinstance(encoded, bytes) else str(encoded))
+    return texts
+
+
 def _token(session, member: StaffMember, engagement=None) -> str:
     return issue_token(session, member, engagement=engagement, now=NOW)
 
@@ -116,7 +134,7 @@ def test_milestones_are_all_day_events_ending_the_next_day(client, session, team
 
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "text/calendar; charset=utf-8"
-    assert "private" in response.headers["Cache-Control"]
+    assert response.headers["Cache-Control"] == "private, no-store"
     events = _events(Calendar.from_ical(response.data))
     milestones = factories.milestones_of(engagement)
     assert milestones
@@ -430,12 +448,23 @@ def test_no_contact_person_name_and_no_note_reaches_the_feed(client, session, te
     session.flush()
 
     for token in (_token(session, kim), _token(session, kim, engagement)):
-        feed = client.get(f"/calendar/{token}.ics").get_data(as_text=True)
-        assert "Jugendamt Pankow" in feed
-        assert "Przybylska" not in feed
-        assert "abstimmen" not in feed
-        assert "Unterschrieben" not in feed
-        assert kim.name not in feed
+        texts = _searchable(client.get(f"/calendar/{token}.ics").data)
+        assert any("Jugendamt Pankow" in text for text in texts)
+        for secret in (CONTACT_NAME, "Przybylska", "abstimmen", "Unterschrieben", kim.name):
+            assert not [text for text in texts if secret in text], secret
+
+
+def test_the_search_for_secrets_sees_through_folded_lines():
+    """The check above would find a name that a fold splits (and one in a decoded value)."""
+    calendar = Calendar()
+    calendar.add("prodid", "-//test//")
+    calendar.add("version", "2.0")
+    calendar.add("x-wr-calname", "x" * 60 + CONTACT_NAME + ", und mehr")
+    data = calendar.to_ical()
+    assert CONTACT_NAME.encode() not in data  # folded in the middle of the name
+    texts = _searchable(data)
+    assert CONTACT_NAME in texts[0]
+    assert any(text == "x" * 60 + CONTACT_NAME + ", und mehr" for text in texts[1:])
 
 
 # -- tokens ---------------------------------------------------------------------------------
@@ -564,6 +593,54 @@ def test_the_page_explains_the_feed_and_shows_a_new_address_once(client, session
     renewed = _post(client, "/calendar")
     assert renewed.status_code == 200
     assert client.get(f"/calendar/{token}.ics").status_code == 404
+
+
+def _buttons(response) -> list[tuple[str, str]]:
+    """``(visible text, accessible name)`` of every submit button of the main content."""
+    html = response.get_data(as_text=True).split("<main", 1)[1]
+    found = []
+    for inner in re.findall(r'<button type="submit"[^>]*>(.*?)</button>', html, re.S):
+        visible = re.sub(r'<span class="visually-hidden">.*?</span>', "", inner, flags=re.S)
+        found.append(
+            (
+                re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", visible)).strip(),
+                re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", inner)).strip(),
+            )
+        )
+    return found
+
+
+def test_every_button_on_the_page_has_its_own_name(client, session, team):
+    kim, _noah, _ola, engagement, _other = team
+    later = factories.make_engagement(
+        session,
+        lead=kim,
+        organisation=engagement.organisation,
+        start=date(2026, 1, 5),
+        end=date(2026, 7, 17),
+        status=EngagementStatus.AKTIV,
+    )
+    for scope in (None, engagement, later):
+        _token(session, kim, scope)
+    assert login(client, kim.email).status_code == 302
+
+    page = client.get("/calendar")
+
+    assert_accessible(page)
+    buttons = _buttons(page)
+    assert [visible for visible, _name in buttons] == [
+        "Neue Adresse erzeugen",
+        "Abo widerrufen",
+        "Abo widerrufen",
+        "Abo widerrufen",
+    ]
+    names = [name for _visible, name in buttons]
+    assert names == [
+        "Neue Adresse erzeugen: persönliches Abo",
+        "Abo widerrufen: persönliches Abo",
+        "Abo widerrufen: Abo für Jugendamt Pankow, Prozessbegleitung ab 01.09.2025",
+        "Abo widerrufen: Abo für Jugendamt Pankow, Prozessbegleitung ab 05.01.2026",
+    ]
 
 
 def test_creating_a_feed_needs_the_csrf_token(client, session, team):

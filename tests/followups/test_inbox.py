@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from caseflow import clock
 from caseflow.audit.models import AuditEvent
 from caseflow.extensions import db
-from caseflow.followups.inbox import save_preferences
+from caseflow.followups.inbox import LEAD_KINDS, save_preferences
 from caseflow.followups.models import Notification, NotificationPreference
 from caseflow.followups.notify import notify
 from caseflow.followups.preferences import KINDS
@@ -77,6 +77,14 @@ def _accessible_name(html: str) -> str:
 def _post(client, path: str, **data: str):
     token = csrf_token(client, "/notifications/settings")
     return client.post(path, data={"csrf_token": token, **data})
+
+
+def _shown(response) -> str:
+    """The value of the "mark all read" form's hidden ``shown`` field on an inbox page."""
+    html = response.get_data(as_text=True)
+    form = re.search(r'<form[^>]*action="/notifications/read-all".*?</form>', html, re.S)
+    assert form, "no 'mark all read' form on the page"
+    return re.search(r'name="shown" value="([^"]*)"', form.group(0)).group(1)
 
 
 def _reload(session, notification: Notification) -> Notification:
@@ -255,6 +263,17 @@ def test_opening_marks_read_and_goes_to_the_object(client, session, logged_in):
     assert _reload(session, notification).read_at == NOW
 
 
+def test_a_head_request_redirects_without_marking_read(client, session, logged_in):
+    me = logged_in()
+    notification = _raise(session, me, "Meilenstein", link="/engagements/7")
+    response = client.head(f"/notifications/{notification.id}")
+    assert response.status_code == 302
+    assert response.location == "/engagements/7"
+    assert _reload(session, notification).read_at is None
+    assert client.get(f"/notifications/{notification.id}").status_code == 302
+    assert _reload(session, notification).read_at == NOW
+
+
 @pytest.mark.parametrize(
     "link", [None, "https://example.org/x", "//example.org/x", "/\\example.org", "engagements/1"]
 )
@@ -306,8 +325,10 @@ def test_marking_all_read(client, session, logged_in, make_staff):
     other = make_staff()
     mine = [_raise(session, me, f"Meine {number}") for number in range(3)]
     theirs = _raise(session, other, "Nicht meine")
+    shown = _shown(client.get("/notifications"))
+    assert shown == str(mine[-1].id)
 
-    response = _post(client, "/notifications/read-all", show="unread", page="2")
+    response = _post(client, "/notifications/read-all", show="unread", page="2", shown=shown)
     assert response.location == "/notifications?show=unread"
     page = client.get(response.location)
     assert "3 Benachrichtigungen sind als gelesen markiert." in page_text(page)
@@ -315,10 +336,44 @@ def test_marking_all_read(client, session, logged_in, make_staff):
     assert all(_reload(session, item).read_at == NOW for item in mine)
     assert _reload(session, theirs).read_at is None
 
-    response = _post(client, "/notifications/read-all")
+    response = _post(client, "/notifications/read-all", shown=shown)
     assert "Sie haben keine ungelesenen Benachrichtigungen." in page_text(
         client.get(response.location)
     )
+
+
+def test_marking_all_read_spares_what_arrived_after_the_page(client, session, logged_in):
+    me = logged_in()
+    seen = [_raise(session, me, f"Gesehen {number}") for number in range(2)]
+    older = _raise(session, me, "Ältere", at=NOW - timedelta(days=1))
+    page = client.get("/notifications?show=unread")
+    later = _raise(session, me, "Kam danach")
+
+    response = _post(client, "/notifications/read-all", show="unread", shown=_shown(page))
+
+    assert "3 Benachrichtigungen sind als gelesen markiert." in page_text(
+        client.get(response.location)
+    )
+    assert all(_reload(session, item).read_at == NOW for item in [*seen, older])
+    assert _reload(session, later).read_at is None
+    assert _accessible_name(_bell(client.get("/notifications"))) == (
+        "Benachrichtigungen, 1 ungelesen"
+    )
+
+
+@pytest.mark.parametrize("shown", [None, "", "abc", "-1", "0", "1.5", "99999999999", "\u0661"])
+def test_marking_all_read_without_a_plain_shown_id_marks_nothing(client, session, logged_in, shown):
+    me = logged_in()
+    notification = _raise(session, me, "Bleibt ungelesen")
+    data = {} if shown is None else {"shown": shown}
+    response = _post(client, "/notifications/read-all", **data)
+    assert response.status_code == 302
+    page = client.get(response.location)
+    assert page.status_code == 200
+    assert "Fehler: Die Benachrichtigungen konnten nicht als gelesen markiert werden." in (
+        page_text(page)
+    )
+    assert _reload(session, notification).read_at is None
 
 
 # -- a newer notification about the same topic ---------------------------------------------------
@@ -400,14 +455,26 @@ def _choices(**changes: str) -> dict[str, str]:
     return {**{kind.key: kind.default for kind in KINDS}, **changes}
 
 
-def test_the_preferences_show_the_defaults_and_the_options(client, logged_in):
-    logged_in()
+def _consultant_choices(**changes: str) -> dict[str, str]:
+    """``_choices`` without the kinds only leads and admins receive."""
+    return {key: value for key, value in _choices(**changes).items() if key not in LEAD_KINDS}
+
+
+@pytest.mark.parametrize("role", [Role.CONSULTANT, Role.LEAD, Role.ADMIN])
+def test_the_preferences_show_the_defaults_and_the_options(client, logged_in, role):
+    logged_in(role)
     response = client.get("/notifications/settings")
     assert response.status_code == 200
     assert_accessible(response)
-    assert _checked(response) == {kind.key: kind.default for kind in KINDS}
+    offered = [kind for kind in KINDS if role != Role.CONSULTANT or kind.key not in LEAD_KINDS]
+    assert len(offered) == (len(KINDS) - 2 if role == Role.CONSULTANT else len(KINDS))
+    assert _checked(response) == {kind.key: kind.default for kind in offered}
     html = response.get_data(as_text=True)
     for kind in KINDS:
+        if kind not in offered:
+            assert f'name="{kind.key}"' not in html
+            assert str(kind.label) not in page_text(response)
+    for kind in offered:
         assert f"<legend>{kind.label}" in html
         assert f'name="{kind.key}" type="radio" value="app"' in html
         assert f'name="{kind.key}" type="radio" value="email"' in html
@@ -418,8 +485,39 @@ def test_the_preferences_show_the_defaults_and_the_options(client, logged_in):
     assert "keine E-Mail-Adresse" not in text
 
 
+def test_a_consultant_cannot_set_the_application_kinds(client, session, logged_in):
+    me = logged_in(Role.CONSULTANT)
+    data = _choices(milestone_due="app", application_new="app", application_undecided="app")
+    response = _post(client, "/notifications/settings", **data)
+    assert response.status_code == 302
+    assert _stored(session, me) == _consultant_choices(milestone_due="app")
+    event = session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "staff.notification_preferences_set")
+    ).one()
+    assert event.changes == {"milestone_due": ["email", "app"]}
+    # Not even a bad value for a kind not offered is looked at.
+    response = _post(
+        client, "/notifications/settings", **_consultant_choices(), application_new="x"
+    )
+    assert response.status_code == 302
+
+
+def test_a_lead_sets_the_application_kinds(client, session, logged_in):
+    me = logged_in(Role.LEAD)
+    data = _choices(application_new="app", application_undecided="app")
+    response = _post(client, "/notifications/settings", **data)
+    assert response.status_code == 302
+    assert _checked(client.get(response.location)) == data
+    assert _stored(session, me) == data
+    missing = _choices()
+    del missing["application_undecided"]
+    response = _post(client, "/notifications/settings", **missing)
+    assert response.status_code == 422
+    assert 'id="application_undecided-error"' in response.get_data(as_text=True)
+
+
 def test_saving_the_preferences(client, session, logged_in):
-    me = logged_in()
+    me = logged_in(Role.LEAD)
     data = _choices(milestone_due="app", digest="off")
     response = _post(client, "/notifications/settings", **data)
     assert response.status_code == 302
@@ -457,7 +555,7 @@ def test_saving_the_preferences(client, session, logged_in):
 def test_bad_preferences_are_refused_with_a_message(
     client, session, logged_in, changes, field, message
 ):
-    me = logged_in()
+    me = logged_in(Role.LEAD)
     data = _choices(application_new="app", **changes)
     response = _post(client, "/notifications/settings", **data)
     assert response.status_code == 422
@@ -486,7 +584,7 @@ def test_two_saves_at_once_make_one_row_per_kind(app):
         pytest.skip("concurrent upserts are tested on PostgreSQL")
     with Session(db.engine) as setup:
         last_event = setup.scalar(select(func.max(AuditEvent.id))) or 0
-        member_id = factories.make_staff_member(setup, name="Pat Gleichzeitig").id
+        member_id = factories.make_staff_member(setup, name="Pat Gleichzeitig", role=Role.LEAD).id
         setup.commit()
     first, second = Session(db.engine), Session(db.engine)
     try:

@@ -83,7 +83,8 @@ def calendar_feed(token: str) -> Response:
     response = make_response(body)
     response.headers["Content-Type"] = "text/calendar; charset=utf-8"
     response.headers["Content-Disposition"] = 'inline; filename="caseflow.ics"'
-    response.headers["Cache-Control"] = "private, no-cache"
+    # Behind a secret address: no cache, shared or private, may keep a copy.
+    response.headers["Cache-Control"] = "private, no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["X-Robots-Tag"] = "noindex, nofollow"
     return response

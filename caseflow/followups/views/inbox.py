@@ -19,19 +19,23 @@ from caseflow.followups.inbox import (
     inbox_page,
     mark_all_read,
     mark_read,
+    offered_kinds,
     own_notification,
     save_preferences,
     unread_count,
+    unread_state,
 )
 from caseflow.followups.models import Notification
 from caseflow.followups.views.blueprint import bp
 from caseflow.staff.access import staff_required
+from caseflow.web.converters import MAX_ID
 from caseflow.web.urls import safe_next
 
 # ``?show=`` of the inbox: every notification or only the unread ones.
 SHOW_ALL = "all"
 SHOW_UNREAD = "unread"
 _PAGE_DIGITS = 6
+_ID_DIGITS = len(str(MAX_ID))
 
 
 @bp.app_context_processor
@@ -53,6 +57,15 @@ def _page_number(raw: str | None) -> int:
     if raw and raw.isascii() and raw.isdigit() and len(raw) <= _PAGE_DIGITS:
         return max(1, int(raw))
     return 1
+
+
+def _shown_id(raw: str | None) -> int | None:
+    """The newest notification id the "mark all read" form was shown with; None for
+    anything that is not a plain id."""
+    if raw and raw.isascii() and raw.isdigit() and len(raw) <= _ID_DIGITS:
+        value = int(raw)
+        return value if 0 < value <= MAX_ID else None
+    return None
 
 
 def _inbox_url(**args: Any) -> str:
@@ -94,11 +107,15 @@ def inbox() -> str:
     )
     if page is None:
         abort(404)
+    # One query for the bell's count and the newest unread id ("mark all read" marks up to
+    # it); the bell then asks nothing more.
+    g.unread_notifications, newest_unread = unread_state(db.session, current_user.id)
     return render_template(
         "followups/inbox.html",
         inbox=page,
         show=show,
         notes=notes,
+        newest_unread=newest_unread,
         previous_url=_inbox_url(show=show if show != SHOW_ALL else None, page=page.page - 1)
         if page.has_previous
         else None,
@@ -112,11 +129,13 @@ def inbox() -> str:
 @staff_required
 def open_notification(notification_id: int) -> Response:
     """Mark one's own notification read and go to what it is about (a path on this site;
-    the inbox when it has none). Someone else's notification is a 404."""
+    the inbox when it has none). Someone else's notification is a 404. A HEAD request (a
+    link checker, a preview) only gets the redirect: nobody has read anything."""
     notification = _load_own(notification_id)
     target = safe_next(notification.link) or url_for("followups.inbox")
-    mark_read(db.session, notification, now=clock.now())
-    db.session.commit()
+    if request.method != "HEAD":
+        mark_read(db.session, notification, now=clock.now())
+        db.session.commit()
     return redirect(target)
 
 
@@ -134,8 +153,19 @@ def mark_notification_read(notification_id: int) -> Response:
 @bp.post("/notifications/read-all")
 @staff_required
 def mark_all_notifications_read() -> Response:
-    """Mark all of one's unread notifications read and return to the inbox."""
-    count = mark_all_read(db.session, current_user.id, now=clock.now())
+    """Mark one's unread notifications read, up to the newest one the inbox showed (form
+    field ``shown``, its id): one that arrived since stays unread. Return to the inbox."""
+    shown = _shown_id(request.form.get("shown"))
+    if shown is None:
+        flash(
+            _(
+                "Die Benachrichtigungen konnten nicht als gelesen markiert werden. Bitte laden "
+                "Sie die Seite neu und versuchen Sie es noch einmal."
+            ),
+            "error",
+        )
+        return _back_to_inbox()
+    count = mark_all_read(db.session, current_user.id, up_to=shown, now=clock.now())
     db.session.commit()
     if count:
         flash(
@@ -157,7 +187,7 @@ def notification_settings() -> Response | tuple[str, int]:
     """Per kind of notification: in the app only, or in the app and by email (the weekly
     digest may also be turned off)."""
     me = current_user._get_current_object()
-    form = PreferencesForm(data=channels_of(db.session, me.id))
+    form = PreferencesForm(data=channels_of(db.session, me.id), kinds=offered_kinds(me))
     if form.is_submitted():
         if not form.validate():
             return _render_settings(form, 422)
