@@ -72,6 +72,7 @@ from caseflow.engagements.models import (
     Phase,
 )
 from caseflow.engagements.services.common import EngagementNotPermitted, may_edit
+from caseflow.engagements.signals import team_left
 from caseflow.followups.models import CalendarToken, FollowUp, FollowUpKind, FollowUpStatus
 from caseflow.organisations.models import Organisation
 from caseflow.staff.models import StaffMember
@@ -217,6 +218,29 @@ def revoke_token(session: Session, holder: StaffMember, scope: str, *, now: date
     )
     session.flush()
     return True
+
+
+@team_left.connect
+def revoke_feeds_of_leavers(
+    engagement: Engagement,
+    *,
+    session: Session,
+    removed: list[StaffMember],
+    **_kwargs: object,
+) -> dict[str, list[int]] | None:
+    """End the feeds of ``engagement`` held by people who left its team, so that a later
+    return does not bring an old address back to life; one statement. Returns the holders'
+    ids for the team change's audit event, or None."""
+    revoked = session.scalars(
+        delete(CalendarToken)
+        .where(
+            CalendarToken.staff_member_id.in_([member.id for member in removed]),
+            CalendarToken.scope == engagement_scope(engagement.id),
+        )
+        .returning(CalendarToken.staff_member_id)
+        .execution_options(synchronize_session=False)
+    ).all()
+    return {"calendar_feeds_revoked": sorted(revoked)} if revoked else None
 
 
 @dataclass(frozen=True)

@@ -57,6 +57,7 @@ from caseflow.engagements.services.common import (
     require_editor,
 )
 from caseflow.engagements.shifting import ShiftItem, shift_candidates
+from caseflow.engagements.signals import team_left
 from caseflow.followups.models import FollowUp, FollowUpKind, FollowUpStatus
 from caseflow.staff.models import StaffMember
 from caseflow.web.converters import MAX_ID
@@ -504,3 +505,34 @@ def follow_up_shift_items(
         )
         for follow_up in session.scalars(statement)
     ]
+
+
+@team_left.connect
+def hand_over_follow_ups(
+    engagement: Engagement,
+    *,
+    session: Session,
+    removed: list[StaffMember],
+    lead: StaffMember,
+    **_kwargs: object,
+) -> dict[str, list[int]] | None:
+    """Give the open follow-ups of ``engagement`` assigned to people who left its team to
+    its (new) lead; one statement and a flush. Returns their ids for the team change's audit
+    event, or None when there were none."""
+    follow_ups = list(
+        session.scalars(
+            select(FollowUp)
+            .where(
+                FollowUp.engagement_id == engagement.id,
+                FollowUp.status == FollowUpStatus.OFFEN,
+                FollowUp.assignee_id.in_([member.id for member in removed]),
+            )
+            .order_by(FollowUp.id)
+        )
+    )
+    for follow_up in follow_ups:
+        follow_up.assignee = lead
+    session.flush()
+    if not follow_ups:
+        return None
+    return {"follow_ups_reassigned": [follow_up.id for follow_up in follow_ups]}

@@ -30,6 +30,7 @@ from caseflow.engagements.services.rescheduling import (
     preview_reschedule,
     reschedule,
 )
+from caseflow.engagements.services.team import set_team
 from caseflow.engagements.shifting import AnchorKind
 from caseflow.extensions import db
 from caseflow.followups.calendar import (
@@ -421,6 +422,38 @@ def test_an_engagement_feed_closes_when_its_holder_leaves_the_team(client, sessi
     session.flush()
 
     assert client.get(f"/calendar/{token}.ics").status_code == 404
+
+
+def test_leaving_the_team_revokes_the_engagement_feed_for_good(client, session, team):
+    kim, noah, _ola, engagement, _other = team
+    token = _token(session, noah, engagement)
+    personal = _token(session, noah)
+
+    def team_of(co):
+        set_team(
+            session,
+            engagement,
+            lead_id=kim.id,
+            co_ids=[member.id for member in co],
+            actor=kim,
+            now=NOW,
+            expected_version=engagement.version,
+            capacity_limit=10,
+            confirmed_ids=[member.id for member in co],
+        )
+        session.flush()
+
+    team_of([])
+    assert client.get(f"/calendar/{token}.ics").status_code == 404
+    team_of([noah])  # back on the team: the old address stays dead
+    assert client.get(f"/calendar/{token}.ics").status_code == 404
+    assert client.get(f"/calendar/{personal}.ics").status_code == 200
+    event = session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.action == "engagement.team_changed")
+        .order_by(AuditEvent.id)
+    ).first()
+    assert event.changes["calendar_feeds_revoked"] == [noah.id]
 
 
 def test_only_the_team_and_leads_get_an_engagement_feed(client, session, team, make_staff):

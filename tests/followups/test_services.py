@@ -13,6 +13,7 @@ from caseflow import clock
 from caseflow.audit.models import AuditEvent
 from caseflow.engagements.models import EngagementStatus
 from caseflow.engagements.services.common import EngagementError, EngagementNotPermitted
+from caseflow.engagements.services.team import set_team
 from caseflow.engagements.shifting import ShiftItem, shift_candidates
 from caseflow.followups.models import FollowUp, FollowUpKind, FollowUpStatus
 from caseflow.followups.services import (
@@ -486,3 +487,33 @@ def test_move_keeps_the_local_time_of_day_across_daylight_saving(session, engage
     session.expire_all()
     assert follow_up.due_at == datetime(2025, 4, 3, 12, 15, tzinfo=UTC)
     assert clock.local(follow_up.due_at).time() == time(14, 15)
+
+
+def test_the_open_follow_ups_of_someone_who_leaves_the_team_go_to_the_lead(
+    session, engagement, kim, noah
+):
+    open_one = factories.make_follow_up(session, engagement, assignee=noah, note="offen")
+    done = factories.make_follow_up(session, engagement, assignee=noah, note="erledigt")
+    complete_follow_up(session, done, actor=noah, now=NOW)
+    kims = factories.make_follow_up(session, engagement, assignee=kim, note="Kims")
+    set_team(
+        session,
+        engagement,
+        lead_id=kim.id,
+        co_ids=[],
+        actor=kim,
+        now=NOW,
+        expected_version=engagement.version,
+        capacity_limit=4,
+    )
+    session.expire_all()
+    assert open_one.assignee_id == kim.id
+    assert done.assignee_id == noah.id  # what is done keeps who did it
+    assert kims.assignee_id == kim.id
+    event = session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.action == "engagement.team_changed")
+        .order_by(AuditEvent.id.desc())
+    ).first()
+    assert event.changes["removed"] == [noah.id]
+    assert event.changes["follow_ups_reassigned"] == [open_one.id]

@@ -29,6 +29,7 @@ from caseflow.engagements.services.common import (
     require_editor,
     touch,
 )
+from caseflow.engagements.signals import team_left
 from caseflow.staff.models import ENGAGEMENT_MEASURE, StaffMeasure, StaffMember
 
 # Engagements that still take a consultant's time (the capacity check counts these).
@@ -225,9 +226,11 @@ def set_team(
     After: the assignments are diffed: who stays keeps their row (its role changed when it
     moves between lead and co), who leaves loses it, who joins gets one; the old lead is
     demoted and flushed before the new one is promoted, so there are never two leads. Open
-    milestones owned by people who left go to the lead. The engagement's version is bumped;
-    one ``engagement.team_changed`` audit event with old and new lead and co ids, the
-    reassigned milestones and the confirmed capacity warnings; flushed. Nothing happens (no
+    milestones owned by people who left go to the lead, and ``signals.team_left`` lets other
+    features hand over the rest (open follow-ups, calendar feeds). The engagement's version
+    is bumped; one ``engagement.team_changed`` audit event with old and new lead and co ids,
+    the reassigned milestones, what the receivers handed over and the confirmed capacity
+    warnings; flushed. Nothing happens (no
     audit event, no new version) when the team is unchanged.
     Raises ``EngagementNotPermitted``, ``StaleEngagement``, ``EngagementError`` (``field``
     ``lead`` or ``co`` for a choice; none for a closed engagement) or
@@ -318,6 +321,12 @@ def set_team(
     if reassigned:
         changes["milestones_reassigned"] = [milestone.id for milestone in reassigned]
         changes["milestones_reassigned_to"] = lead.id
+    if removed:
+        # Other features hand over what the leavers held here (follow-ups, calendar feeds).
+        for _receiver, handed_over in team_left.send(
+            engagement, session=session, removed=removed, lead=lead, now=now
+        ):
+            changes.update(handed_over or {})
     if warnings:
         # Who was taken on although the capacity check warned (the limit of the time).
         changes["capacity_confirmed"] = sorted(warning.member.id for warning in warnings)
