@@ -353,6 +353,27 @@ def _write_outbox(folder: Path, email: EmailMessage) -> Path:
     return folder / name
 
 
+def prune_outbox(app: Flask, before: datetime) -> int:
+    """Delete the outbox files written before ``before`` (by the UTC time in their name):
+    they hold applicants' names and addresses, which must go when the retention period
+    ends. Returns how many; 0 when mail does not go to an outbox folder. Files it cannot
+    delete are logged and left."""
+    folder = outbox_folder(app)
+    if folder is None or not folder.is_dir():
+        return 0
+    limit = before.astimezone(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    pruned = 0
+    for path in folder.glob("*.eml"):
+        if OUTBOX_NAME.match(path.name) and path.name[:22] < limit:
+            try:
+                path.unlink()
+            except OSError as exc:
+                log.warning("outbox file %s could not be deleted: %s", path.name, exc)
+                continue
+            pruned += 1
+    return pruned
+
+
 def _redact(url: str) -> str:
     """``url`` without its password, for error messages and logs."""
     return re.sub(r"(://[^:/@]*):[^@/]*@", r"\1:***@", url)

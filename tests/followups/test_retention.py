@@ -19,6 +19,7 @@ from caseflow.intake.queries.applications import find_by_token
 from caseflow.intake.services.retention import PLACEHOLDER, anonymise_expired
 from caseflow.intake.services.submission import withdraw_application
 from caseflow.intake.tokens import issue_token
+from caseflow.mail import outbox_folder
 from caseflow.organisations.choices import District, Sector
 from caseflow.staff.models import Role
 from tests import factories
@@ -277,6 +278,26 @@ def test_the_retention_sweep_uses_the_configured_months(app, session, monkeypatc
     assert retention(session, SIX_MONTHS_LATER + timedelta(days=2)) == 0
     session.refresh(application)
     assert application.anonymised_at is not None
+
+
+def test_the_retention_sweep_deletes_outbox_mail_as_old_as_the_period(app, session):
+    folder = outbox_folder(app)
+    folder.mkdir(parents=True, exist_ok=True)
+    now = SIX_MONTHS_LATER + timedelta(days=1)
+    old = (
+        folder
+        / f"{(now - relativedelta(months=6, days=1)).strftime('%Y%m%dT%H%M%S%fZ')}-{'a' * 16}.eml"
+    )
+    young = (
+        folder / f"{(now - relativedelta(months=5)).strftime('%Y%m%dT%H%M%S%fZ')}-{'b' * 16}.eml"
+    )
+    other = folder / "notizen.eml"  # not written by caseflow: left alone
+    for path in (old, young, other):
+        path.write_text("Subject: Ihre Bewerbung\n\nGuten Tag Frau Vertraulich")
+    retention(session, now)
+    assert (old.exists(), young.exists(), other.exists()) == (False, True, True)
+    for path in (young, other):
+        path.unlink()
 
 
 def test_the_retention_sweep_runs_a_fixed_number_of_statements(session, count_queries):

@@ -3,10 +3,12 @@ anonymisation of declined and withdrawn applications after the retention period.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from dateutil.relativedelta import relativedelta
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -20,8 +22,11 @@ from caseflow.followups.sweeps.common import (
 from caseflow.followups.workdays import working_days_deadline
 from caseflow.intake.models import Application, ApplicationStatus
 from caseflow.intake.services.retention import anonymise_expired
+from caseflow.mail import prune_outbox
 from caseflow.staff.models import Role, StaffMember
 from caseflow.web.i18n import format_day
+
+log = logging.getLogger(__name__)
 
 UNDECIDED_STATUSES = (
     ApplicationStatus.EINGEGANGEN,
@@ -143,7 +148,13 @@ def applications_undecided(session: Session, now: datetime) -> int:
 
 
 def retention(session: Session, now: datetime) -> int:
-    """Anonymise declined and withdrawn applications older than ``RETENTION_MONTHS``;
-    returns how many (``caseflow.intake.services.retention``)."""
+    """Anonymise declined and withdrawn applications older than ``RETENTION_MONTHS``
+    (``caseflow.intake.services.retention``) and delete outbox files as old (they hold the
+    applicants' mails); returns how many applications were anonymised."""
     months = int(current_app.config.get("RETENTION_MONTHS", 6))
-    return len(anonymise_expired(session, now=now, months=months))
+    anonymised = anonymise_expired(session, now=now, months=months)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    pruned = prune_outbox(app, now - relativedelta(months=months))
+    if pruned:
+        log.info("retention: %s outbox file(s) older than %s months deleted", pruned, months)
+    return len(anonymised)
