@@ -147,14 +147,7 @@ def message(name: str):
     shown = read_message(folder, name)
     if shown is None:
         abort(404)
-    return render_template(
-        "web/outbox_message.html",
-        name=name,
-        headers=shown.headers,
-        subject=shown.subject,
-        text=shown.text,
-        has_html=shown.has_html,
-    )
+    return render_template("web/outbox_message.html", name=name, message=shown)
 
 
 index.is_public = True  # type: ignore[attr-defined]
