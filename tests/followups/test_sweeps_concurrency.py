@@ -237,5 +237,6 @@ def test_retention_in_two_sessions_at_once_anonymises_once(app: Flask, committed
         assert declined is not None
         assert declined.anonymised_at == MONDAY
         assert declined.contact_name == PLACEHOLDER
-    # The second run found nothing and records that (count 0).
-    assert [event.changes["count"] for event in events] == [1, 0]
+    # One run anonymised it, the other found nothing and records that (count 0); which
+    # of the two wrote its event first is up to the database.
+    assert sorted(event.changes["count"] for event in events) == [0, 1]
