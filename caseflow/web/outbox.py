@@ -110,16 +110,21 @@ def list_messages(folder: Path, limit: int = LIST_LIMIT) -> tuple[list[OutboxEnt
 
 def read_message(folder: Path, name: str) -> OutboxMessage | None:
     """The message ``name`` in ``folder``; None if the name is not an outbox message's or the
-    file is not there."""
+    file is not there or cannot be read. A text part in an unknown charset is shown as raw
+    (decoded with replacement characters) rather than failing."""
     if not OUTBOX_NAME.match(name):
         return None
     try:
         email = _read(folder / name)
-    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+    except OSError:
         return None
     headers = [(header, str(email[header])) for header in SHOWN_HEADERS if header in email]
     body = email.get_body(preferencelist=("plain",))
-    text = body.get_content() if body is not None else ""
+    try:
+        text = body.get_content() if body is not None else ""
+    except (LookupError, UnicodeError):
+        payload = body.get_payload(decode=True) if body is not None else b""
+        text = (payload or b"").decode("utf-8", errors="replace")
     has_html = any(part.get_content_type() == "text/html" for part in email.walk())
     return OutboxMessage(
         name=name,

@@ -245,6 +245,24 @@ def test_unknown_outbox_files_are_404(client, logged_in, outbox: Path, name: str
     assert client.get(f"/admin/outbox/{name}").status_code == 404
 
 
+def test_a_message_in_an_unknown_charset_or_unreadable_is_no_500(
+    client, logged_in, outbox: Path
+) -> None:
+    outbox.mkdir(parents=True, exist_ok=True)
+    odd = outbox / "20251015T093012123456Z-00000000000000aa.eml"
+    odd.write_bytes(
+        b"Subject: Test\nTo: x@example.org\n"
+        b"Content-Type: text/plain; charset=x-unbekannt\n\nGr\xfc\xdfe\n"
+    )
+    folder_as_file = outbox / "20251015T093012123456Z-00000000000000bb.eml"
+    folder_as_file.mkdir()
+    logged_in(Role.ADMIN)
+    shown = client.get(f"/admin/outbox/{odd.name}")
+    assert shown.status_code == 200 and "Gr" in page_text(shown)
+    assert client.get(f"/admin/outbox/{folder_as_file.name}").status_code == 404
+    assert client.get("/admin/outbox").status_code == 200
+
+
 def test_with_smtp_the_page_says_there_is_no_folder(
     app: Flask, client, logged_in, smtp_server: LocalSmtpServer
 ) -> None:
