@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import force_locale
-from sqlalchemy import and_, case, or_
+from sqlalchemy import Select, and_, case, or_
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -62,15 +62,23 @@ def lead_join() -> ColumnElement[bool]:
     )
 
 
-def lead_member_join() -> ColumnElement[bool]:
-    """Join ``LeadMember`` (outer) after ``LeadAssignment``."""
-    return LeadMember.id == LeadAssignment.staff_member_id
+def join_recipients(statement: Select[Any], preferred_id: Any) -> Select[Any]:
+    """``statement`` (already joined to ``Engagement``) outer-joined to the preferred
+    recipient ``Preferred`` (``preferred_id``: the owner or assignee column), the lead's
+    assignment ``LeadAssignment`` and the lead ``LeadMember``, as ``active_recipient``
+    needs."""
+    return (
+        statement.outerjoin(Preferred, Preferred.id == preferred_id)
+        .outerjoin(LeadAssignment, lead_join())
+        .outerjoin(LeadMember, LeadMember.id == LeadAssignment.staff_member_id)
+    )
 
 
 def active_recipient() -> tuple[ColumnElement[int | None], ColumnElement[str | None]]:
-    """The id and locale of whom a reminder goes to, as SQL over the outer-joined
-    ``Preferred`` (owner or assignee) and ``LeadMember``: the preferred person when active,
-    else the lead when active, else NULL (nobody active is left: no notification)."""
+    """The id and locale of whom a reminder goes to, as SQL over ``Preferred`` (owner or
+    assignee) and ``LeadMember``, outer-joined by ``join_recipients``: the preferred person
+    when active, else the lead when active, else NULL (nobody active is left: no
+    notification)."""
     preferred_active = Preferred.is_active.is_(True)
     lead_active = LeadMember.is_active.is_(True)
     recipient_id = case((preferred_active, Preferred.id), (lead_active, LeadMember.id), else_=None)

@@ -29,14 +29,10 @@ from caseflow.followups.notify import Notice, notify_all
 from caseflow.followups.preferences import OFF
 from caseflow.followups.sweeps.common import (
     OPEN_STATUSES,
-    LeadAssignment,
-    LeadMember,
-    Preferred,
     active_recipient,
     follow_up_of_interest,
     in_language,
-    lead_join,
-    lead_member_join,
+    join_recipients,
     local_today,
     page_path,
 )
@@ -111,18 +107,18 @@ def _digest_items(session: Session, today: date) -> dict[int, _DigestItems]:
     items: dict[int, _DigestItems] = defaultdict(_DigestItems)
     recipient_id, _locale = active_recipient()
     milestones = (
-        select(
-            recipient_id,
-            Milestone.due_date,
-            Organisation.name,
-            Milestone.title,
+        join_recipients(
+            select(
+                recipient_id,
+                Milestone.due_date,
+                Organisation.name,
+                Milestone.title,
+            )
+            .join(Phase, Milestone.phase_id == Phase.id)
+            .join(Engagement, Phase.engagement_id == Engagement.id)
+            .join(Organisation, Engagement.organisation_id == Organisation.id),
+            Milestone.owner_id,
         )
-        .join(Phase, Milestone.phase_id == Phase.id)
-        .join(Engagement, Phase.engagement_id == Engagement.id)
-        .join(Organisation, Engagement.organisation_id == Organisation.id)
-        .outerjoin(Preferred, Preferred.id == Milestone.owner_id)
-        .outerjoin(LeadAssignment, lead_join())
-        .outerjoin(LeadMember, lead_member_join())
         .where(
             Milestone.status == MilestoneStatus.OFFEN,
             Engagement.status.in_(OPEN_STATUSES),
@@ -136,17 +132,17 @@ def _digest_items(session: Session, today: date) -> dict[int, _DigestItems]:
         entries = items[staff_id].overdue if due < today else items[staff_id].upcoming
         entries.append((due, organisation, title))
     follow_ups = (
-        select(
-            recipient_id,
-            FollowUp.due_at,
-            Organisation.name,
-            FollowUp.kind,
+        join_recipients(
+            select(
+                recipient_id,
+                FollowUp.due_at,
+                Organisation.name,
+                FollowUp.kind,
+            )
+            .join(Engagement, FollowUp.engagement_id == Engagement.id)
+            .join(Organisation, Engagement.organisation_id == Organisation.id),
+            FollowUp.assignee_id,
         )
-        .join(Engagement, FollowUp.engagement_id == Engagement.id)
-        .join(Organisation, Engagement.organisation_id == Organisation.id)
-        .outerjoin(Preferred, Preferred.id == FollowUp.assignee_id)
-        .outerjoin(LeadAssignment, lead_join())
-        .outerjoin(LeadMember, lead_member_join())
         .where(
             FollowUp.status == FollowUpStatus.OFFEN,
             FollowUp.due_at < clock.start_of_day(window_end),

@@ -33,15 +33,13 @@ from caseflow.followups.sweeps.common import (
     OPEN_STATUSES,
     RUNNING_STATUSES,
     LeadAssignment,
-    LeadMember,
-    Preferred,
     Recipient,
     active_recipient,
     engagement_link,
     follow_up_of_interest,
     in_language,
+    join_recipients,
     lead_join,
-    lead_member_join,
     local_today,
 )
 from caseflow.organisations.models import Organisation
@@ -75,21 +73,21 @@ def milestone_reminders(session: Session, now: datetime) -> int:
     lead_times = tuple(_setting("MILESTONE_REMINDER_DAYS"))
     recipient_id, locale = active_recipient()
     statement = (
-        select(
-            Milestone.id,
-            Milestone.title,
-            Milestone.due_date,
-            Engagement.id,
-            Organisation.name,
-            recipient_id,
-            locale,
+        join_recipients(
+            select(
+                Milestone.id,
+                Milestone.title,
+                Milestone.due_date,
+                Engagement.id,
+                Organisation.name,
+                recipient_id,
+                locale,
+            )
+            .join(Phase, Milestone.phase_id == Phase.id)
+            .join(Engagement, Phase.engagement_id == Engagement.id)
+            .join(Organisation, Engagement.organisation_id == Organisation.id),
+            Milestone.owner_id,
         )
-        .join(Phase, Milestone.phase_id == Phase.id)
-        .join(Engagement, Phase.engagement_id == Engagement.id)
-        .join(Organisation, Engagement.organisation_id == Organisation.id)
-        .outerjoin(Preferred, Preferred.id == Milestone.owner_id)
-        .outerjoin(LeadAssignment, lead_join())
-        .outerjoin(LeadMember, lead_member_join())
         .where(
             Milestone.status == MilestoneStatus.OFFEN,
             Engagement.status.in_(OPEN_STATUSES),
@@ -146,20 +144,20 @@ def follow_ups_due(session: Session, now: datetime) -> int:
     lead is inactive too (or there is none) nobody is told."""
     recipient_id, locale = active_recipient()
     statement = (
-        select(
-            FollowUp.id,
-            FollowUp.due_at,
-            FollowUp.kind,
-            Engagement.id,
-            Organisation.name,
-            recipient_id,
-            locale,
+        join_recipients(
+            select(
+                FollowUp.id,
+                FollowUp.due_at,
+                FollowUp.kind,
+                Engagement.id,
+                Organisation.name,
+                recipient_id,
+                locale,
+            )
+            .join(Engagement, FollowUp.engagement_id == Engagement.id)
+            .join(Organisation, Engagement.organisation_id == Organisation.id),
+            FollowUp.assignee_id,
         )
-        .join(Engagement, FollowUp.engagement_id == Engagement.id)
-        .join(Organisation, Engagement.organisation_id == Organisation.id)
-        .outerjoin(Preferred, Preferred.id == FollowUp.assignee_id)
-        .outerjoin(LeadAssignment, lead_join())
-        .outerjoin(LeadMember, lead_member_join())
         .where(
             FollowUp.status == FollowUpStatus.OFFEN,
             FollowUp.due_at <= now,
