@@ -401,6 +401,33 @@ def _follow_ups(
     return list(session.execute(statement))
 
 
+def _event(
+    *,
+    uid: str,
+    now: datetime,
+    sequence: int,
+    start: Any,
+    end: Any,
+    summary: str,
+    lines: list[str],
+    link: str,
+    cancelled: bool,
+) -> Event:
+    """One private event: what milestones and follow-ups have in common."""
+    event = Event()
+    event.add("uid", uid)
+    event.add("dtstamp", now)
+    event.add("sequence", sequence)
+    event.add("dtstart", start)
+    event.add("dtend", end)
+    event.add("summary", summary)
+    event.add("description", "\n".join([*lines, link]))
+    event.add("url", link)
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    event.add("class", "PRIVATE")
+    return event
+
+
 def _milestone_event(row: Any, *, context: FeedContext, now: datetime) -> Event:
     milestone_id, title, due, status, sequence, phase_name, engagement_id, organisation = row
     summary = _("Meilenstein: %(title)s – %(organisation)s", title=title, organisation=organisation)
@@ -408,28 +435,21 @@ def _milestone_event(row: Any, *, context: FeedContext, now: datetime) -> Event:
         summary = _("%(summary)s (erledigt)", summary=summary)
     elif status is MilestoneStatus.ENTFALLEN:
         summary = _("%(summary)s (entfallen)", summary=summary)
-    link = context.link_for(engagement_id)
-    event = Event()
-    event.add("uid", f"milestone-{milestone_id}@{context.host}")
-    event.add("dtstamp", now)
-    event.add("sequence", sequence)
-    event.add("dtstart", due)
-    event.add("dtend", due + timedelta(days=1))
-    event.add("summary", summary)
-    event.add(
-        "description",
-        "\n".join(
-            [
-                _("Prozessbegleitung: %(organisation)s", organisation=organisation),
-                _("Phase: %(phase)s", phase=phase_name),
-                link,
-            ]
-        ),
+    event = _event(
+        uid=f"milestone-{milestone_id}@{context.host}",
+        now=now,
+        sequence=sequence,
+        start=due,
+        end=due + timedelta(days=1),  # all-day: DTEND is the exclusive next day
+        summary=summary,
+        lines=[
+            _("Prozessbegleitung: %(organisation)s", organisation=organisation),
+            _("Phase: %(phase)s", phase=phase_name),
+        ],
+        link=context.link_for(engagement_id),
+        cancelled=status is MilestoneStatus.ENTFALLEN,
     )
-    event.add("url", link)
-    event.add("status", "CANCELLED" if status is MilestoneStatus.ENTFALLEN else "CONFIRMED")
-    event.add("transp", "TRANSPARENT")
-    event.add("class", "PRIVATE")
+    event.add("transp", "TRANSPARENT")  # a due day does not block the day
     return event
 
 
@@ -443,25 +463,18 @@ def _follow_up_event(row: Any, *, context: FeedContext, now: datetime) -> Event:
         summary = _("%(summary)s (erledigt)", summary=summary)
     elif status is FollowUpStatus.VERWORFEN:
         summary = _("%(summary)s (verworfen)", summary=summary)
-    link = context.link_for(engagement_id)
-    event = Event()
-    event.add("uid", f"follow-up-{follow_up_id}@{context.host}")
-    event.add("dtstamp", now)
-    event.add("sequence", sequence)
-    # Wall time in the programme's zone with its TZID, so 09:00 stays 09:00 across DST.
-    event.add("dtstart", clock.local(due_at))
-    event.add("dtend", clock.local(due_at + timedelta(minutes=FOLLOW_UP_MINUTES)))
-    event.add("summary", summary)
-    event.add(
-        "description",
-        "\n".join(
-            [_("Prozessbegleitung: %(organisation)s", organisation=organisation), link],
-        ),
+    return _event(
+        uid=f"follow-up-{follow_up_id}@{context.host}",
+        now=now,
+        sequence=sequence,
+        # Wall time in the programme's zone with its TZID, so 09:00 stays 09:00 across DST.
+        start=clock.local(due_at),
+        end=clock.local(due_at + timedelta(minutes=FOLLOW_UP_MINUTES)),
+        summary=summary,
+        lines=[_("Prozessbegleitung: %(organisation)s", organisation=organisation)],
+        link=context.link_for(engagement_id),
+        cancelled=status is FollowUpStatus.VERWORFEN,
     )
-    event.add("url", link)
-    event.add("status", "CANCELLED" if status is FollowUpStatus.VERWORFEN else "CONFIRMED")
-    event.add("class", "PRIVATE")
-    return event
 
 
 def _calendar(name: str) -> Calendar:
