@@ -41,10 +41,10 @@ from flask import current_app, has_request_context, request
 from flask_babel import force_locale
 from sqlalchemy import ColumnElement, Row, and_, func, or_, select, update
 from sqlalchemy.orm import Session
-from werkzeug.routing import BuildError
 
 from caseflow.audit.services import Actor, record
 from caseflow.followups.models import MailStatus, Notification
+from caseflow.followups.notify import page_path
 from caseflow.followups.preferences import EMAIL, KINDS_BY_KEY, channel_of, stored_channels
 from caseflow.mail import MailError, MailMessage, compose, send_mail
 from caseflow.staff.models import StaffMember
@@ -58,9 +58,6 @@ BATCH_SIZE = 200
 # the remaining claimed rows back (pending, no attempt counted) instead of waiting for a
 # timeout per message.
 MAX_FAILURES_IN_A_ROW = 3
-# What the preferences page is called; its path when the page is not there (yet).
-SETTINGS_ENDPOINT = "followups.notification_settings"
-SETTINGS_PATH = "/notifications/settings"
 # Where links point without BASE_URL, no request and no SERVER_NAME: ``make run``'s server.
 DEVELOPMENT_ORIGIN = "http://127.0.0.1:5000"
 # RFC 3834: an automatic message; no out-of-office replies, please.
@@ -223,16 +220,6 @@ def _origin() -> str:
     return DEVELOPMENT_ORIGIN
 
 
-def _path_of(endpoint: str, fallback: str, **values: Any) -> str:
-    """The path of ``endpoint`` (with the application root), no request needed."""
-    root = current_app.config.get("APPLICATION_ROOT") or "/"
-    adapter = current_app.url_map.bind("localhost", script_name=root)
-    try:
-        return adapter.build(endpoint, values)
-    except BuildError:
-        return root.rstrip("/") + fallback
-
-
 def message_id(notification_id: int, dedup_key: str) -> str:
     """The left part of the notification's stable ``Message-ID``."""
     digest = hashlib.sha256(dedup_key.encode()).hexdigest()[:12]
@@ -245,11 +232,7 @@ def compose_notification(row: Row[Any]) -> MailMessage:
     locale = "en" if row.locale == "en" else "de"
     origin = _origin()
     # Through the inbox's "open": it marks the notification read and goes on to its link.
-    path = _path_of(
-        "followups.open_notification",
-        row.link or "/notifications",
-        notification_id=row.id,
-    )
+    path = page_path("followups.open_notification", notification_id=row.id)
     with force_locale(locale):
         label = kind_label(row.kind)
     message = compose(
@@ -261,7 +244,7 @@ def compose_notification(row: Row[Any]) -> MailMessage:
         message=row.body or row.text,
         url=origin + path,
         kind_label=label,
-        settings_url=origin + _path_of(SETTINGS_ENDPOINT, SETTINGS_PATH),
+        settings_url=origin + page_path("followups.notification_settings"),
     )
     return replace(
         message,

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import Row, and_, case, exists, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
@@ -31,6 +32,14 @@ from caseflow.followups.models import MailStatus, Notification
 
 # Rows per INSERT statement: keeps SQLite under its limit of bound parameters.
 BATCH_SIZE = 500
+
+
+def page_path(endpoint: str, **values: Any) -> str:
+    """The path of a page, for a notification's link (no request needed)."""
+    adapter = current_app.url_map.bind(
+        "localhost", script_name=current_app.config.get("APPLICATION_ROOT") or "/"
+    )
+    return adapter.build(endpoint, values)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy import Select, and_, case, or_
 from sqlalchemy.orm import Session, aliased
@@ -23,6 +22,7 @@ from caseflow.engagements.models import (
     EngagementStatus,
 )
 from caseflow.followups.models import FollowUp, FollowUpKind
+from caseflow.followups.notify import page_path
 from caseflow.staff.models import StaffMember
 
 OPEN_STATUSES = (EngagementStatus.GEPLANT, EngagementStatus.AKTIV, EngagementStatus.PAUSIERT)
@@ -86,14 +86,6 @@ def active_recipient() -> tuple[ColumnElement[int | None], ColumnElement[str | N
         (preferred_active, Preferred.locale), (lead_active, LeadMember.locale), else_=None
     )
     return recipient_id, locale
-
-
-def page_path(endpoint: str, **values: Any) -> str:
-    """The path of a page (no request needed)."""
-    adapter = current_app.url_map.bind(
-        "localhost", script_name=current_app.config.get("APPLICATION_ROOT") or "/"
-    )
-    return adapter.build(endpoint, values)
 
 
 def engagement_link(engagement_id: int, anchor: str | None = None) -> str:
