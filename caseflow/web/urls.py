@@ -1,8 +1,12 @@
-"""Checking redirect targets taken from the request (``next``)."""
+"""URLs: checking redirect targets taken from the request (``next``), and absolute links
+that a forged Host header cannot change."""
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlsplit
+
+from flask import current_app, url_for
 
 
 def safe_next(target: str | None) -> str | None:
@@ -21,3 +25,13 @@ def safe_next(target: str | None) -> str | None:
     if parts.scheme or parts.netloc:
         return None
     return target
+
+
+def absolute_url(endpoint: str, **values: Any) -> str:
+    """An absolute link (for an email or a calendar address): on ``BASE_URL`` when it is
+    set (always in production), so that a forged Host header cannot put another address
+    into what caseflow hands out; else on this request's host."""
+    base = current_app.config.get("BASE_URL")
+    if base:
+        return base.rstrip("/") + url_for(endpoint, **values)
+    return url_for(endpoint, _external=True, **values)

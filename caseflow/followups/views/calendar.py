@@ -46,19 +46,11 @@ from caseflow.followups.calendar import (
 from caseflow.followups.views.blueprint import bp
 from caseflow.staff.access import public, staff_required
 from caseflow.web.sections import PageSection
+from caseflow.web.urls import absolute_url
 
 ANCHOR = "calendar-title"
 # Where the revoke form came from, so it goes back there.
 BACK_TO_ENGAGEMENT = "engagement"
-
-
-def _absolute(endpoint: str, **values: Any) -> str:
-    """An absolute address: on ``BASE_URL`` when it is set (production, where the Host
-    header must not decide it), else on this request's host."""
-    base = current_app.config.get("BASE_URL")
-    if base:
-        return base.rstrip("/") + url_for(endpoint, **values)
-    return url_for(endpoint, _external=True, **values)
 
 
 def _private(response: Response) -> Response:
@@ -75,7 +67,9 @@ def calendar_feed(token: str) -> Response:
     does not (or no longer) open a feed."""
     context = FeedContext(
         host=uid_host(current_app.config.get("BASE_URL"), current_app.config.get("SERVER_NAME")),
-        link_for=lambda engagement_id: _absolute("engagements.detail", engagement_id=engagement_id),
+        link_for=lambda engagement_id: absolute_url(
+            "engagements.detail", engagement_id=engagement_id
+        ),
     )
     body = build_feed(db.session, token, now=clock.now(), context=context)
     if body is None:
@@ -91,7 +85,7 @@ def calendar_feed(token: str) -> Response:
 
 
 def _addresses(token: str) -> dict[str, str]:
-    https = _absolute("followups.calendar_feed", token=token)
+    https = absolute_url("followups.calendar_feed", token=token)
     return {"https": https, "webcal": "webcal://" + https.split("://", 1)[1]}
 
 

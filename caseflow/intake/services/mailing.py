@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import logging
 
-from flask import current_app, url_for
 from sqlalchemy.orm import Session
 
 from caseflow.audit.services import Actor, record
 from caseflow.intake.models import Application
 from caseflow.intake.tokens import current_token, issue_token
 from caseflow.mail import MailError, compose, send_mail
+from caseflow.web.urls import absolute_url
 
 log = logging.getLogger(__name__)
 
@@ -52,15 +52,6 @@ def status_link(
         )
         session.flush()
     return absolute_url("intake.status", token=token)
-
-
-def absolute_url(endpoint: str, **values: str) -> str:
-    """An absolute link for an email: from ``BASE_URL`` when set (always in production), so
-    that a forged Host header cannot put another address into caseflow's mails."""
-    base = current_app.config.get("BASE_URL")
-    if base:
-        return base + url_for(endpoint, **values)
-    return url_for(endpoint, **values, _external=True)
 
 
 def send_applicant_mail(
