@@ -3,6 +3,7 @@
 from caseflow.portfolio.views import (  # noqa: F401  (the modules register routes)
     capacity,
     dashboard,
+    handout,
     reports,
     timeline,
 )

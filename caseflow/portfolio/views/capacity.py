@@ -1,22 +1,63 @@
-"""/capacity: staff × month."""
+"""/capacity: staff × month, and the engagements behind one cell."""
 
 from __future__ import annotations
 
-from flask import current_app, render_template
+from flask import abort, current_app, render_template
+from flask_babel import format_date
 
 from caseflow.extensions import db
-from caseflow.portfolio.capacity import capacity_table
+from caseflow.portfolio.capacity import (
+    LimitState,
+    capacity_table,
+    cell_engagements,
+    limit_state,
+    parse_month,
+)
 from caseflow.portfolio.views.blueprint import bp
 from caseflow.staff.access import lead_required
+from caseflow.staff.models import StaffMember
 
 
 @bp.get("/capacity")
 @lead_required
 def capacity() -> str:
-    """Staff × month: how many engagements each person has in each programme month."""
+    """Staff × month: running and planned engagements of each person in each programme
+    month, cells over ``CAPACITY_LIMIT`` marked."""
     table = capacity_table(
         db.session,
         start=current_app.config["PROGRAMME_START"],
         end=current_app.config["PROGRAMME_END"],
+        limit=current_app.config["CAPACITY_LIMIT"],
     )
-    return render_template("portfolio/capacity.html", table=table)
+    return render_template("portfolio/capacity.html", table=table, states=LimitState)
+
+
+@bp.get("/capacity/<int:staff_member_id>/<month>")
+@lead_required
+def capacity_cell(staff_member_id: int, month: str) -> str:
+    """The engagements one cell of /capacity counts; 404 for an unknown person or a month
+    that is malformed or outside the programme."""
+    first_day = parse_month(
+        month,
+        start=current_app.config["PROGRAMME_START"],
+        end=current_app.config["PROGRAMME_END"],
+    )
+    member = db.session.get(StaffMember, staff_member_id) if first_day is not None else None
+    if first_day is None or member is None:
+        abort(404)
+    rows = cell_engagements(db.session, staff_member_id, first_day)
+    running = sum(1 for row in rows if not row.is_planned)
+    planned = len(rows) - running
+    limit = current_app.config["CAPACITY_LIMIT"]
+    return render_template(
+        "portfolio/capacity_cell.html",
+        member=member,
+        month=first_day,
+        month_label=format_date(first_day, "MMMM yyyy"),
+        rows=rows,
+        running=running,
+        planned=planned,
+        limit=limit,
+        state=limit_state(running, planned, limit),
+        states=LimitState,
+    )

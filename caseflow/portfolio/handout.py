@@ -1,0 +1,83 @@
+"""One engagement as a printable page for the client organisation (the handout).
+
+What goes to the client: organisation, period, status, team, the plan with its milestones,
+every activity (date, kind, duration, participants, staff involved), the barrier register.
+What stays inside BQN: the engagement's notes, activity notes, milestone evidence and drop
+notes, status and extension reasons — staff write those for each other, not for the client,
+so they are not even loaded here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from caseflow.engagements.models import (
+    Activity,
+    Assignment,
+    AssignmentRole,
+    Barrier,
+    Engagement,
+    Phase,
+)
+
+
+@dataclass(frozen=True)
+class Handout:
+    """What the handout shows, loaded up front."""
+
+    engagement: Engagement
+    team: list[Assignment]  # lead first, then co-consultants by name
+    activities: list[Activity]  # all of them, oldest first
+    barriers: list[Barrier]
+
+    @property
+    def is_extended(self) -> bool:
+        """True when the planned end was moved from the first planned one."""
+        return self.engagement.planned_end_date != self.engagement.baseline_end_date
+
+
+def engagement_handout(session: Session, engagement_id: int) -> Handout | None:
+    """The handout's data, or None when there is no such engagement.
+
+    The engagement with organisation, team, phases and milestones, every activity with the
+    staff involved, and the barriers (by identification day): a fixed number of statements
+    (seven), whatever the number of phases, milestones, activities or barriers.
+    """
+    engagement = session.scalar(
+        select(Engagement)
+        .where(Engagement.id == engagement_id)
+        .options(
+            joinedload(Engagement.organisation),
+            selectinload(Engagement.assignments),
+            selectinload(Engagement.phases).selectinload(Phase.milestones),
+        )
+    )
+    if engagement is None:
+        return None
+    activities = list(
+        session.scalars(
+            select(Activity)
+            .where(Activity.engagement_id == engagement_id)
+            .options(selectinload(Activity.staff))
+            .order_by(Activity.occurred_on, Activity.id)
+        )
+    )
+    barriers = list(
+        session.scalars(
+            select(Barrier)
+            .where(Barrier.engagement_id == engagement_id)
+            .order_by(Barrier.identified_on, Barrier.id)
+        )
+    )
+    team = sorted(
+        engagement.assignments,
+        key=lambda assignment: (
+            assignment.role is not AssignmentRole.LEAD,
+            assignment.staff_member.name.lower(),
+            assignment.staff_member_id,
+        ),
+    )
+    return Handout(engagement=engagement, team=team, activities=activities, barriers=barriers)
