@@ -108,6 +108,9 @@ def objects(app: Flask, session) -> dict[str, int | str]:
             select(Notification.id).where(Notification.dedup_key == "roles:notification")
         ),
         "name": max(path.name for path in outbox_folder().glob("*.eml")),
+        "staff_member_id": lead.id,
+        "month": "2025-01",
+        "slug": "bewerbungen-status",
     }
 
 
@@ -172,6 +175,11 @@ def test_the_matrix_knows_the_expected_minimum_roles(app: Flask) -> None:
         "/timeline": Role.LEAD,
         "/capacity": Role.LEAD,
         "/reports": Role.LEAD,
+        "/reports/print": Role.LEAD,
+        "/reports/export.xlsx": Role.LEAD,
+        "/reports/bewerbungen-status.csv": Role.LEAD,
+        "/capacity/1/2025-01": Role.LEAD,
+        "/engagements/1/export": Role.CONSULTANT,
         "/admin/": Role.ADMIN,
         "/admin/templates": Role.ADMIN,
         "/admin/outbox": Role.ADMIN,

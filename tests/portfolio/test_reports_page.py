@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
+
+import pytest
 
 from caseflow import clock
 from caseflow.engagements.models import BarrierCategory, BarrierStatus, EngagementStatus
+from caseflow.followups.models import FollowUpStatus
 from caseflow.intake.models import ApplicationStatus
 from caseflow.organisations.choices import Sector
 from caseflow.staff.models import Role
 from tests import factories
-from tests.pages.helpers import table
+from tests.pages.helpers import body_rows, page_text, table, tables
 
 TODAY = date(2025, 3, 10)
 
@@ -93,3 +96,271 @@ def test_report_overdue_follows_today(client, session, logged_in):
         day_after = _figures(client.get("/reports"), "Meilensteine nach Stand")
     assert on_the_day["davon überfällig"] == "0"
     assert day_after["davon überfällig"] == "1"
+
+
+# The period ---------------------------------------------------------------------------------
+
+PERIOD = "from=2025-03-01&to=2025-05-31"
+
+
+def _activity_day(client, day: str) -> dict[str, str]:
+    return _figures(client.get(f"/reports?from={day}&to={day}"), "Aktivitäten nach Art")
+
+
+def test_the_period_form_defaults_to_the_programme(client, logged_in):
+    logged_in(Role.LEAD)
+    with clock.frozen(TODAY):
+        response = client.get("/reports")
+    html = response.get_data(as_text=True)
+    assert 'type="date" id="report-from" name="from" value="2024-04-01"' in html
+    assert 'type="date" id="report-to" name="to" value="2026-07-31"' in html
+    assert "Zeitraum: 01.04.2024 bis 31.07.2026" in page_text(response)
+    assert 'role="alert"' not in html
+
+
+def test_a_day_before_on_and_after_the_period(client, session, logged_in):
+    lead = logged_in(Role.LEAD)
+    engagement = factories.make_engagement(session, lead=lead)
+    factories.make_activity(session, engagement, occurred_on=date(2025, 3, 1))
+    with clock.frozen(TODAY):
+        before = _activity_day(client, "2025-02-28")
+        on = _activity_day(client, "2025-03-01")
+        after = _activity_day(client, "2025-03-02")
+        german = _activity_day(client, "01.03.2025")
+    assert (before["Treffen"], on["Treffen"], after["Treffen"], german["Treffen"]) == (
+        "0",
+        "1",
+        "0",
+        "1",
+    )
+
+
+def test_key_figures_in_german_number_format(client, session, logged_in):
+    lead = logged_in(Role.LEAD)
+    engagement = factories.make_engagement(
+        session,
+        lead=lead,
+        start=date(2025, 3, 1),
+        end=date(2026, 2, 28),
+        status=EngagementStatus.AKTIV,
+    )
+    # 90 + 45 minutes = 2,25 hours → 2,3; 7 + 3 participants
+    factories.make_activity(
+        session, engagement, occurred_on=date(2025, 3, 3), duration_minutes=90, participants_count=7
+    )
+    factories.make_activity(
+        session, engagement, occurred_on=date(2025, 3, 4), duration_minutes=45, participants_count=3
+    )
+    for status in (ApplicationStatus.ANGENOMMEN, ApplicationStatus.ABGELEHNT):
+        factories.make_application(
+            session,
+            status=status,
+            decided_by=lead,
+            engagement=engagement if status is ApplicationStatus.ANGENOMMEN else None,
+            submitted_at=datetime(2025, 3, 10, 9, 0, tzinfo=UTC),
+        )
+    factories.make_application(
+        session,
+        status=ApplicationStatus.ABGELEHNT,
+        decided_by=lead,
+        submitted_at=datetime(2025, 3, 11, 9, 0, tzinfo=UTC),
+    )
+    with clock.frozen(TODAY):
+        response = client.get(f"/reports?{PERIOD}")
+    assert response.status_code == 200
+    activities = table(response, "Aktivitäten nach Art")
+    assert activities.row("Treffen") == ["Treffen", "2", "2,3", "10"]
+    assert activities.row("Summe") == ["Summe", "2", "2,3", "10"]
+    # 1 accepted of 3 decided
+    rate = table(response, "Annahmequote")
+    assert rate.rows[0][-1] == "Annahmequote"
+    assert rate.rows[1] == ["im Zeitraum eingegangen", "1", "2", "3", "0", "33,3 %"]
+    durations = table(response, "Durchschnittliche Laufzeit")
+    assert durations.row("geplant (im Zeitraum begonnen)")[1:] == ["1", "12,0"]
+    assert durations.row("tatsächlich (im Zeitraum abgeschlossen)")[1:] == ["0", "–"]
+    engagements = _figures(response, "Prozessbegleitungen im Zeitraum")
+    assert engagements == {
+        "begonnen": "1",
+        "aktiv an mindestens einem Tag": "1",
+        "abgeschlossen": "0",
+        "abgebrochen": "0",
+    }
+
+
+def test_no_decisions_show_a_dash_not_a_rate(client, logged_in):
+    logged_in(Role.LEAD)
+    with clock.frozen(TODAY):
+        response = client.get("/reports")
+    assert table(response, "Annahmequote").rows[1][-1] == "–"
+
+
+def test_every_category_has_a_row_even_without_data(client, logged_in):
+    logged_in(Role.LEAD)
+    with clock.frozen(TODAY):
+        response = client.get("/reports")
+    assert len(body_rows(table(response, "Bewerbungen nach Status"))) == len(ApplicationStatus) + 1
+    assert len(body_rows(table(response, "Bewerbungen nach Bezirk"))) == 13 + 1
+    assert len(body_rows(table(response, "Aktivitäten nach Art"))) == 5 + 1
+    assert len(body_rows(table(response, "Erledigte Wiedervorlagen"))) == 3 + 1
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "from=abc",
+        "from=2025-13-01",
+        "to=31.02.2025",
+        "from=2025-06-01&to=2025-05-31",
+        "from=0001-01-01",
+        "to=9999-12-31",
+        "from=10000-01-01",
+        "from=2025-03-01T00:00",
+        "from=%E2%80%8B",
+    ],
+)
+def test_unusable_periods_show_a_message_and_the_programme(client, logged_in, query):
+    logged_in(Role.LEAD)
+    with clock.frozen(TODAY):
+        response = client.get(f"/reports?{query}")
+        csv_response = client.get(f"/reports/bewerbungen-status.csv?{query}")
+        xlsx = client.get(f"/reports/export.xlsx?{query}")
+        printed = client.get(f"/reports/print?{query}")
+    assert response.status_code == 200
+    text = page_text(response)
+    assert "Angezeigt wird der ganze Förderzeitraum" in text
+    assert "Zeitraum: 01.04.2024 bis 31.07.2026" in text
+    assert printed.status_code == 200
+    # A file of another period than the one asked for would mislead: refused, with the reason.
+    assert csv_response.status_code == 400
+    assert "Förderzeitraum" in page_text(csv_response)
+    assert xlsx.status_code == 400
+
+
+def test_a_period_from_after_to_says_so(client, logged_in):
+    logged_in(Role.LEAD)
+    with clock.frozen(TODAY):
+        response = client.get("/reports?from=2025-06-01&to=2025-05-31")
+    assert "Der Zeitraum beginnt nach seinem Ende." in page_text(response)
+
+
+def test_one_sided_periods_take_the_programme_bound(client, logged_in):
+    logged_in(Role.LEAD)
+    with clock.frozen(TODAY):
+        response = client.get("/reports?from=2025-01-01")
+    assert "Zeitraum: 01.01.2025 bis 31.07.2026" in page_text(response)
+
+
+# Charts, links, print ---------------------------------------------------------------------
+
+
+def test_charts_are_accessible_images_with_their_numbers(client, session, logged_in):
+    logged_in(Role.LEAD)
+    for _ in range(3):
+        factories.make_application(session)
+    with clock.frozen(TODAY):
+        response = client.get("/reports")
+    html = response.get_data(as_text=True)
+    for slug in ("bewerbungen-status", "zugangsbarrieren", "meilensteine-termintreue"):
+        assert f'role="img" aria-labelledby="chart-{slug}-title chart-{slug}-desc"' in html
+        assert f'<title id="chart-{slug}-title">' in html
+        assert f'<desc id="chart-{slug}-desc">' in html
+    assert "eingegangen: 3; in Prüfung: 0" in html
+    assert 'font-weight="bold">3</text>' in html
+    assert "style=" not in html
+    # stacked series differ by pattern, not colour alone
+    assert 'fill="url(#chart-zugangsbarrieren-hatch)"' in html
+
+
+def test_links_to_the_exports_keep_the_period(client, logged_in):
+    logged_in(Role.LEAD)
+    with clock.frozen(TODAY):
+        html = client.get(f"/reports?{PERIOD}").get_data(as_text=True)
+    assert 'href="/reports/export.xlsx?from=2025-03-01&amp;to=2025-05-31"' in html
+    assert 'href="/reports/bewerbungen-status.csv?from=2025-03-01&amp;to=2025-05-31"' in html
+    assert 'href="/reports/print?from=2025-03-01&amp;to=2025-05-31"' in html
+
+
+def test_print_page_has_everything_but_the_controls(client, logged_in):
+    logged_in(Role.LEAD)
+    with clock.frozen(datetime(2025, 3, 10, 11, 0, tzinfo=UTC)):
+        screen = client.get(f"/reports?{PERIOD}")
+        response = client.get(f"/reports/print?{PERIOD}")
+    assert response.status_code == 200
+    text = page_text(response)
+    assert "Zeitraum 01.03.2025 bis 31.05.2025" in text
+    assert "Stand 10.03.2025, 12:00" in text
+    html = response.get_data(as_text=True)
+    assert [t.caption for t in tables(response)] == [t.caption for t in tables(screen)]
+    assert html.count('role="img"') == 3
+    main = html[html.index("<main") :]
+    assert 'name="from"' not in main
+    assert ".csv" not in main
+    assert "export.xlsx" not in main
+
+
+# Access and queries ---------------------------------------------------------------------
+
+REPORT_URLS = [
+    "/reports",
+    "/reports?from=2025-01-01&to=2025-12-31",
+    "/reports/print",
+    "/reports/export.xlsx",
+    "/reports/bewerbungen-status.csv",
+    "/reports/gibt-es-nicht.csv",
+]
+
+
+@pytest.mark.parametrize("path", REPORT_URLS)
+def test_consultants_may_not_see_any_report(client, logged_in, path):
+    logged_in(Role.CONSULTANT)
+    assert client.get(path).status_code == 403
+
+
+@pytest.mark.parametrize("path", REPORT_URLS)
+def test_anonymous_visitors_are_sent_to_the_login(client, path):
+    response = client.get(path)
+    assert response.status_code == 302
+    assert "/login" in response.headers["Location"]
+
+
+@pytest.mark.parametrize("role", [Role.LEAD, Role.ADMIN])
+def test_leads_and_admins_get_every_report(client, logged_in, role):
+    logged_in(role)
+    with clock.frozen(TODAY):
+        assert [client.get(path).status_code for path in REPORT_URLS] == [200] * 5 + [404]
+
+
+def _engagement_with_everything(session, lead, index: int) -> None:
+    engagement = factories.make_engagement(
+        session, lead=lead, start=date(2024, 6, 1 + index), end=date(2025, 5, 31)
+    )
+    factories.complete_milestone(session, factories.milestones_of(engagement)[0], on=TODAY)
+    factories.make_activity(session, engagement, duration_minutes=60)
+    factories.make_barrier(session, engagement)
+    factories.make_follow_up(session, engagement, assignee=lead, status=FollowUpStatus.ERLEDIGT)
+    factories.make_application(session, status=ApplicationStatus.ABGELEHNT, decided_by=lead)
+
+
+def _count(client, session, count_queries, path: str) -> int:
+    session.expunge_all()
+    with count_queries() as counter:
+        response = client.get(path)
+    assert response.status_code == 200, path
+    return counter.count
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/reports", "/reports/print", "/reports/export.xlsx", "/reports/aktivitaeten.csv"],
+)
+def test_reports_run_a_fixed_number_of_queries(client, session, logged_in, count_queries, path):
+    lead = logged_in(Role.LEAD)
+    with clock.frozen(TODAY):
+        _engagement_with_everything(session, lead, 0)
+        one = _count(client, session, count_queries, path)
+        for index in range(1, 6):
+            _engagement_with_everything(session, lead, index)
+        several = _count(client, session, count_queries, path)
+    print(f"{path}: {one} queries with 1 engagement, {several} with 6")
+    assert one == several
+    assert several <= 12

@@ -1,0 +1,330 @@
+"""The report as people read it: the key figures (``figures``) as titled tables with
+German headers and notes, and the charts drawn from them; the page, the print page and
+the CSV and XLSX exports all show these."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+
+from caseflow.engagements.models import (
+    ActivityKind,
+    BarrierStatus,
+    MilestoneStatus,
+)
+from caseflow.intake.models import ApplicationStatus
+from caseflow.portfolio.charts import BarChart, horizontal_bars, stacked_bars
+from caseflow.portfolio.figures import ActivityTotals, BarrierMatrix, ReportFigures
+from caseflow.portfolio.tables import Cell, Column, ColumnKind, ReportTable
+from caseflow.web.i18n import format_day
+
+# Tables ------------------------------------------------------------------------------------
+
+_TEXT = ColumnKind.TEXT
+_INTEGER = ColumnKind.INTEGER
+
+
+def _count_table(
+    slug: str,
+    title: str,
+    sheet_title: str,
+    first_header: str,
+    counts: dict,  # type: ignore[type-arg]  (an enum with a label → int)
+    note: str,
+) -> ReportTable:
+    return ReportTable(
+        slug=slug,
+        title=title,
+        sheet_title=sheet_title,
+        columns=(Column(first_header, _TEXT), Column(_("Anzahl"), _INTEGER)),
+        rows=tuple((member.label, count) for member, count in counts.items()),
+        totals=((_("Summe"), sum(counts.values())),),
+        note=note,
+    )
+
+
+def _percent(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def report_tables(figures: ReportFigures) -> list[ReportTable]:
+    """The report's tables, in page order, built from ``figures`` (labels in the current
+    locale; call inside a request or with a forced locale)."""
+    applications = figures.applications
+    engagements = figures.engagements
+    punctuality = figures.punctuality
+    submitted = _("Bewerbungen, die im Zeitraum eingegangen sind, mit ihrem heutigen Stand.")
+    status = ApplicationStatus
+    tables = [
+        _count_table(
+            "bewerbungen-status",
+            _("Bewerbungen nach Status"),
+            _("Bewerbungen Status"),
+            _("Status"),
+            applications.by_status,
+            submitted,
+        ),
+        _count_table(
+            "bewerbungen-bereich",
+            _("Bewerbungen nach Bereich"),
+            _("Bewerbungen Bereich"),
+            _("Bereich"),
+            applications.by_sector,
+            submitted,
+        ),
+        _count_table(
+            "bewerbungen-bezirk",
+            _("Bewerbungen nach Bezirk"),
+            _("Bewerbungen Bezirk"),
+            _("Bezirk"),
+            applications.by_district,
+            submitted,
+        ),
+        ReportTable(
+            slug="annahmequote",
+            title=_("Annahmequote der Bewerbungen"),
+            sheet_title=_("Annahmequote"),
+            columns=(
+                Column(_("Bewerbungen"), _TEXT),
+                Column(status.ANGENOMMEN.label, _INTEGER),
+                Column(status.ABGELEHNT.label, _INTEGER),
+                Column(_("entschieden"), _INTEGER),
+                Column(status.WARTELISTE.label, _INTEGER),
+                Column(_("Annahmequote"), ColumnKind.PERCENT),
+            ),
+            rows=(
+                (
+                    _("im Zeitraum eingegangen"),
+                    applications.by_status[status.ANGENOMMEN],
+                    applications.by_status[status.ABGELEHNT],
+                    applications.decided,
+                    applications.by_status[status.WARTELISTE],
+                    applications.acceptance_rate,
+                ),
+            ),
+            note=_(
+                "Angenommen geteilt durch entschieden (angenommen + abgelehnt), unter den im "
+                "Zeitraum eingegangenen Bewerbungen. Die Warteliste zählt nicht als "
+                "Entscheidung, weil diese Bewerbungen noch angenommen werden können; ohne "
+                "Entscheidung steht „–“."
+            ),
+        ),
+        ReportTable(
+            slug="prozessbegleitungen",
+            title=_("Prozessbegleitungen im Zeitraum"),
+            sheet_title=_("Prozessbegleitungen"),
+            columns=(Column(_("Kennzahl"), _TEXT), Column(_("Anzahl"), _INTEGER)),
+            rows=(
+                (_("begonnen"), engagements.started),
+                (_("aktiv an mindestens einem Tag"), engagements.active),
+                (_("abgeschlossen"), engagements.completed),
+                (_("abgebrochen"), engagements.cancelled),
+            ),
+            note=_(
+                "Begonnen: Beginn im Zeitraum (nicht mehr geplant). Aktiv: begonnen und an "
+                "mindestens einem Tag des Zeitraums gelaufen (bis zum tatsächlichen Ende, "
+                "laufende und pausierte bis zum geplanten Ende oder heute, was später ist). "
+                "Abgeschlossen und abgebrochen: tatsächliches Ende im Zeitraum."
+            ),
+        ),
+        _count_table(
+            "prozessbegleitungen-status",
+            _("Prozessbegleitungen nach Status"),
+            _("Prozessbegleitungen Status"),
+            _("Status"),
+            engagements.by_status,
+            _(
+                "Alle Prozessbegleitungen, deren Laufzeit den Zeitraum berührt (geplante nach "
+                "ihren geplanten Daten), mit ihrem heutigen Status."
+            ),
+        ),
+        ReportTable(
+            slug="laufzeit",
+            title=_("Durchschnittliche Laufzeit in Monaten"),
+            sheet_title=_("Laufzeit"),
+            columns=(
+                Column(_("Laufzeit"), _TEXT),
+                Column(_("Prozessbegleitungen"), _INTEGER),
+                Column(_("Monate im Durchschnitt"), ColumnKind.DECIMAL),
+            ),
+            rows=(
+                (
+                    _("geplant (im Zeitraum begonnen)"),
+                    len(engagements.planned_months),
+                    engagements.average_planned_months,
+                ),
+                (
+                    _("tatsächlich (im Zeitraum abgeschlossen)"),
+                    len(engagements.actual_months),
+                    engagements.average_actual_months,
+                ),
+            ),
+            note=_(
+                "Geplant: Beginn bis geplantes Ende der im Zeitraum begonnenen; tatsächlich: "
+                "Beginn bis tatsächliches Ende der im Zeitraum abgeschlossenen (ohne "
+                "abgebrochene). Ein Monat sind 30,44 Tage, beide Tage zählen mit."
+            ),
+        ),
+        ReportTable(
+            slug="meilensteine-termintreue",
+            title=_("Meilensteine: im Zeitraum erledigt, pünktlich oder verspätet"),
+            sheet_title=_("Meilensteine Termintreue"),
+            columns=(
+                Column(_("gemessen am"), _TEXT),
+                Column(_("pünktlich"), _INTEGER),
+                Column(_("verspätet"), _INTEGER),
+                Column(_("Summe"), _INTEGER),
+                Column(_("Anteil pünktlich"), ColumnKind.PERCENT),
+            ),
+            rows=(
+                (
+                    _("aktuellen Termin"),
+                    punctuality.on_time,
+                    punctuality.late,
+                    punctuality.total,
+                    _percent(punctuality.on_time, punctuality.total),
+                ),
+                (
+                    _("ursprünglichen Termin"),
+                    punctuality.on_time_baseline,
+                    punctuality.late_baseline,
+                    punctuality.total,
+                    _percent(punctuality.on_time_baseline, punctuality.total),
+                ),
+            ),
+            note=_(
+                "Meilensteine, die im Zeitraum erledigt wurden. Pünktlich: erledigt am oder vor "
+                "dem Termin – einmal gemessen am aktuellen (ggf. verschobenen) Termin, einmal "
+                "am ursprünglich geplanten."
+            ),
+        ),
+        ReportTable(
+            slug="meilensteine-stand",
+            title=_("Meilensteine nach Stand am %(day)s", day=format_day(figures.today)),
+            sheet_title=_("Meilensteine Stand"),
+            columns=(Column(_("Stand"), _TEXT), Column(_("Anzahl"), _INTEGER)),
+            rows=(
+                (MilestoneStatus.ERLEDIGT.label, figures.milestones.done),
+                (MilestoneStatus.OFFEN.label, figures.milestones.open),
+                (_("davon überfällig"), figures.milestones.overdue),
+                (MilestoneStatus.ENTFALLEN.label, figures.milestones.dropped),
+            ),
+            totals=((_("Summe"), figures.milestones.total),),
+            note=_(
+                "Meilensteine mit aktuellem Termin im Zeitraum, mit ihrem heutigen Stand; "
+                "überfällig: offen und vor heute fällig."
+            ),
+        ),
+        _activity_table(figures.activities),
+        _barrier_table(figures.barriers),
+        _count_table(
+            "wiedervorlagen",
+            _("Erledigte Wiedervorlagen nach Art"),
+            _("Wiedervorlagen"),
+            _("Art"),
+            figures.follow_ups,
+            _("Wiedervorlagen, die im Zeitraum als erledigt abgeschlossen wurden."),
+        ),
+        _count_table(
+            "organisationen-bereich",
+            _("Organisationen nach Bereich"),
+            _("Organisationen Bereich"),
+            _("Bereich"),
+            figures.organisations,
+            _("Alle Organisationen im Verzeichnis, unabhängig vom Zeitraum."),
+        ),
+    ]
+    return tables
+
+
+def _activity_table(activities: dict[ActivityKind, ActivityTotals]) -> ReportTable:
+    rows: list[tuple[Cell, ...]] = [
+        (kind.label, totals.count, totals.hours, totals.participants)
+        for kind, totals in activities.items()
+    ]
+    values = activities.values()
+    return ReportTable(
+        slug="aktivitaeten",
+        title=_("Aktivitäten nach Art"),
+        sheet_title=_("Aktivitäten"),
+        columns=(
+            Column(_("Art"), _TEXT),
+            Column(_("Anzahl"), _INTEGER),
+            Column(_("Stunden"), ColumnKind.DECIMAL),
+            Column(_("Teilnehmende"), _INTEGER),
+        ),
+        rows=tuple(rows),
+        totals=(
+            (
+                _("Summe"),
+                sum(totals.count for totals in values),
+                sum(totals.minutes for totals in values) / 60,
+                sum(totals.participants for totals in values),
+            ),
+        ),
+        note=_(
+            "Aktivitäten, die im Zeitraum stattfanden. Stunden: Summe der Dauer; "
+            "Teilnehmende: Summe der Teilnehmendenzahlen (ohne Angabe zählt nichts)."
+        ),
+    )
+
+
+def _barrier_table(matrix: BarrierMatrix) -> ReportTable:
+    statuses = list(BarrierStatus)
+    return ReportTable(
+        slug="zugangsbarrieren",
+        title=_("Zugangsbarrieren nach Kategorie und Status"),
+        sheet_title=_("Zugangsbarrieren"),
+        columns=(
+            Column(_("Kategorie"), _TEXT),
+            *(Column(status.label, _INTEGER) for status in statuses),
+            Column(_("Summe"), _INTEGER),
+        ),
+        rows=tuple(
+            (
+                category.label,
+                *(by_status[status] for status in statuses),
+                matrix.row_total(category),
+            )
+            for category, by_status in matrix.counts.items()
+        ),
+        totals=(
+            (
+                _("Summe"),
+                *(matrix.column_total(status) for status in statuses),
+                matrix.total,
+            ),
+        ),
+        note=_("Zugangsbarrieren, die im Zeitraum erkannt wurden, mit ihrem heutigen Status."),
+    )
+
+
+def report_charts(figures: ReportFigures) -> dict[str, BarChart]:
+    """The charts beside some tables, by the slug of the table with the same data."""
+    by_status = figures.applications.by_status
+    punctuality = figures.punctuality
+    barrier_statuses = list(BarrierStatus)
+    return {
+        "bewerbungen-status": horizontal_bars(
+            _("Bewerbungen nach Status"),
+            [status.label for status in by_status],
+            list(by_status.values()),
+        ),
+        "meilensteine-termintreue": stacked_bars(
+            _("Erledigte Meilensteine: pünktlich und verspätet"),
+            [_("aktueller Termin"), _("ursprünglicher Termin")],
+            [_("pünktlich"), _("verspätet")],
+            [
+                [punctuality.on_time, punctuality.late],
+                [punctuality.on_time_baseline, punctuality.late_baseline],
+            ],
+        ),
+        "zugangsbarrieren": stacked_bars(
+            _("Zugangsbarrieren nach Kategorie, gestapelt nach Status"),
+            [category.label for category in figures.barriers.counts],
+            [status.label for status in barrier_statuses],
+            [
+                [by_status[status] for status in barrier_statuses]
+                for by_status in figures.barriers.counts.values()
+            ],
+        ),
+    }
