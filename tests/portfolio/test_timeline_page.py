@@ -1,74 +1,535 @@
-"""/timeline: the portfolio of engagements to the programme end."""
+"""/timeline: the portfolio Gantt chart, its warnings and its table, to the programme end."""
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from html.parser import HTMLParser
+
+import pytest
 
 from caseflow import clock
-from caseflow.engagements.models import EngagementStatus
+from caseflow.engagements.models import EngagementStatus, MilestoneStatus
+from caseflow.organisations.choices import District, Sector
+from caseflow.portfolio.timeline import HEADER_HEIGHT, LABEL_WIDTH, PLOT_WIDTH
 from caseflow.staff.models import Role
 from tests import factories
-from tests.pages.helpers import page_text, table
+from tests.pages.helpers import body_rows, page_text, table
 
 TODAY = date(2025, 3, 10)
+CAPTION = "Alle Prozessbegleitungen mit Meilensteinen"
+# The default programme, 2024-04-01 … 2026-07-31: 852 days over the plot's width.
+PX_PER_DAY = PLOT_WIDTH / 852
 
 
-def test_timeline_groups_engagements_by_lead(client, session, logged_in):
-    lead = logged_in(Role.LEAD, name="Lea Leitung")
-    zoe = factories.make_staff_member(session, name="Zoë Beraterin")
-    factories.make_engagement(
+@dataclass
+class SvgRow:
+    href: str
+    title: str = ""
+    label: str = ""
+    markers: list[tuple[str, str]] = field(default_factory=list)  # (symbol, tooltip)
+    baselines: list[float] = field(default_factory=list)
+    bar: tuple[float, float] | None = None  # x, width of the outline
+    cuts: list[str] = field(default_factory=list)
+
+
+class _ChartParser(HTMLParser):
+    """The chart's rows (links), their tooltips, markers, baselines and bars; its lines."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[SvgRow] = []
+        self.lines: dict[str, float] = {}
+        self.in_svg = False
+        self._text: list[str] | None = None
+        self._target: tuple[object, str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {key: value or "" for key, value in attrs}
+        if tag == "svg" and "tl-svg" in values.get("class", ""):
+            self.in_svg = True
+        if not self.in_svg:
+            return
+        css = values.get("class", "")
+        if tag == "a" and css == "tl-row":
+            self.rows.append(SvgRow(href=values["href"]))
+        elif tag == "title" and self.rows and self._target is None and not self.rows[-1].title:
+            self._target, self._text = (self.rows[-1], "title"), []
+        elif tag == "text" and css == "tl-label":
+            self._target, self._text = (self.rows[-1], "label"), []
+        elif tag == "rect" and css == "tl-bar":
+            self.rows[-1].bar = (float(values["x"]), float(values["width"]))
+        elif tag == "use" and css == "tl-marker":
+            self.rows[-1].markers.append((values["href"], ""))
+            self._target, self._text = (self.rows[-1].markers, "marker"), []
+        elif tag == "use" and values.get("href") == "#tl-m-baseline":
+            self.rows[-1].baselines.append(float(values["x"]))
+        elif tag == "use" and values.get("href", "").startswith("#tl-cut-"):
+            self.rows[-1].cuts.append(values["href"])
+        elif tag == "line" and css in ("tl-today", "tl-end"):
+            self.lines[css] = float(values["x1"])
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "svg":
+            self.in_svg = False
+        if tag in ("title", "text") and self._target is not None and self._text is not None:
+            owner, kind = self._target
+            text = "".join(self._text)
+            if kind == "marker":
+                assert isinstance(owner, list)
+                owner[-1] = (owner[-1][0], text)
+            else:
+                setattr(owner, kind, text)
+            self._target = self._text = None
+
+    def handle_data(self, data: str) -> None:
+        if self._text is not None:
+            self._text.append(data)
+
+
+def chart(response) -> _ChartParser:
+    parser = _ChartParser()
+    parser.feed(response.get_data(as_text=True))
+    return parser
+
+
+def _engagement(session, name: str, *, lead, start: date, end: date, **fields):
+    organisation = factories.make_organisation(
         session,
+        name=name,
+        sector=fields.pop("sector", Sector.BUERGERDIENST),
+        subtype=fields.pop("subtype", "jugendamt"),
+        district=fields.pop("district", District.MITTE),
+    )
+    return factories.make_engagement(
+        session, lead=lead, organisation=organisation, start=start, end=end, **fields
+    )
+
+
+@pytest.fixture
+def portfolio(session, logged_in):
+    """Three engagements: Lea leads one, Zoë two (one of them paused); Zoë co-supports Lea's."""
+    lea = logged_in(Role.LEAD, name="Lea Leitung")
+    zoe = factories.make_staff_member(session, name="Zoë Beraterin")
+    pankow = _engagement(
+        session,
+        "Sozialamt Pankow",
         lead=zoe,
-        organisation=factories.make_organisation(session, name="Sozialamt Pankow"),
         start=date(2024, 10, 1),
         end=date(2026, 3, 31),
         status=EngagementStatus.AKTIV,
+        subtype="sozialamt",
+        district=District.PANKOW,
     )
-    factories.make_engagement(
+    mitte = _engagement(
         session,
-        lead=lead,
+        "Jugendamt Mitte",
+        lead=lea,
         co=[zoe],
-        organisation=factories.make_organisation(session, name="Jugendamt Mitte"),
         start=date(2025, 1, 1),
         end=date(2025, 6, 30),
         status=EngagementStatus.PAUSIERT,
     )
-    factories.make_engagement(
+    ost = _engagement(
         session,
+        "Klinikum Ost",
         lead=zoe,
-        organisation=factories.make_organisation(session, name="Klinikum Ost"),
         start=date(2025, 5, 1),
         end=date(2025, 12, 31),
+        sector=Sector.GESUNDHEIT,
+        subtype="krankenhaus",
+        district=District.LICHTENBERG,
     )
+    return {"lea": lea, "zoe": zoe, "pankow": pankow, "mitte": mitte, "ost": ost}
+
+
+def _get(client, path: str = "/timeline"):
     with clock.frozen(TODAY):
-        response = client.get("/timeline")
+        response = client.get(path)
     assert response.status_code == 200
-    timeline = table(response, "Alle Prozessbegleitungen nach Federführung")
-    assert timeline.rows == [
-        ["Organisation", "Beginn", "Geplantes Ende", "Dauer", "Status", "Aktuelle Phase"],
-        ["Federführung: Lea Leitung (1 Prozessbegleitung)"],
+    return response
+
+
+def test_the_table_groups_engagements_by_lead(client, portfolio):
+    response = _get(client)
+    rows = table(response, CAPTION).rows
+    assert rows[0] == [
+        "Organisation",
+        "Federführung",
+        "Status",
+        "Beginn",
+        "Ende",
+        "Aktuelle Phase",
+        "Meilensteine",
+    ]
+    # Without the milestone cell: group headings and engagements by start date.
+    assert [row[:6] for row in rows[1:]] == [
+        ["Federführung: Lea Leitung (1)"],
         [
             "Jugendamt Mitte",
+            "Lea Leitung",
+            "pausiert",
             "01.01.2025",
             "30.06.2025",
-            "6 Monate",
-            "pausiert",
             "Zielentwicklung & Maßnahmenplanung",
         ],
-        ["Federführung: Zoë Beraterin (2 Prozessbegleitungen)"],
+        ["Federführung: Zoë Beraterin (2)"],
         [
             "Sozialamt Pankow",
+            "Zoë Beraterin",
+            "aktiv",
             "01.10.2024",
             "31.03.2026",
-            "18 Monate",
-            "aktiv",
             "Bestandsaufnahme & Analyse",
         ],
-        ["Klinikum Ost", "01.05.2025", "31.12.2025", "8 Monate", "geplant", "–"],
+        ["Klinikum Ost", "Zoë Beraterin", "geplant", "01.05.2025", "31.12.2025", "–"],
     ]
-    assert '<th scope="rowgroup" colspan="6"' in response.get_data(as_text=True)
+    assert '<th scope="rowgroup" colspan="7"' in response.get_data(as_text=True)
 
 
-def test_empty_timeline(client, logged_in):
+def test_the_chart_shows_one_linked_row_per_engagement_in_the_same_groups(client, portfolio):
+    response = _get(client)
+    parsed = chart(response)
+    ids = [portfolio[key].id for key in ("mitte", "pankow", "ost")]
+    assert [row.href for row in parsed.rows] == [f"/engagements/{id_}" for id_ in ids]
+    assert [row.label for row in parsed.rows] == [
+        "Jugendamt Mitte",
+        "Sozialamt Pankow",
+        "Klinikum Ost",
+    ]
+    assert parsed.rows[1].title == (
+        "Sozialamt Pankow, 01.10.2024 – 31.03.2026, aktiv, "
+        "aktuelle Phase: Bestandsaufnahme & Analyse"
+    )
+    assert parsed.rows[2].title == "Klinikum Ost, 01.05.2025 – 31.12.2025, geplant"
+    text = page_text(response)
+    assert "Federführung: Lea Leitung (1)" in text
+    assert "Federführung: Zoë Beraterin (2)" in text
+
+
+def test_a_bar_runs_from_the_start_to_the_end_of_the_engagement(client, portfolio):
+    parsed = chart(_get(client))
+    # Klinikum Ost: 2025-05-01 is day 395 of the programme, to 2025-12-31 is 245 days.
+    x, width = parsed.rows[2].bar
+    assert x == pytest.approx(395 * PX_PER_DAY, abs=0.01)
+    assert width == pytest.approx(245 * PX_PER_DAY, abs=0.02)
+
+
+def test_the_chart_has_a_today_line_and_a_labelled_programme_end(client, portfolio):
+    response = _get(client)
+    parsed = chart(response)
+    # 2025-03-10 is day 343 of the programme; the line runs through the middle of the day.
+    assert parsed.lines["tl-today"] == pytest.approx((343 + 0.5) * PX_PER_DAY, abs=0.01)
+    assert parsed.lines["tl-end"] == pytest.approx(PLOT_WIDTH)
+    text = response.get_data(as_text=True)
+    assert "heute, 10.03.2025" in text
+    assert "Ende des Förderzeitraums, 31.07.2026" in text
+
+
+def test_today_outside_the_programme_gives_a_note_instead_of_a_line(client, portfolio):
+    with clock.frozen(date(2026, 9, 1)):
+        response = client.get("/timeline")
+    assert response.status_code == 200
+    assert "tl-today" not in chart(response).lines
+    assert (
+        "Heute (01.09.2026) liegt außerhalb des Förderzeitraums; die Linie für heute fehlt "
+        "deshalb im Diagramm." in page_text(response)
+    )
+
+
+def test_the_axis_names_years_quarters_and_months(client, portfolio):
+    text = _get(client).get_data(as_text=True)
+    for label in (">2024<", ">2026<", ">Q2 2024<", ">Q1 2025<", ">Q3 2026<", ">Jan<", ">Dez<"):
+        assert label in text
+
+
+def test_milestones_are_drawn_by_state_and_a_moved_one_keeps_its_baseline(
+    client, session, portfolio
+):
+    engagement = portfolio["pankow"]
+    first, second, third, *_ = factories.milestones_of(engagement)
+    factories.complete_milestone(session, first, on=date(2024, 10, 2))
+    second.due_date = date(2025, 2, 1)  # moved, and overdue by 37 days
+    third.due_date = date(2025, 4, 1)  # moved, still ahead
+    third.baseline_due_date = date(2025, 3, 20)
+    session.flush()
+    row = chart(_get(client)).rows[1]
+    symbols = dict((tooltip.split(":")[0], symbol) for symbol, tooltip in row.markers)
+    assert symbols[first.title] == "#tl-m-done"
+    assert symbols[second.title] == "#tl-m-overdue"
+    assert symbols[third.title] == "#tl-m-open"
+    tooltips = [tooltip for _, tooltip in row.markers]
+    assert f"{third.title}: fällig am 01.04.2025, offen (ursprünglich fällig am 20.03.2025)" in (
+        tooltips
+    )
+    assert f"{second.title}: fällig am 01.02.2025, überfällig (ursprünglich fällig am" in (
+        " ".join(tooltips)
+    )
+    # 2025-03-20 is day 353 of the programme.
+    assert pytest.approx((353 + 0.5) * PX_PER_DAY, abs=0.01) in row.baselines
+
+
+def test_an_engagement_reaching_past_the_window_is_cut_at_its_edge(client, session, portfolio):
+    engagement = portfolio["ost"]
+    engagement.planned_end_date = date(2026, 9, 30)
+    session.flush()
+    row = chart(_get(client)).rows[2]
+    assert row.cuts == ["#tl-cut-after"]
+    x, width = row.bar
+    assert x + width == pytest.approx(PLOT_WIDTH, abs=0.02)
+    assert "endet nach dem dargestellten Zeitraum" in row.title
+
+
+def test_an_engagement_starting_before_the_window_is_cut_and_its_early_milestones_listed_only(
+    client, session, portfolio
+):
+    engagement = portfolio["pankow"]
+    engagement.start_date = date(2024, 1, 1)
+    first = factories.milestones_of(engagement)[0]
+    first.due_date = first.baseline_due_date = date(2024, 2, 1)
+    session.flush()
+    response = _get(client)
+    row = chart(response).rows[1]
+    assert row.cuts == ["#tl-cut-before"]
+    assert row.bar is not None and row.bar[0] == 0
+    assert "beginnt vor dem dargestellten Zeitraum" in row.title
+    assert all(first.title not in tooltip for _, tooltip in row.markers)
+    cell = table(response, CAPTION).row("Sozialamt Pankow")[6]
+    assert f"{first.title}: fällig am 01.02.2024, überfällig" in cell
+
+
+def test_a_closed_engagement_is_drawn_to_its_actual_end(client, session, portfolio):
+    engagement = portfolio["ost"]
+    engagement.status = EngagementStatus.ABGEBROCHEN
+    engagement.actual_end_date = date(2025, 5, 31)
+    session.flush()
+    response = _get(client)
+    x, width = chart(response).rows[2].bar
+    assert width == pytest.approx(31 * PX_PER_DAY, abs=0.02)
+    assert table(response, CAPTION).row("Klinikum Ost")[4] == "31.05.2025"
+
+
+def test_the_group_switch_groups_by_sector_and_by_district(client, portfolio):
+    by_sector = table(_get(client, "/timeline?group=sector"), CAPTION)
+    assert [row[0] for row in body_rows(by_sector)] == [
+        "Bereich: Bürger*innendienste (2)",
+        "Sozialamt Pankow",
+        "Jugendamt Mitte",
+        "Bereich: Gesundheitsversorgung (1)",
+        "Klinikum Ost",
+    ]
+    by_district = table(_get(client, "/timeline?group=district"), CAPTION)
+    assert [row[0] for row in body_rows(by_district)] == [
+        "Bezirk: Mitte (1)",
+        "Jugendamt Mitte",
+        "Bezirk: Pankow (1)",
+        "Sozialamt Pankow",
+        "Bezirk: Lichtenberg (1)",
+        "Klinikum Ost",
+    ]
+
+
+def test_engagements_without_a_lead_come_last_in_their_own_group(client, session, portfolio):
+    engagement = portfolio["pankow"]
+    for assignment in list(engagement.assignments):
+        session.delete(assignment)
+    session.flush()
+    rows = body_rows(table(_get(client), CAPTION))
+    assert [row[0] for row in rows][-2:] == ["Ohne Federführung (1)", "Sozialamt Pankow"]
+
+
+@pytest.mark.parametrize(
+    ("query", "shown"),
+    [
+        ("status=pausiert", ["Jugendamt Mitte"]),
+        ("sector=gesundheit", ["Klinikum Ost"]),
+        ("district=pankow", ["Sozialamt Pankow"]),
+        ("status=aktiv&district=mitte", []),
+    ],
+)
+def test_filters_narrow_chart_and_table(client, portfolio, query, shown):
+    response = _get(client, f"/timeline?{query}")
+    assert [row.label for row in chart(response).rows] == shown
+    if not shown:
+        assert "Keine Prozessbegleitung passt zu diesen Filtern." in page_text(response)
+
+
+def test_the_member_filter_shows_engagements_with_that_person_on_the_team(client, portfolio):
+    response = _get(client, f"/timeline?member={portfolio['zoe'].id}")
+    assert [row.label for row in chart(response).rows] == [
+        "Jugendamt Mitte",
+        "Sozialamt Pankow",
+        "Klinikum Ost",
+    ]
+    response = _get(client, f"/timeline?member={portfolio['lea'].id}")
+    assert [row.label for row in chart(response).rows] == ["Jugendamt Mitte"]
+
+
+@pytest.mark.parametrize(
+    ("query", "note"),
+    [
+        ("status=vielleicht", "Den Status „vielleicht“ gibt es nicht; der Filter wurde ignoriert."),
+        ("sector=mond", "Den Bereich „mond“ gibt es nicht; der Filter wurde ignoriert."),
+        ("district=<b>", "Den Bezirk „<b>“ gibt es nicht; der Filter wurde ignoriert."),
+        (
+            "member=99999999999999999999",
+            "Person im Team: „99999999999999999999“ ist keine der angebotenen Personen",
+        ),
+        ("member=-1", "Person im Team: „-1“ ist keine der angebotenen Personen"),
+        (
+            "group=farbe",
+            "Nach „farbe“ lässt sich nicht gruppieren; die Zeitleiste ist nach Federführung "
+            "gruppiert.",
+        ),
+    ],
+)
+def test_bad_filter_values_are_ignored_with_a_note(client, portfolio, query, note):
+    response = _get(client, f"/timeline?{query}")
+    assert note in page_text(response)
+    assert len(chart(response).rows) == 3
+
+
+def test_the_warnings_panel_names_each_engagement_and_what_is_wrong(client, session, portfolio):
+    pankow, mitte, ost = portfolio["pankow"], portfolio["mitte"], portfolio["ost"]
+    for engagement in (pankow, mitte):
+        for milestone in factories.milestones_of(engagement):
+            factories.complete_milestone(session, milestone, on=date(2025, 1, 1))
+    late = factories.milestones_of(mitte)[3]
+    late.status, late.completed_on, late.due_date = MilestoneStatus.OFFEN, None, date(2025, 2, 23)
+    mitte.status_changed_at = datetime(2024, 12, 31, 23, 30, tzinfo=UTC)  # 2025-01-01 in Berlin
+    ost.planned_end_date = date(2026, 8, 31)  # 16 months: only the programme end is broken
+    for assignment in list(pankow.assignments):
+        session.delete(assignment)
+    session.flush()
+    response = _get(client)
+    text = page_text(response)
+    panel = text[text.index("Hinweise (") : text.index("Geprüft werden")]
+    assert panel == (
+        "Hinweise (4) "
+        "Jugendamt Mitte "
+        f"1 offener Meilenstein ist seit mehr als 14 Tagen überfällig: „{late.title}“, "
+        "fällig am 23.02.2025 (15 Tage) "
+        "ist seit dem 01.01.2025 pausiert (68 Tage, mehr als 60) "
+        "Klinikum Ost "
+        "endet am 31.08.2026, nach dem Ende des Förderzeitraums (31.07.2026) "
+        "Sozialamt Pankow "
+        "hat keine Federführung "
+    )
+    html = response.get_data(as_text=True)
+    aside = html[html.index('class="tl-warnings"') : html.index("</aside>")]
+    for engagement in (mitte, ost, pankow):
+        assert f'href="/engagements/{engagement.id}"' in aside
+
+
+def test_no_warnings_are_said_so(client, session, portfolio):
+    for key in ("pankow", "mitte"):
+        for milestone in factories.milestones_of(portfolio[key]):
+            factories.complete_milestone(session, milestone, on=date(2025, 1, 1))
+    assert "Hinweise (0) Keine Hinweise" in page_text(_get(client))
+
+
+def test_the_table_lists_every_engagement_and_milestone_the_chart_shows(client, session, portfolio):
+    moved = factories.milestones_of(portfolio["mitte"])[4]
+    moved.due_date = date(2025, 5, 5)
+    session.flush()
+    response = _get(client)
+    parsed = chart(response)
+    rows = [row for row in body_rows(table(response, CAPTION)) if len(row) > 1]
+    html = response.get_data(as_text=True)
+    table_html = html[html.index('<table class="data-table tl-table">') :]
+    for svg_row in parsed.rows:
+        assert f'<a href="{svg_row.href}">' in table_html
+        cells = next(row for row in rows if row[0] == svg_row.label)
+        for _, tooltip in svg_row.markers:
+            assert tooltip in cells[6]
+    drawn = sum(len(row.markers) for row in parsed.rows)
+    assert drawn == sum(
+        len(factories.milestones_of(portfolio[key])) for key in ("pankow", "mitte", "ost")
+    )
+
+
+def test_dropped_milestones_are_listed_but_not_drawn(client, session, portfolio):
+    dropped = factories.milestones_of(portfolio["ost"])[0]
+    factories.drop_milestone(session, dropped)
+    response = _get(client)
+    assert all(dropped.title not in tooltip for _, tooltip in chart(response).rows[2].markers)
+    assert f"{dropped.title}: fällig am" in table(response, CAPTION).row("Klinikum Ost")[6]
+    assert "entfallen" in table(response, CAPTION).row("Klinikum Ost")[6]
+
+
+def test_the_page_links_its_stylesheet_with_an_a3_landscape_print_page(client, app, portfolio):
+    html = _get(client).get_data(as_text=True)
+    assert html.index("css/print.css") < html.index("css/timeline.css")
+    with app.open_resource("static/css/timeline.css") as stylesheet:
+        css = stylesheet.read().decode()
+    assert "size: A3 landscape" in css
+    assert css.index("@media print") < css.index("size: A3 landscape")
+
+
+def test_the_chart_is_labelled_and_its_rows_are_focusable_links(client, portfolio):
+    html = _get(client).get_data(as_text=True)
+    assert 'aria-labelledby="tl-title tl-desc"' in html
+    assert '<title id="tl-title">Zeitleiste aller Prozessbegleitungen' in html
+    # The first group heading sits right under the axis, across label column and plot.
+    assert f'<rect class="tl-group-band" x="-{LABEL_WIDTH}" y="{HEADER_HEIGHT}"' in html
+    # Each row is a link whose first child is its tooltip (read as the link's name).
+    assert html.count('<a class="tl-row" href="') == 3
+    assert html.count('"><title>') >= 3
+    assert 'style="' not in html.split("<main", 1)[1]
+    assert "<script" not in html.split("<main", 1)[1]
+
+
+def test_the_stylesheet_gives_rows_a_visible_focus(app):
+    with app.open_resource("static/css/timeline.css") as stylesheet:
+        css = stylesheet.read().decode()
+    assert ".tl-row:focus .tl-hit" in css
+    assert "stroke: var(--focus);" in css
+
+
+def test_the_page_runs_the_same_number_of_queries_for_one_and_many_engagements(
+    client, session, logged_in, count_queries
+):
+    lead = logged_in(Role.LEAD, name="Lea Leitung")
+    zoe = factories.make_staff_member(session, name="Zoë Beraterin")
+    factories.make_engagement(session, lead=lead, status=EngagementStatus.AKTIV)
+    with clock.frozen(TODAY), count_queries() as one:
+        assert client.get("/timeline").status_code == 200
+    for index in range(6):
+        engagement = factories.make_engagement(
+            session,
+            lead=zoe if index % 2 else lead,
+            co=[lead] if index % 2 else [],
+            start=date(2024, 6, 1 + index),
+            end=date(2025, 6, 1 + index),
+            status=EngagementStatus.PAUSIERT if index % 3 else EngagementStatus.AKTIV,
+        )
+        factories.complete_milestone(
+            session, factories.milestones_of(engagement)[0], on=date(2024, 7, 1)
+        )
+    with clock.frozen(TODAY), count_queries() as many:
+        response = client.get("/timeline?group=district")
+    assert response.status_code == 200
+    assert len(chart(response).rows) == 7
+    print(f"/timeline: {one.count} queries for 1 engagement, {many.count} for 7")
+    assert one.count == many.count
+    assert many.count <= 6
+
+
+def test_an_empty_timeline(client, logged_in):
     logged_in(Role.LEAD)
     assert "Es gibt noch keine Prozessbegleitungen." in page_text(client.get("/timeline"))
+
+
+def test_consultants_may_not_see_the_timeline(client, logged_in):
+    logged_in(Role.CONSULTANT)
+    assert client.get("/timeline").status_code == 403
+
+
+def test_milestone_states_of_a_closed_engagement_are_never_overdue(client, session, portfolio):
+    engagement = portfolio["pankow"]
+    engagement.status = EngagementStatus.ABGEBROCHEN
+    engagement.actual_end_date = date(2025, 3, 1)
+    session.flush()
+    row = chart(_get(client)).rows[1]
+    assert {symbol for symbol, _ in row.markers} <= {"#tl-m-open", "#tl-m-done"}
+    assert all(m.status is MilestoneStatus.OFFEN for m in factories.milestones_of(engagement))
