@@ -11,7 +11,7 @@ import pytest
 from caseflow import clock
 from caseflow.engagements.models import EngagementStatus, MilestoneStatus
 from caseflow.organisations.choices import District, Sector
-from caseflow.portfolio.timeline import HEADER_HEIGHT, LABEL_WIDTH, PLOT_WIDTH
+from caseflow.portfolio.gantt import HEADER_HEIGHT, LABEL_WIDTH, PLOT_WIDTH
 from caseflow.staff.models import Role
 from tests import factories
 from tests.pages.helpers import body_rows, page_text, table

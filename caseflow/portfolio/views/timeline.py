@@ -13,13 +13,8 @@ from caseflow.engagements.models import EngagementStatus
 from caseflow.engagements.queries import TeamMemberChoice, team_member_choices
 from caseflow.extensions import db
 from caseflow.organisations.choices import District, Sector
-from caseflow.portfolio.timeline import (
-    CHART_WIDTH,
-    LABEL_WIDTH,
-    GroupBy,
-    TimelineFilters,
-    timeline_chart,
-)
+from caseflow.portfolio.gantt import CHART_WIDTH, LABEL_WIDTH, timeline_chart
+from caseflow.portfolio.timeline import GroupBy, TimelineFilters
 from caseflow.portfolio.views.blueprint import bp
 from caseflow.staff.access import lead_required
 from caseflow.web.filters import enum_filter
