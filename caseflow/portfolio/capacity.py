@@ -1,13 +1,16 @@
 """Staff × month: how many engagements each person leads or co-supports per month.
 
 What counts: every engagement a person is on the team of (Assignment role ``lead`` or ``co``)
-counts in every month its dates touch: start to planned end while it is planned, active or
-paused, start to actual end once it is closed (the actual end is set exactly then, a CHECK
-constraint holds it, so ``coalesce(actual, planned)`` is that end). Planned engagements
-(``geplant``) are counted apart from the others, so a lead sees both what runs and what is
-coming. The limit (``CAPACITY_LIMIT``) applies to both together, as the team form's warning
-does (``engagements.services.team.capacity_warnings``): a month with more than ``limit``
-engagements, running and planned, is over the limit.
+counts in every month its dates touch, from its start to its end (``span_end_column``):
+
+- planned (``geplant``): the planned end;
+- active and paused: the planned end or ``today``, whichever is later — an engagement past
+  its planned end still runs and still takes time, as the reports page counts it;
+- closed (``abgeschlossen``, ``abgebrochen``): the actual end.
+
+Planned engagements are counted apart from the others, so a lead sees both what runs and what
+is coming. The limit (``CAPACITY_LIMIT``) applies to both together: a month with more than
+``limit`` engagements, running and planned, is over the limit.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from itertools import accumulate
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, Date, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from caseflow.engagements.models import (
@@ -29,11 +32,14 @@ from caseflow.engagements.models import (
     Engagement,
     EngagementStatus,
 )
+from caseflow.engagements.queries import end_date_column
 from caseflow.organisations.models import Organisation
 from caseflow.staff.models import Role, StaffMember
 
 # Who is free capacity even without any engagement: people who can log in and run engagements.
 CAPACITY_ROLES = (Role.CONSULTANT, Role.LEAD)
+# Engagements that still run after their planned end until someone closes them.
+RUNNING_STATUSES = (EngagementStatus.AKTIV, EngagementStatus.PAUSIERT)
 _MONTH_PATTERN = re.compile(r"([0-9]{4})-([0-9]{2})")
 
 
@@ -127,17 +133,26 @@ def parse_month(text: str, *, start: date, end: date) -> date | None:
     if match is None:
         return None
     year, month = int(match.group(1)), int(match.group(2))
-    if not 1 <= month <= 12:
+    if not 1 <= month <= 12 or year < 1:
         return None
-    index = year * 12 + month - 1
+    index = month_index(date(year, month, 1))
     if not month_index(start) <= index <= month_index(end):
         return None
     return month_of_index(index)
 
 
-def _end_column() -> ColumnElement[date]:
-    # The actual end is set exactly when the engagement is closed (CHECK actual_end_iff_closed).
-    return func.coalesce(Engagement.actual_end_date, Engagement.planned_end_date)
+def span_end_column(today: date) -> ColumnElement[date]:
+    """The last day an engagement counts in the table (see the module docstring): for active
+    and paused ones the planned end or ``today``, whichever is later; else the end lists show
+    (``end_date_column``: the actual end once closed, the planned end while planned)."""
+    running = Engagement.status.in_(RUNNING_STATUSES)
+    return case(
+        (
+            running & (Engagement.planned_end_date < today),
+            literal(today, type_=Date),
+        ),
+        else_=end_date_column(),
+    )
 
 
 def limit_state(running: int, planned: int, limit: int) -> LimitState:
@@ -182,8 +197,11 @@ def count_months(
     }
 
 
-def capacity_table(session: Session, *, start: date, end: date, limit: int = 4) -> CapacityTable:
-    """Staff × month over ``start``…``end`` (see the module docstring for what counts).
+def capacity_table(
+    session: Session, *, start: date, end: date, today: date, limit: int = 4
+) -> CapacityTable:
+    """Staff × month over ``start``…``end`` as of ``today`` (see the module docstring for
+    what counts; ``today`` extends running engagements past their planned end).
 
     Rows: everyone on any engagement's team, and every active staff member who can log in
     with role consultant or lead (the free capacity, with zeros); by name. A cell is over
@@ -206,17 +224,18 @@ def capacity_table(session: Session, *, start: date, end: date, limit: int = 4) 
         .where(or_(StaffMember.id.in_(select(Assignment.staff_member_id)), can_log_in))
         .order_by(func.lower(StaffMember.name), StaffMember.id)
     ).all()
+    span_end = span_end_column(today)
     spans = session.execute(
         select(
             Assignment.staff_member_id,
             Engagement.status == EngagementStatus.GEPLANT,
             Engagement.start_date,
-            _end_column(),
+            span_end,
         )
         .join(Engagement, Engagement.id == Assignment.engagement_id)
         .where(
             Engagement.start_date <= month_end(months[-1]),
-            _end_column() >= months[0],
+            span_end >= months[0],
         )
     )
     counts = count_months(
@@ -245,6 +264,7 @@ class CellEngagement:
     status: EngagementStatus
     start_date: date
     end_date: date  # the actual end once closed, else the planned end
+    overrun: bool = False  # running or paused past its planned end: counts up to today
 
     @property
     def is_planned(self) -> bool:
@@ -257,11 +277,14 @@ class CellEngagement:
         return self.status in CLOSED_STATUSES
 
 
-def cell_engagements(session: Session, staff_member_id: int, month: date) -> list[CellEngagement]:
+def cell_engagements(
+    session: Session, staff_member_id: int, month: date, *, today: date
+) -> list[CellEngagement]:
     """The engagements counted in ``staff_member_id``'s cell of ``month`` in
-    ``capacity_table``: those whose dates touch the month (same rule); running ones first,
-    then planned, each by start and organisation. One statement."""
+    ``capacity_table`` as of ``today``: those whose dates touch the month (same rule, same
+    end); running ones first, then planned, each by start and organisation. One statement."""
     first_day = month.replace(day=1)
+    span_end = span_end_column(today)
     statement = (
         select(
             Engagement.id,
@@ -269,14 +292,14 @@ def cell_engagements(session: Session, staff_member_id: int, month: date) -> lis
             Assignment.role,
             Engagement.status,
             Engagement.start_date,
-            _end_column(),
+            end_date_column(),
         )
         .join(Assignment, Assignment.engagement_id == Engagement.id)
         .join(Organisation, Organisation.id == Engagement.organisation_id)
         .where(
             Assignment.staff_member_id == staff_member_id,
             Engagement.start_date <= month_end(first_day),
-            _end_column() >= first_day,
+            span_end >= first_day,
         )
     )
     found = [
@@ -287,6 +310,7 @@ def cell_engagements(session: Session, staff_member_id: int, month: date) -> lis
             status=EngagementStatus(status),
             start_date=start_date,
             end_date=end_date,
+            overrun=status in RUNNING_STATUSES and end_date < today,
         )
         for engagement_id, name, role, status, start_date, end_date in session.execute(statement)
     ]

@@ -63,9 +63,10 @@ class ReportPeriod:
         return clock.start_of_day(self.end + timedelta(days=1))
 
 
-def months_between(first_day: date, last_day: date) -> float:
-    """The length of ``first_day`` … ``last_day`` (both included) in average months:
-    2025-01-01 … 2025-12-31 is 12.0."""
+def duration_in_months_exact(first_day: date, last_day: date) -> float:
+    """The length of ``first_day`` … ``last_day`` (both included) in average months of
+    ``DAYS_PER_MONTH`` days, unrounded: 2025-01-01 … 2025-12-31 is 365 / 30.4375 = 11.99…
+    (shown with one decimal as 12,0)."""
     return ((last_day - first_day).days + 1) / DAYS_PER_MONTH
 
 
@@ -140,12 +141,20 @@ class EngagementFigures:
     cancelled: int
     by_status: dict[EngagementStatus, int]
     planned_months: list[float] = field(default_factory=list)
+    baseline_months: list[float] = field(default_factory=list)
     actual_months: list[float] = field(default_factory=list)
 
     @property
     def average_planned_months(self) -> float | None:
-        """Mean planned duration of the engagements started in the period, or None."""
+        """Mean current planned duration (to the planned end after any extension) of the
+        engagements started in the period, or None."""
         return _mean(self.planned_months)
+
+    @property
+    def average_baseline_months(self) -> float | None:
+        """Mean originally planned duration (to the baseline end, before any extension) of the
+        engagements started in the period, or None."""
+        return _mean(self.baseline_months)
 
     @property
     def average_actual_months(self) -> float | None:
@@ -153,20 +162,36 @@ class EngagementFigures:
         return _mean(self.actual_months)
 
 
+def has_begun(status: EngagementStatus, start: date, actual_end: date | None) -> bool:
+    """Whether an engagement really ran: it left ``geplant``, and it was not closed before its
+    start date. Cancelling a planned engagement (``geplant`` → ``abgebrochen``) sets the
+    actual end to the cancellation day, which may lie before the start date: such an
+    engagement never began. The dates decide, not the phases' ``started_on``, so that one
+    narrow column select suffices."""
+    if status is EngagementStatus.GEPLANT:
+        return False
+    return not (status in CLOSED_STATUSES and actual_end is not None and actual_end < start)
+
+
 def engagement_figures(session: Session, period: ReportPeriod, *, today: date) -> EngagementFigures:
     """Engagements in the period.
 
-    - *started*: began (status no longer ``geplant``) with a start date in the period;
-    - *active*: began, and ran on at least one day of the period — from the start date to the
+    An engagement has *begun* when it really ran (``has_begun``: not ``geplant``, and not
+    closed before its start date — a planned engagement cancelled early never began).
+
+    - *started*: begun, with a start date in the period;
+    - *active*: begun, and ran on at least one day of the period — from the start date to the
       actual end, or for running and paused ones to the planned end or today, whichever is
       later (an overrun still runs);
     - *completed* / *cancelled*: ``abgeschlossen`` / ``abgebrochen`` with the actual end in
-      the period;
+      the period, by the actual end alone (begun or not);
     - ``by_status``: every engagement whose dates touch the period (planned ones by their
-      planned dates), by its status today (every status present);
-    - planned duration: start to planned end of those *started*; actual duration: start to
-      actual end of those *completed* (cancelled ones would pull the mean down for a
-      different reason), each in average months (``months_between``).
+      planned dates, one that never began by its cancellation day), by its status today
+      (every status present);
+    - planned duration: start to current planned end (after extensions) and start to
+      baseline end (as first planned) of those *started*; actual duration: start to actual
+      end of those *completed* (cancelled ones would pull the mean down for a different
+      reason), each in average months (``duration_in_months_exact``).
 
     One statement: the few date columns of the engagements that can touch the period.
     """
@@ -174,36 +199,42 @@ def engagement_figures(session: Session, period: ReportPeriod, *, today: date) -
         Engagement.status,
         Engagement.start_date,
         Engagement.planned_end_date,
+        Engagement.baseline_end_date,
         Engagement.actual_end_date,
     ).where(
-        Engagement.start_date <= period.end,
+        # Closed before its start (never began): the cancellation day alone may be in the period.
+        (Engagement.start_date <= period.end) | (Engagement.actual_end_date <= period.end),
         (Engagement.actual_end_date.is_(None)) | (Engagement.actual_end_date >= period.start),
     )
     by_status = dict.fromkeys(EngagementStatus, 0)
     started = active = completed = cancelled = 0
     planned_months: list[float] = []
+    baseline_months: list[float] = []
     actual_months: list[float] = []
-    for status, start, planned_end, actual_end in session.execute(statement):
+    for status, start, planned_end, baseline_end, actual_end in session.execute(statement):
+        begun = has_begun(status, start, actual_end)
         if status in CLOSED_STATUSES:
-            last_day = actual_end
+            first_day, last_day = min(start, actual_end), actual_end
         elif status is EngagementStatus.GEPLANT:
-            last_day = planned_end
+            first_day, last_day = start, planned_end
         else:
-            last_day = max(planned_end, today)
-        if last_day < period.start:
+            first_day, last_day = start, max(planned_end, today)
+        if last_day < period.start or first_day > period.end:
             continue
         by_status[status] += 1
-        if status is EngagementStatus.GEPLANT:
+        if status is EngagementStatus.ABGEBROCHEN and period.contains(actual_end):
+            cancelled += 1
+        if status is EngagementStatus.ABGESCHLOSSEN and period.contains(actual_end):
+            completed += 1
+            if begun:
+                actual_months.append(duration_in_months_exact(start, actual_end))
+        if not begun:
             continue
         active += 1
         if period.contains(start):
             started += 1
-            planned_months.append(months_between(start, planned_end))
-        if status is EngagementStatus.ABGESCHLOSSEN and period.contains(actual_end):
-            completed += 1
-            actual_months.append(months_between(start, actual_end))
-        if status is EngagementStatus.ABGEBROCHEN and period.contains(actual_end):
-            cancelled += 1
+            planned_months.append(duration_in_months_exact(start, planned_end))
+            baseline_months.append(duration_in_months_exact(start, baseline_end))
     return EngagementFigures(
         started=started,
         active=active,
@@ -211,6 +242,7 @@ def engagement_figures(session: Session, period: ReportPeriod, *, today: date) -
         cancelled=cancelled,
         by_status=by_status,
         planned_months=planned_months,
+        baseline_months=baseline_months,
         actual_months=actual_months,
     )
 

@@ -13,7 +13,13 @@ from caseflow.engagements.models import (
 )
 from caseflow.intake.models import ApplicationStatus
 from caseflow.portfolio.charts import BarChart, horizontal_bars, stacked_bars
-from caseflow.portfolio.figures import ActivityTotals, BarrierMatrix, ReportFigures
+from caseflow.portfolio.figures import (
+    ActivityTotals,
+    ApplicationFigures,
+    BarrierMatrix,
+    EngagementFigures,
+    ReportFigures,
+)
 from caseflow.portfolio.tables import Cell, Column, ColumnKind, ReportTable
 from caseflow.web.i18n import format_day
 
@@ -49,12 +55,20 @@ def _percent(part: int, whole: int) -> float | None:
 def report_tables(figures: ReportFigures) -> list[ReportTable]:
     """The report's tables, in page order, built from ``figures`` (labels in the current
     locale; call inside a request or with a forced locale)."""
-    applications = figures.applications
-    engagements = figures.engagements
-    punctuality = figures.punctuality
+    return [
+        *_application_tables(figures.applications),
+        *_engagement_tables(figures.engagements),
+        *_milestone_tables(figures),
+        _activity_table(figures.activities),
+        _barrier_table(figures.barriers),
+        *_follow_up_and_organisation_tables(figures),
+    ]
+
+
+def _application_tables(applications: ApplicationFigures) -> list[ReportTable]:
     submitted = _("Bewerbungen, die im Zeitraum eingegangen sind, mit ihrem heutigen Stand.")
     status = ApplicationStatus
-    tables = [
+    return [
         _count_table(
             "bewerbungen-status",
             _("Bewerbungen nach Status"),
@@ -108,6 +122,11 @@ def report_tables(figures: ReportFigures) -> list[ReportTable]:
                 "Entscheidung steht „–“."
             ),
         ),
+    ]
+
+
+def _engagement_tables(engagements: EngagementFigures) -> list[ReportTable]:
+    return [
         ReportTable(
             slug="prozessbegleitungen",
             title=_("Prozessbegleitungen im Zeitraum"),
@@ -120,10 +139,13 @@ def report_tables(figures: ReportFigures) -> list[ReportTable]:
                 (_("abgebrochen"), engagements.cancelled),
             ),
             note=_(
-                "Begonnen: Beginn im Zeitraum (nicht mehr geplant). Aktiv: begonnen und an "
+                "Begonnen: Beginn im Zeitraum und tatsächlich gelaufen (nicht mehr geplant und "
+                "nicht vor dem Beginn beendet; eine geplante Prozessbegleitung, die vor ihrem "
+                "Beginn abgebrochen wurde, hat nie begonnen). Aktiv: begonnen und an "
                 "mindestens einem Tag des Zeitraums gelaufen (bis zum tatsächlichen Ende, "
                 "laufende und pausierte bis zum geplanten Ende oder heute, was später ist). "
-                "Abgeschlossen und abgebrochen: tatsächliches Ende im Zeitraum."
+                "Abgeschlossen und abgebrochen: tatsächliches Ende im Zeitraum, ob begonnen "
+                "oder nicht."
             ),
         ),
         _count_table(
@@ -134,7 +156,8 @@ def report_tables(figures: ReportFigures) -> list[ReportTable]:
             engagements.by_status,
             _(
                 "Alle Prozessbegleitungen, deren Laufzeit den Zeitraum berührt (geplante nach "
-                "ihren geplanten Daten), mit ihrem heutigen Status."
+                "ihren geplanten Daten, vor dem Beginn abgebrochene nach dem Tag des Abbruchs), "
+                "mit ihrem heutigen Status."
             ),
         ),
         ReportTable(
@@ -148,9 +171,14 @@ def report_tables(figures: ReportFigures) -> list[ReportTable]:
             ),
             rows=(
                 (
-                    _("geplant (im Zeitraum begonnen)"),
+                    _("geplant, aktuell (im Zeitraum begonnen)"),
                     len(engagements.planned_months),
                     engagements.average_planned_months,
+                ),
+                (
+                    _("ursprünglich geplant (im Zeitraum begonnen)"),
+                    len(engagements.baseline_months),
+                    engagements.average_baseline_months,
                 ),
                 (
                     _("tatsächlich (im Zeitraum abgeschlossen)"),
@@ -159,11 +187,20 @@ def report_tables(figures: ReportFigures) -> list[ReportTable]:
                 ),
             ),
             note=_(
-                "Geplant: Beginn bis geplantes Ende der im Zeitraum begonnenen; tatsächlich: "
-                "Beginn bis tatsächliches Ende der im Zeitraum abgeschlossenen (ohne "
-                "abgebrochene). Ein Monat sind 30,44 Tage, beide Tage zählen mit."
+                "Geplant, aktuell: Beginn bis zum heute geplanten Ende (nach Verlängerungen); "
+                "ursprünglich geplant: Beginn bis zum zuerst geplanten Ende (vor "
+                "Verlängerungen); beide für die im Zeitraum begonnenen. Tatsächlich: Beginn bis "
+                "tatsächliches Ende der im Zeitraum abgeschlossenen (ohne abgebrochene). Ein "
+                "Monat sind 30,44 Tage, beide Tage zählen mit."
             ),
         ),
+    ]
+
+
+def _milestone_tables(figures: ReportFigures) -> list[ReportTable]:
+    punctuality = figures.punctuality
+    milestones = figures.milestones
+    return [
         ReportTable(
             slug="meilensteine-termintreue",
             title=_("Meilensteine: im Zeitraum erledigt, pünktlich oder verspätet"),
@@ -201,21 +238,31 @@ def report_tables(figures: ReportFigures) -> list[ReportTable]:
             slug="meilensteine-stand",
             title=_("Meilensteine nach Stand am %(day)s", day=format_day(figures.today)),
             sheet_title=_("Meilensteine Stand"),
-            columns=(Column(_("Stand"), _TEXT), Column(_("Anzahl"), _INTEGER)),
-            rows=(
-                (MilestoneStatus.ERLEDIGT.label, figures.milestones.done),
-                (MilestoneStatus.OFFEN.label, figures.milestones.open),
-                (_("davon überfällig"), figures.milestones.overdue),
-                (MilestoneStatus.ENTFALLEN.label, figures.milestones.dropped),
+            # The overdue ones are part of the open ones: a column of their own, so that
+            # summing the "Anzahl" column never counts them twice.
+            columns=(
+                Column(_("Stand"), _TEXT),
+                Column(_("Anzahl"), _INTEGER),
+                Column(_("davon überfällig"), _INTEGER),
             ),
-            totals=((_("Summe"), figures.milestones.total),),
+            rows=(
+                (MilestoneStatus.ERLEDIGT.label, milestones.done, None),
+                (MilestoneStatus.OFFEN.label, milestones.open, milestones.overdue),
+                (MilestoneStatus.ENTFALLEN.label, milestones.dropped, None),
+            ),
+            totals=((_("Summe"), milestones.total, milestones.overdue),),
             note=_(
-                "Meilensteine mit aktuellem Termin im Zeitraum, mit ihrem heutigen Stand; "
-                "überfällig: offen und vor heute fällig."
+                "Meilensteine mit aktuellem Termin im Zeitraum, mit ihrem heutigen Stand. "
+                "„davon überfällig“ ist ein Teil der offenen (offen und vor heute fällig) und "
+                "steht deshalb in einer eigenen Spalte; die Summe der Spalte „Anzahl“ zählt "
+                "jeden Meilenstein einmal."
             ),
         ),
-        _activity_table(figures.activities),
-        _barrier_table(figures.barriers),
+    ]
+
+
+def _follow_up_and_organisation_tables(figures: ReportFigures) -> list[ReportTable]:
+    return [
         _count_table(
             "wiedervorlagen",
             _("Erledigte Wiedervorlagen nach Art"),
@@ -233,7 +280,6 @@ def report_tables(figures: ReportFigures) -> list[ReportTable]:
             _("Alle Organisationen im Verzeichnis, unabhängig vom Zeitraum."),
         ),
     ]
-    return tables
 
 
 def _activity_table(activities: dict[ActivityKind, ActivityTotals]) -> ReportTable:

@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 from datetime import date
 
+import pytest
+
+from caseflow import clock
 from caseflow.engagements.models import EngagementStatus
 from caseflow.portfolio.capacity import (
     LimitState,
@@ -13,13 +16,25 @@ from caseflow.portfolio.capacity import (
     months_between,
     parse_month,
 )
+from caseflow.portfolio.figures import ReportPeriod, engagement_figures
 from caseflow.staff.models import Role
 from tests import factories
 from tests.pages.helpers import page_text, table
 
 CAPTION = "Prozessbegleitungen je Person und Monat"
+# "Today" for the counting tests: before every planned end, so no running engagement overruns.
+BEFORE_ANY_END = date(2024, 4, 1)
+
+
+@pytest.fixture(autouse=True)
+def _frozen_before_any_end():
+    """The pages count running engagements up to today: a fixed today keeps the counts."""
+    with clock.frozen(BEFORE_ANY_END):
+        yield
+
+
 CELL = re.compile(
-    r"(?P<running>\d+)(?: \+ (?P<planned>\d+) geplant)?"
+    r"(?:(?P<context>[^:]+, [^:]+ \d{4}): )?(?P<running>\d+)(?: \+ (?P<planned>\d+) geplant)?"
     r"(?P<flag> ⚠, über Grenze(?P<with_planned> mit den geplanten)?)?"
 )
 
@@ -119,7 +134,11 @@ def test_months_are_integer_arithmetic_over_the_window():
 def test_counts_running_and_planned_apart_in_every_month_the_dates_touch(session, app):
     _hand_built(session)
     result = capacity_table(
-        session, start=date(2024, 4, 1), end=date(2026, 7, 31), limit=app.config["CAPACITY_LIMIT"]
+        session,
+        today=BEFORE_ANY_END,
+        start=date(2024, 4, 1),
+        end=date(2026, 7, 31),
+        limit=app.config["CAPACITY_LIMIT"],
     )
     assert len(result.months) == 28
     months = [f"{month:%Y-%m}" for month in result.months]
@@ -161,7 +180,9 @@ def test_counts_running_and_planned_apart_in_every_month_the_dates_touch(session
 
 def test_a_narrower_window_clips_the_engagements(session):
     _hand_built(session)
-    result = capacity_table(session, start=date(2025, 4, 1), end=date(2025, 5, 31))
+    result = capacity_table(
+        session, today=BEFORE_ANY_END, start=date(2025, 4, 1), end=date(2025, 5, 31)
+    )
     rows = {row.name: [(cell.running, cell.planned) for cell in row.cells] for row in result.rows}
     assert rows["Alice A"] == [(2, 0), (1, 1)]
     assert rows["Carol C"] == [(0, 0), (0, 0)]  # on a team, nothing in this window
@@ -169,7 +190,9 @@ def test_a_narrower_window_clips_the_engagements(session):
 
 def test_limit_counts_running_and_planned_together(session):
     _hand_built(session)
-    result = capacity_table(session, start=date(2025, 1, 1), end=date(2025, 8, 31), limit=1)
+    result = capacity_table(
+        session, today=BEFORE_ANY_END, start=date(2025, 1, 1), end=date(2025, 8, 31), limit=1
+    )
     alice = next(row for row in result.rows if row.name == "Alice A")
     assert [cell.state for cell in alice.cells] == [
         LimitState.WITHIN,  # 1 running: exactly the limit
@@ -181,7 +204,9 @@ def test_limit_counts_running_and_planned_together(session):
         LimitState.OVER_WITH_PLANNED,
         LimitState.WITHIN,  # 1 planned
     ]
-    at_two = capacity_table(session, start=date(2025, 3, 1), end=date(2025, 5, 31), limit=2)
+    at_two = capacity_table(
+        session, today=BEFORE_ANY_END, start=date(2025, 3, 1), end=date(2025, 5, 31), limit=2
+    )
     alice = next(row for row in at_two.rows if row.name == "Alice A")
     assert [cell.is_over for cell in alice.cells] == [False, False, False]
 
@@ -192,7 +217,7 @@ def test_parse_month_accepts_only_months_of_the_window():
     assert parse_month("2026-07", **window) == date(2026, 7, 1)
     for text in ("2024-03", "2026-08", "2025-13", "2025-00", "2025-1", "25-01", "2025-01-01"):
         assert parse_month(text, **window) is None, text
-    for text in ("abc", "", "２０２５-０１", "2025-01\n"):
+    for text in ("abc", "", "２０２５-０１", "2025-01\n", "0000-01", "9999-12"):
         assert parse_month(text, **window) is None, text
 
 
@@ -274,7 +299,9 @@ def test_free_staff_show_zeros_and_inactive_staff_without_engagements_do_not(
     html = response.get_data(as_text=True)
     frieda_id = next(
         row.staff_member_id
-        for row in capacity_table(session, start=date(2024, 4, 1), end=date(2026, 7, 31)).rows
+        for row in capacity_table(
+            session, today=BEFORE_ANY_END, start=date(2024, 4, 1), end=date(2026, 7, 31)
+        ).rows
         if row.name == "Frieda Frei"
     )
     assert f"/capacity/{frieda_id}/" not in html
@@ -282,7 +309,9 @@ def test_free_staff_show_zeros_and_inactive_staff_without_engagements_do_not(
 
 def test_empty_capacity(session):
     # Nobody on a team and nobody who could take one (a logged-in lead would be a row).
-    result = capacity_table(session, start=date(2025, 1, 1), end=date(2025, 3, 31))
+    result = capacity_table(
+        session, today=BEFORE_ANY_END, start=date(2025, 1, 1), end=date(2025, 3, 31)
+    )
     assert result.rows == []
     assert [cell.total for cell in result.totals] == [0, 0, 0]
 
@@ -359,3 +388,84 @@ def test_admin_sees_capacity(client, session, logged_in):
     admin = logged_in(Role.ADMIN)
     assert client.get("/capacity").status_code == 200
     assert client.get(f"/capacity/{admin.id}/2025-01").status_code == 200
+
+
+# --- overruns: running engagements count up to today ----------------------------------------
+
+
+def _overrun(session, status=EngagementStatus.AKTIV):
+    lead = factories.make_staff_member(session, name="Olga Overrun")
+    engagement = factories.make_engagement(
+        session,
+        lead=lead,
+        organisation=factories.make_organisation(session, name="Amt Überzogen"),
+        start=date(2025, 1, 1),
+        end=date(2025, 6, 30),
+        status=status,
+    )
+    return lead, engagement
+
+
+def _counts(session, lead, today: date) -> list[tuple[int, int]]:
+    result = capacity_table(session, today=today, start=date(2025, 6, 1), end=date(2025, 10, 31))
+    row = next(row for row in result.rows if row.staff_member_id == lead.id)
+    return [(cell.running, cell.planned) for cell in row.cells]
+
+
+@pytest.mark.parametrize("status", [EngagementStatus.AKTIV, EngagementStatus.PAUSIERT])
+def test_a_running_engagement_past_its_planned_end_counts_until_today(session, status):
+    lead, _engagement = _overrun(session, status)
+    # Planned to end 30.06.2025, still running on 15.09.2025: June to September.
+    assert _counts(session, lead, date(2025, 9, 15)) == [(1, 0)] * 4 + [(0, 0)]
+    # Before its planned end, the planned end holds.
+    assert _counts(session, lead, date(2025, 5, 1)) == [(1, 0)] + [(0, 0)] * 4
+    # The reports page counts it as active in September, too.
+    september = ReportPeriod(date(2025, 9, 1), date(2025, 9, 30))
+    assert engagement_figures(session, september, today=date(2025, 9, 15)).active == 1
+
+
+def test_planned_and_closed_engagements_keep_their_ends(session):
+    lead = factories.make_staff_member(session, name="Paula Plan")
+    factories.make_engagement(
+        session, lead=lead, start=date(2025, 1, 1), end=date(2025, 6, 30)
+    )  # geplant
+    factories.make_engagement(
+        session,
+        lead=lead,
+        start=date(2025, 1, 1),
+        end=date(2025, 6, 30),
+        status=EngagementStatus.ABGESCHLOSSEN,
+        actual_end=date(2025, 7, 15),
+    )
+    assert _counts(session, lead, date(2025, 9, 15)) == [(1, 1), (1, 0), (0, 0), (0, 0), (0, 0)]
+
+
+def test_the_cell_list_shows_an_overrun_in_the_current_month(client, session, logged_in):
+    logged_in(Role.LEAD)
+    lead, _engagement = _overrun(session)
+    with clock.frozen(date(2025, 9, 15)):
+        cells = _cells(client.get("/capacity"), "Olga Overrun")
+        rows = _cell_rows(client.get(f"/capacity/{lead.id}/2025-09"))
+    assert cells["09/2025"] == (1, 0, LimitState.WITHIN)
+    assert cells["10/2025"] == (0, 0, LimitState.WITHIN)
+    assert rows == [
+        [
+            "Amt Überzogen",
+            "Federführung",
+            "aktiv",
+            "01.01.2025",
+            "30.06.2025 (geplant) überschritten, läuft noch",
+        ]
+    ]
+
+
+def test_cell_links_name_the_person_and_month_for_screen_readers(client, session, logged_in):
+    logged_in(Role.LEAD)
+    lead, _engagement = _overrun(session)
+    with clock.frozen(date(2025, 3, 10)):
+        html = client.get("/capacity").get_data(as_text=True)
+    link = f'<a href="/capacity/{lead.id}/2025-05">'
+    assert (
+        f'{link}<span class="visually-hidden">Olga Overrun, Mai 2025: </span>'
+        '<span class="capacity-running">1</span></a>'
+    ) in html

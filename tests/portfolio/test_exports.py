@@ -100,9 +100,10 @@ def test_csv_writes_decimal_commas_and_percentages(client, session, logged_in):
     assert ["Workshop", "1", "2,5", "14"] in activities
     assert ["Notiz", "0", "0,0", "0"] in activities
     assert rate[1] == ["im Zeitraum eingegangen", "1", "1", "2", "0", "50,0%"]
-    # 01.03.2025–28.02.2026: 365 days = 12,0 months; nothing completed: "–"
-    assert durations[1] == ["geplant (im Zeitraum begonnen)", "1", "12,0"]
-    assert durations[2] == ["tatsächlich (im Zeitraum abgeschlossen)", "0", "–"]
+    # 01.03.2025–28.02.2026: 365 days = 11,99… shown as 12,0 months; nothing completed: "–"
+    assert durations[1] == ["geplant, aktuell (im Zeitraum begonnen)", "1", "12,0"]
+    assert durations[2] == ["ursprünglich geplant (im Zeitraum begonnen)", "1", "12,0"]
+    assert durations[3] == ["tatsächlich (im Zeitraum abgeschlossen)", "0", "–"]
 
 
 def test_csv_dates_and_formula_guard():
@@ -255,3 +256,28 @@ def test_xlsx_of_many_tables_is_quick():
 )
 def test_csv_values(value, kind, expected):
     assert csv_value(value, kind) == expected
+
+
+def test_exports_are_german_whatever_the_interface_language(client, session, logged_in):
+    lead = logged_in(Role.LEAD)
+    lead.locale = "en"
+    _data(session, lead)
+    session.flush()
+    with clock.frozen(datetime(2025, 10, 1, 12, 30, tzinfo=UTC)):
+        page = client.get(f"/reports?{PERIOD}")
+        statuses = _read_csv(client.get(f"/reports/bewerbungen-status.csv?{PERIOD}"))
+        response = client.get(f"/reports/export.xlsx?{PERIOD}")
+    # The page follows the interface language (so the test would notice English) …
+    assert '<html lang="en">' in page.get_data(as_text=True)
+    # … the files do not.
+    assert statuses[0] == ["Status", "Anzahl"]
+    assert ["angenommen", "1"] in statuses
+    assert statuses[-1] == ["Summe", "2"]
+    workbook = load_workbook(io.BytesIO(response.get_data()))
+    assert workbook.sheetnames[0] == "Übersicht"
+    assert "Bewerbungen Status" in workbook.sheetnames
+    assert workbook["Übersicht"]["A1"].value == "DiFair Organisationsberatung – Kennzahlen"
+    assert workbook["Übersicht"]["A2"].value == "Zeitraum von"
+    assert [cell.value for cell in workbook["Bewerbungen Status"][1]] == ["Status", "Anzahl"]
+    activities = [cell.value for cell in workbook["Aktivitäten"][1]]
+    assert activities == ["Art", "Anzahl", "Stunden", "Teilnehmende"]

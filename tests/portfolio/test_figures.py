@@ -21,11 +21,12 @@ from caseflow.portfolio.figures import (
     activity_figures,
     application_figures,
     barrier_matrix,
+    duration_in_months_exact,
     engagement_figures,
     follow_ups_done,
+    has_begun,
     milestone_figures,
     milestone_punctuality,
-    months_between,
 )
 from tests import factories
 
@@ -40,8 +41,10 @@ def test_a_period_cannot_end_before_it_starts():
 
 
 def test_months_count_both_days_in_average_months():
-    assert months_between(date(2025, 1, 1), date(2025, 12, 31)) == pytest.approx(365 / 30.4375)
-    assert round(months_between(date(2025, 1, 1), date(2025, 12, 31)), 1) == 12.0
+    year = duration_in_months_exact(date(2025, 1, 1), date(2025, 12, 31))
+    assert year == pytest.approx(365 / 30.4375)
+    assert year < 12  # 11.99…, shown with one decimal as 12,0
+    assert round(year, 1) == 12.0
 
 
 def test_applications_submitted_in_the_period_by_status_sector_and_district(session):
@@ -298,3 +301,77 @@ def test_follow_ups_completed_in_the_period(session):
         FollowUpKind.REMINDER: 1,
         FollowUpKind.NACHHALTIGKEIT: 1,
     }
+
+
+# Engagements cancelled before they began ---------------------------------------------------
+
+
+def test_has_begun_only_when_it_really_ran():
+    start = date(2025, 6, 1)
+    assert not has_begun(EngagementStatus.GEPLANT, start, None)
+    assert has_begun(EngagementStatus.AKTIV, start, None)
+    assert has_begun(EngagementStatus.PAUSIERT, start, None)
+    assert not has_begun(EngagementStatus.ABGEBROCHEN, start, date(2025, 5, 31))
+    assert has_begun(EngagementStatus.ABGEBROCHEN, start, date(2025, 6, 1))
+    assert has_begun(EngagementStatus.ABGESCHLOSSEN, start, date(2025, 12, 31))
+
+
+def test_an_engagement_cancelled_before_its_start_never_began(session):
+    lead = factories.make_staff_member(session)
+    # Planned for 01.06.–31.12.2025, cancelled while still "geplant" on 10.03.2025.
+    factories.make_engagement(
+        session,
+        lead=lead,
+        start=date(2025, 6, 1),
+        end=date(2025, 12, 31),
+        status=EngagementStatus.ABGEBROCHEN,
+        actual_end=date(2025, 3, 10),
+    )
+    march = engagement_figures(
+        session, ReportPeriod(date(2025, 3, 1), date(2025, 3, 31)), today=TODAY
+    )
+    assert march.cancelled == 1  # counted by its actual end alone
+    assert march.by_status[EngagementStatus.ABGEBROCHEN] == 1
+    assert (march.started, march.active, march.planned_months) == (0, 0, [])
+    whole = engagement_figures(
+        session, ReportPeriod(date(2024, 4, 1), date(2026, 7, 31)), today=TODAY
+    )
+    assert (whole.started, whole.active, whole.cancelled) == (0, 0, 1)
+    assert whole.planned_months == [] and whole.baseline_months == []
+    # Its planned months are no running time either: June is empty.
+    june = engagement_figures(
+        session, ReportPeriod(date(2025, 6, 1), date(2025, 6, 30)), today=TODAY
+    )
+    assert (june.active, june.cancelled, sum(june.by_status.values())) == (0, 0, 0)
+
+
+def test_an_engagement_cancelled_while_running_began(session):
+    lead = factories.make_staff_member(session)
+    factories.make_engagement(
+        session,
+        lead=lead,
+        start=date(2025, 3, 1),
+        end=date(2025, 12, 31),
+        status=EngagementStatus.ABGEBROCHEN,
+        actual_end=date(2025, 4, 30),
+    )
+    figures = engagement_figures(session, PERIOD, today=TODAY)
+    assert (figures.started, figures.active, figures.cancelled) == (1, 1, 1)
+
+
+def test_planned_duration_current_and_original(session):
+    lead = factories.make_staff_member(session)
+    engagement = factories.make_engagement(
+        session,
+        lead=lead,
+        start=date(2025, 3, 1),
+        end=date(2025, 8, 31),
+        status=EngagementStatus.AKTIV,
+    )
+    # Extended by four months: the baseline stays 31.08.2025.
+    engagement.planned_end_date = date(2025, 12, 31)
+    session.flush()
+    figures = engagement_figures(session, PERIOD, today=TODAY)
+    # 01.03.–31.12.2025 = 306 days; 01.03.–31.08.2025 = 184 days.
+    assert figures.average_planned_months == pytest.approx(306 / 30.4375)
+    assert figures.average_baseline_months == pytest.approx(184 / 30.4375)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+from sqlalchemy.exc import InvalidRequestError
+
 from caseflow import clock
 from caseflow.engagements.models import (
     ActivityKind,
@@ -62,6 +65,15 @@ def _engagement(session):
     )
     factories.make_activity(
         session, engagement, occurred_on=date(2025, 3, 20), kind=ActivityKind.WORKSHOP
+    )
+    # A note is internal by nature, whatever its fields say.
+    factories.make_activity(
+        session,
+        engagement,
+        occurred_on=date(2025, 2, 14),
+        kind=ActivityKind.NOTIZ,
+        staff=[lead],
+        duration_minutes=15,
     )
     factories.make_barrier(
         session,
@@ -124,7 +136,7 @@ def test_handout_shows_everything_for_the_client(client, session, logged_in):
     )
     assert shown == len(milestones)
 
-    assert body_rows(table(response, "Alle Aktivitäten")) == [
+    assert body_rows(table(response, "Aktivitäten, älteste zuerst")) == [
         ["09.01.2025", "Treffen", "90 Min.", "12", "Cem Co, Lena Lead"],
         ["20.03.2025", "Workshop", "–", "–", "–"],
     ]
@@ -136,7 +148,7 @@ def test_handout_shows_everything_for_the_client(client, session, logged_in):
             "Übersetzung in fünf Sprachen beauftragt",
         ]
     ]
-    assert "interne Notizen des Beratungsteams sind nicht enthalten" in text
+    assert "interne Notizen des Beratungsteams (auch Aktivitäten der Art „Notiz“)" in text
 
 
 def test_handout_leaves_staff_internal_notes_out(client, session, logged_in):
@@ -232,3 +244,53 @@ def test_query_function_loads_everything_in_seven_statements(session, count_quer
     assert staff == ["Cem Co", "Lena Lead"]
     assert sector is Sector.BUERGERDIENST
     assert engagement_handout(session, 999999) is None
+
+
+def test_handout_leaves_note_activities_out_and_names_staff_neutrally(client, session, logged_in):
+    logged_in(Role.CONSULTANT)
+    engagement = _engagement(session)  # has a "Notiz" on 14.02.2025
+    with clock.frozen(TODAY):
+        response = client.get(f"/engagements/{engagement.id}/export")
+    activities = table(response, "Aktivitäten, älteste zuerst")
+    assert activities.rows[0][-1] == "Beteiligte Berater*innen"
+    assert [row[:2] for row in body_rows(activities)] == [
+        ["09.01.2025", "Treffen"],
+        ["20.03.2025", "Workshop"],
+    ]
+    assert "14.02.2025" not in page_text(response)
+    assert "Von BQN beteiligt" not in page_text(response)
+
+
+def test_handout_contact_is_the_configured_sender(client, session, logged_in, app, monkeypatch):
+    logged_in(Role.CONSULTANT)
+    engagement = _engagement(session)
+    path = f"/engagements/{engagement.id}/export"
+    monkeypatch.setitem(app.config, "MAIL_DEFAULT_SENDER", "DiFair Team <kontakt@example.org>")
+
+    def footer() -> str:
+        html = client.get(path).get_data(as_text=True)
+        return html[html.index('<footer class="handout-footer">') :].split("</footer>")[0]
+
+    assert '<a href="mailto:kontakt@example.org">kontakt@example.org</a>' in footer()
+    monkeypatch.setitem(app.config, "MAIL_DEFAULT_SENDER", None)
+    assert "@" not in footer()
+
+
+def test_internal_columns_are_not_even_loaded(session, count_queries):
+    engagement = _engagement(session)
+    session.expunge_all()
+    with count_queries() as counter:
+        handout = engagement_handout(session, engagement.id)
+    selected = " ".join(counter.statements).lower()
+    for column in ("notes", "status_reason", "extension_reason", "evidence_note", "drop_reason"):
+        assert column not in selected, column
+    assert "activities.note" not in selected
+    # Reading one raises rather than loading it quietly.
+    for read in (
+        lambda: handout.engagement.notes,
+        lambda: handout.engagement.status_reason,
+        lambda: handout.engagement.phases[0].milestones[0].evidence_note,
+        lambda: handout.activities[0].note,
+    ):
+        with pytest.raises(InvalidRequestError):
+            read()

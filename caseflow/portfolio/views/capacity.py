@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, current_app, render_template
 from flask_babel import format_date
 
+from caseflow import clock
 from caseflow.extensions import db
 from caseflow.portfolio.capacity import (
     LimitState,
@@ -27,9 +28,15 @@ def capacity() -> str:
         db.session,
         start=current_app.config["PROGRAMME_START"],
         end=current_app.config["PROGRAMME_END"],
+        today=clock.today(),
         limit=current_app.config["CAPACITY_LIMIT"],
     )
-    return render_template("portfolio/capacity.html", table=table, states=LimitState)
+    return render_template(
+        "portfolio/capacity.html",
+        table=table,
+        states=LimitState,
+        month_labels=[format_date(month, "MMMM yyyy") for month in table.months],
+    )
 
 
 @bp.get("/capacity/<int:staff_member_id>/<month>")
@@ -45,7 +52,7 @@ def capacity_cell(staff_member_id: int, month: str) -> str:
     member = db.session.get(StaffMember, staff_member_id) if first_day is not None else None
     if first_day is None or member is None:
         abort(404)
-    rows = cell_engagements(db.session, staff_member_id, first_day)
+    rows = cell_engagements(db.session, staff_member_id, first_day, today=clock.today())
     running = sum(1 for row in rows if not row.is_planned)
     planned = len(rows) - running
     limit = current_app.config["CAPACITY_LIMIT"]

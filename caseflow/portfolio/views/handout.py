@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import abort, render_template
+from email.utils import parseaddr
+
+from flask import abort, current_app, render_template
 
 from caseflow import clock
 from caseflow.engagements.models import CLOSED_STATUSES
@@ -26,4 +28,11 @@ def engagement_export(engagement_id: int) -> str:
         engagement=handout.engagement,
         today=clock.today(),
         closed_statuses=CLOSED_STATUSES,
+        contact_email=contact_email(),
     )
+
+
+def contact_email() -> str:
+    """The address the handout names for questions: the one caseflow sends its mail from
+    (``MAIL_DEFAULT_SENDER``, ``Name <address>``); empty when none is configured."""
+    return parseaddr(current_app.config.get("MAIL_DEFAULT_SENDER") or "")[1]

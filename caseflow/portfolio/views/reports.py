@@ -3,12 +3,11 @@ one CSV per table and one XLSX with them all."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from flask import Response, abort, current_app, render_template, request
+from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from caseflow import clock
@@ -20,59 +19,59 @@ from caseflow.portfolio.tables import display, table_by_slug
 from caseflow.portfolio.views.blueprint import bp
 from caseflow.staff.access import lead_required
 from caseflow.web.errors import render_error
+from caseflow.web.filters import date_filter
 
-# Years a reporting period may name: far beyond any programme, and far from the calendar's
-# ends, where converting local midnight to UTC would overflow.
-YEARS = range(1900, 2201)
-_GERMAN_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
+# The language of every export (CSV, XLSX), whatever the interface language of the lead.
+EXPORT_LOCALE = "de"
 
 
 @dataclass(frozen=True)
 class PeriodChoice:
     """The period a request asks for and, when the input was unusable, the German message
-    saying why (the default period is used then)."""
+    saying why (the default period is used then). ``typed_from`` and ``typed_to`` are what
+    the form shows: the user's own input when it was unusable (to correct it), else the
+    period used."""
 
     period: ReportPeriod
     error: str | None
+    typed_from: str = ""
+    typed_to: str = ""
 
     @property
     def args(self) -> dict[str, str]:
         """The query string that selects the period used."""
         return {"from": self.period.start.isoformat(), "to": self.period.end.isoformat()}
 
+    @property
+    def form_from(self) -> str:
+        """The value of the form's "Von" field."""
+        return self.typed_from if self.error else self.period.start.isoformat()
 
-def _parse_day(text: str) -> date | None:
-    """An ISO date (what ``<input type="date">`` sends) or ``31.07.2026``; None if neither."""
-    german = _GERMAN_DATE.match(text)
-    try:
-        if german:
-            day, month, year = (int(part) for part in german.groups())
-            value = date(year, month, day)
-        else:
-            value = date.fromisoformat(text)
-    except ValueError:
-        return None
-    return value if value.year in YEARS else None
+    @property
+    def form_to(self) -> str:
+        """The value of the form's "Bis" field."""
+        return self.typed_to if self.error else self.period.end.isoformat()
 
 
 def choose_period(args: Any, *, default: ReportPeriod) -> PeriodChoice:
     """The period from ``from`` and ``to`` in ``args``; a missing bound is the default's.
-    An invalid date or ``from`` after ``to`` gives the default period and a message."""
+
+    Dates are read as the app's list filters read them (``web.filters.date_filter``: ISO
+    ``2025-03-01`` only — what ``<input type="date">`` sends — within ``FILTER_YEARS``). An
+    invalid date or ``from`` after ``to`` gives the default period and a message saying so.
+    """
     raw_from = args.get("from", "").strip()
     raw_to = args.get("to", "").strip()
-    start = _parse_day(raw_from) if raw_from else default.start
-    end = _parse_day(raw_to) if raw_to else default.end
-    error = None
+    notes: list[str] = []
+    start = date_filter(raw_from, notes, label=_("Von")) if raw_from else default.start
+    end = date_filter(raw_to, notes, label=_("Bis")) if raw_to else default.end
     if start is None or end is None:
-        error = _(
-            "Bitte geben Sie gültige Daten ein (z. B. 01.04.2024). Angezeigt wird der ganze "
-            "Förderzeitraum."
-        )
-    elif start > end:
+        error = " ".join([*notes, _("Angezeigt wird der ganze Förderzeitraum.")])
+        return PeriodChoice(default, error, raw_from, raw_to)
+    if start > end:
         error = _("Der Zeitraum beginnt nach seinem Ende. Angezeigt wird der ganze Förderzeitraum.")
-    if error is not None or start is None or end is None:
-        return PeriodChoice(default, error)
-    return PeriodChoice(ReportPeriod(start, end), None)
+        return PeriodChoice(default, error, raw_from, raw_to)
+    return PeriodChoice(ReportPeriod(start, end), None, raw_from, raw_to)
 
 
 def _programme() -> ReportPeriod:
@@ -136,10 +135,13 @@ def report_csv(slug: str) -> Any:
     if not isinstance(period, ReportPeriod):
         return period
     figures = report_figures(db.session, period, today=clock.today())
-    table = table_by_slug(report_tables(figures), slug)
-    if table is None:
-        abort(404)
-    return _attachment(table_csv(table), CSV_MIMETYPE, f"{_file_stem(period)}-{table.slug}.csv")
+    # Exports are German whatever the lead's interface language: the funder reads them.
+    with force_locale(EXPORT_LOCALE):
+        table = table_by_slug(report_tables(figures), slug)
+        if table is None:
+            abort(404)
+        data = table_csv(table)
+    return _attachment(data, CSV_MIMETYPE, f"{_file_stem(period)}-{table.slug}.csv")
 
 
 @bp.get("/reports/export.xlsx")
@@ -150,11 +152,12 @@ def report_xlsx() -> Any:
     if not isinstance(period, ReportPeriod):
         return period
     figures = report_figures(db.session, period, today=clock.today())
-    data = report_workbook(
-        report_tables(figures),
-        title=_("DiFair Organisationsberatung – Kennzahlen"),
-        period_start=period.start,
-        period_end=period.end,
-        created_at=clock.now(),
-    )
+    with force_locale(EXPORT_LOCALE):
+        data = report_workbook(
+            report_tables(figures),
+            title=_("DiFair Organisationsberatung – Kennzahlen"),
+            period_start=period.start,
+            period_end=period.end,
+            created_at=clock.now(),
+        )
     return _attachment(data, XLSX_MIMETYPE, f"{_file_stem(period)}.xlsx")
