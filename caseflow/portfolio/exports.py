@@ -176,7 +176,7 @@ def report_workbook(
     overview.append([cells.text(_("Zeitraum bis")), cells.value(period_end, ColumnKind.DATE)])
     overview.append(
         [
-            cells.text(_("Stand")),
+            cells.text(_("Erstellt am")),
             cells.value(clock.local(created_at).replace(tzinfo=None), ColumnKind.DATE),
         ]
     )

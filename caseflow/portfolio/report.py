@@ -72,7 +72,7 @@ def _application_tables(applications: ApplicationFigures) -> list[ReportTable]:
         _count_table(
             "bewerbungen-status",
             _("Bewerbungen nach Status"),
-            _("Bewerbungen Status"),
+            _("Bewerbungen nach Status"),
             _("Status"),
             applications.by_status,
             submitted,
@@ -80,7 +80,7 @@ def _application_tables(applications: ApplicationFigures) -> list[ReportTable]:
         _count_table(
             "bewerbungen-bereich",
             _("Bewerbungen nach Bereich"),
-            _("Bewerbungen Bereich"),
+            _("Bewerbungen nach Bereich"),
             _("Bereich"),
             applications.by_sector,
             submitted,
@@ -88,7 +88,7 @@ def _application_tables(applications: ApplicationFigures) -> list[ReportTable]:
         _count_table(
             "bewerbungen-bezirk",
             _("Bewerbungen nach Bezirk"),
-            _("Bewerbungen Bezirk"),
+            _("Bewerbungen nach Bezirk"),
             _("Bezirk"),
             applications.by_district,
             submitted,
@@ -151,7 +151,7 @@ def _engagement_tables(engagements: EngagementFigures) -> list[ReportTable]:
         _count_table(
             "prozessbegleitungen-status",
             _("Prozessbegleitungen nach Status"),
-            _("Prozessbegleitungen Status"),
+            _("Prozessbegleitungen nach Status"),
             _("Status"),
             engagements.by_status,
             _(
@@ -237,7 +237,7 @@ def _milestone_tables(figures: ReportFigures) -> list[ReportTable]:
         ReportTable(
             slug="meilensteine-stand",
             title=_("Meilensteine nach Stand am %(day)s", day=format_day(figures.today)),
-            sheet_title=_("Meilensteine Stand"),
+            sheet_title=_("Meilensteine nach Stand"),
             # The overdue ones are part of the open ones: a column of their own, so that
             # summing the "Anzahl" column never counts them twice.
             columns=(
@@ -274,7 +274,7 @@ def _follow_up_and_organisation_tables(figures: ReportFigures) -> list[ReportTab
         _count_table(
             "organisationen-bereich",
             _("Organisationen nach Bereich"),
-            _("Organisationen Bereich"),
+            _("Organisationen nach Bereich"),
             _("Bereich"),
             figures.organisations,
             _("Alle Organisationen im Verzeichnis, unabhängig vom Zeitraum."),

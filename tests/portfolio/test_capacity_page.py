@@ -272,7 +272,7 @@ def test_cells_over_the_limit_are_marked_by_more_than_colour(
     assert html.count("capacity-cell--over") == 2 + 3 + 3  # alice 2 + 3, bob 3 (1 + 1)
     assert '<span class="capacity-flag" aria-hidden="true">⚠</span>' in html
     assert '<span class="visually-hidden">, über Grenze</span>' in html
-    assert "Grenze: 1 Prozessbegleitungen" in page_text(response)
+    assert "Grenze: 1 Prozessbegleitung je Person und Monat" in page_text(response)
     totals = table(response, CAPTION).row("Summe")
     assert not any("über Grenze" in cell for cell in totals)
 

@@ -142,7 +142,7 @@ def test_xlsx_has_one_sheet_per_table_with_real_numbers_and_dates(client, sessio
     workbook = load_workbook(io.BytesIO(response.get_data()))
     names = workbook.sheetnames
     assert names[0] == "Übersicht"
-    assert "Bewerbungen Status" in names
+    assert "Bewerbungen nach Status" in names
     assert "Aktivitäten" in names
     assert len(names) == len(set(names))
     assert all(len(name) <= 31 for name in names)
@@ -154,7 +154,7 @@ def test_xlsx_has_one_sheet_per_table_with_real_numbers_and_dates(client, sessio
     assert overview["B2"].number_format == "DD.MM.YYYY"
     assert overview["B4"].value == _wall(2025, 10, 1, 14, 30)  # Europe/Berlin
 
-    statuses = workbook["Bewerbungen Status"]
+    statuses = workbook["Bewerbungen nach Status"]
     assert [cell.value for cell in statuses[1]] == ["Status", "Anzahl"]
     assert statuses["A1"].font.bold
     values = {row[0].value: row[1].value for row in statuses.iter_rows(min_row=2)}
@@ -275,9 +275,9 @@ def test_exports_are_german_whatever_the_interface_language(client, session, log
     assert statuses[-1] == ["Summe", "2"]
     workbook = load_workbook(io.BytesIO(response.get_data()))
     assert workbook.sheetnames[0] == "Übersicht"
-    assert "Bewerbungen Status" in workbook.sheetnames
+    assert "Bewerbungen nach Status" in workbook.sheetnames
     assert workbook["Übersicht"]["A1"].value == "DiFair Organisationsberatung – Kennzahlen"
     assert workbook["Übersicht"]["A2"].value == "Zeitraum von"
-    assert [cell.value for cell in workbook["Bewerbungen Status"][1]] == ["Status", "Anzahl"]
+    assert [cell.value for cell in workbook["Bewerbungen nach Status"][1]] == ["Status", "Anzahl"]
     activities = [cell.value for cell in workbook["Aktivitäten"][1]]
     assert activities == ["Art", "Anzahl", "Stunden", "Teilnehmende"]

@@ -232,7 +232,9 @@ def test_unusable_periods_show_a_message_and_the_programme(client, logged_in, qu
     assert printed.status_code == 200
     # A file of another period than the one asked for would mislead: refused, with the reason.
     assert csv_response.status_code == 400
-    assert "Förderzeitraum" in page_text(csv_response)
+    refusal = page_text(csv_response)
+    assert "Bitte wählen Sie den Zeitraum auf der Berichtsseite neu." in refusal
+    assert "Förderzeitraum" not in refusal  # nothing is shown for the whole programme
     assert xlsx.status_code == 400
 
 
@@ -314,7 +316,7 @@ def test_print_page_has_everything_but_the_controls(client, logged_in):
     assert response.status_code == 200
     text = page_text(response)
     assert "Zeitraum 01.03.2025 bis 31.05.2025" in text
-    assert "Stand 10.03.2025, 12:00" in text
+    assert "Erstellt am 10.03.2025, 12:00" in text
     html = response.get_data(as_text=True)
     assert [t.caption for t in tables(response)] == [t.caption for t in tables(screen)]
     assert html.count('role="img"') == 3

@@ -66,10 +66,9 @@ def choose_period(args: Any, *, default: ReportPeriod) -> PeriodChoice:
     start = date_filter(raw_from, notes, label=_("Von")) if raw_from else default.start
     end = date_filter(raw_to, notes, label=_("Bis")) if raw_to else default.end
     if start is None or end is None:
-        error = " ".join([*notes, _("Angezeigt wird der ganze Förderzeitraum.")])
-        return PeriodChoice(default, error, raw_from, raw_to)
+        return PeriodChoice(default, " ".join(notes), raw_from, raw_to)
     if start > end:
-        error = _("Der Zeitraum beginnt nach seinem Ende. Angezeigt wird der ganze Förderzeitraum.")
+        error = _("Der Zeitraum beginnt nach seinem Ende.")
         return PeriodChoice(default, error, raw_from, raw_to)
     return PeriodChoice(ReportPeriod(start, end), None, raw_from, raw_to)
 
@@ -111,7 +110,10 @@ def report_print() -> str:
 def _export_period() -> ReportPeriod | tuple[str, int, dict[str, str]]:
     choice = choose_period(request.args, default=_programme())
     if choice.error is not None:
-        return render_error(400, choice.error)
+        return render_error(
+            400,
+            " ".join([choice.error, _("Bitte wählen Sie den Zeitraum auf der Berichtsseite neu.")]),
+        )
     return choice.period
 
 
