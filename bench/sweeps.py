@@ -16,7 +16,6 @@ and mail delivery writes the due emails to an outbox folder. Prints seconds per 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import tempfile
 import time
@@ -25,70 +24,17 @@ from datetime import time as wall
 from pathlib import Path
 from typing import Any
 
-import flask_migrate
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from caseflow import clock, create_app  # noqa: E402
-from caseflow.database import Model  # noqa: E402
+from bench.dataset import create_bench_app, load_dataset, row_counts  # noqa: E402
+from caseflow import clock  # noqa: E402
 from caseflow.demo.context import DEMO_TODAY  # noqa: E402
-from caseflow.demo.loading import load_demo  # noqa: E402
 from caseflow.extensions import db  # noqa: E402
 from caseflow.followups.delivery import deliver_mail  # noqa: E402
 from caseflow.followups.models import Notification  # noqa: E402
 from caseflow.followups.sweeps import SWEEPS  # noqa: E402
-
-# The tables that make up one programme's worth of cases, in foreign-key order; staff,
-# rounds, templates and the audit trail are shared by all copies.
-COPIED = (
-    "organisation",
-    "contact_person",
-    "engagement",
-    "phase",
-    "milestone",
-    "assignment",
-    "follow_up",
-    "activity",
-    "activity_staff",
-    "barrier",
-    "application",
-    "application_review",
-)
-ID_STEP = 1_000_000  # copy k's ids are the originals' + k * ID_STEP
-
-
-def copy_demo(copies: int) -> None:
-    """Add ``copies - 1`` copies of every row of the ``COPIED`` tables."""
-    tables = {name: Model.metadata.tables[name] for name in COPIED}
-    originals = {
-        name: db.session.execute(select(table)).mappings().all() for name, table in tables.items()
-    }
-    for k in range(1, copies):
-        for name, table in tables.items():
-            rows = [_copied_row(table, dict(row), k) for row in originals[name]]
-            for start in range(0, len(rows), 500):
-                db.session.execute(insert(table), rows[start : start + 500])
-        db.session.commit()
-
-
-def _copied_row(table: Any, row: dict[str, Any], k: int) -> dict[str, Any]:
-    for column in table.columns:
-        value = row[column.name]
-        if value is None:
-            continue
-        targets = {fk.column.table.name for fk in column.foreign_keys}
-        if (column.primary_key and column.name == "id") or targets & set(COPIED):
-            row[column.name] = value + k * ID_STEP
-    if table.name == "organisation":
-        row["name"] = f"{row['name']} ({k})"
-    if table.name == "application":
-        row["reference_number"] += k * 10_000
-        row["reference"] = f"{row['reference']}-{k}"
-        row["status_token_hash"] = f"{k:04d}{row['status_token_hash'][4:]}"
-    if table.name == "follow_up" and row.get("rule_key"):
-        row["rule_key"] = f"{row['rule_key']}:{k}"
-    return row
 
 
 def timed(label: str, action: Any) -> Any:
@@ -104,28 +50,11 @@ def main() -> None:
     parser.add_argument("--database-url")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="caseflow-bench-"))
-    url = args.database_url or f"sqlite:///{folder / 'bench.sqlite3'}"
-    app = create_app(
-        {
-            "CASEFLOW_ENV": "development",
-            "SECRET_KEY": "bench",
-            "SQLALCHEMY_DATABASE_URI": url,
-            "INSTANCE_PATH": str(folder),
-            "MAIL_URL": f"outbox://{folder / 'outbox'}",
-            "SERVER_NAME": "caseflow.bench",
-        }
-    )
-    os.environ.pop("CASEFLOW_TODAY", None)
+    app = create_bench_app(folder, args.database_url)
     with app.app_context():
-        flask_migrate.upgrade(directory=app.config["MIGRATIONS_DIRECTORY"])
-        load_demo(db.session)
-        db.session.commit()
-        copy_demo(args.copies)
+        load_dataset(args.copies)
         now = datetime.combine(DEMO_TODAY, wall(9), tzinfo=clock.timezone())
-        counts = {
-            name: db.session.scalar(select(func.count()).select_from(Model.metadata.tables[name]))
-            for name in ("engagement", "milestone", "follow_up", "application")
-        }
+        counts = row_counts("engagement", "milestone", "follow_up", "application")
         print(f"{db.engine.dialect.name}, {args.copies} × demo: {counts}, now = {now.isoformat()}")
         with clock.frozen(now):
             for round_number in (1, 2):
