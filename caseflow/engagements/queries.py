@@ -6,10 +6,10 @@ its page shows in a fixed number of statements, whatever the number of rows.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from sqlalchemy import ColumnElement, ScalarSelect, case, func, select
 from sqlalchemy.orm import (
@@ -81,7 +81,8 @@ class EngagementDetail:
 
 
 def current_phase_name(today: date) -> ColumnElement[str | None]:
-    """A correlated expression: the name of the engagement's current phase (``current_phase``).
+    """A correlated expression: the name of the engagement's current phase, ``current_of`` in
+    SQL except for the closed check (the caller adds it).
 
     The last phase that was begun ("Phase beginnen", or with the engagement's start); while
     none has been, the phase whose planned dates contain ``today``.
@@ -109,19 +110,40 @@ def current_phase_name(today: date) -> ColumnElement[str | None]:
     return func.coalesce(last_started, by_plan)
 
 
-def current_phase(engagement: Engagement, today: date) -> Phase | None:
-    """The engagement's current phase, from its loaded phases: None once it is closed; the
-    last phase that was begun; while none has been, the phase whose planned dates contain
-    ``today`` (the same rule as ``current_phase_name``)."""
-    if engagement.status in CLOSED_STATUSES:
+class PhaseDates(Protocol):
+    """What the current-phase rule reads of a phase (a ``Phase`` or any plain value)."""
+
+    @property
+    def position(self) -> int: ...
+    @property
+    def started_on(self) -> date | None: ...
+    @property
+    def start_date(self) -> date: ...
+    @property
+    def end_date(self) -> date: ...
+
+
+P = TypeVar("P", bound=PhaseDates)
+
+
+def current_of(phases: Sequence[P], today: date, *, is_closed: bool) -> P | None:
+    """The current one of an engagement's ``phases``: None once the engagement is closed; the
+    begun phase with the highest position; while none has been begun, the phase with the
+    lowest position whose planned dates contain ``today``. The one rule behind
+    ``current_phase`` (ORM phases), the timeline (plain phases) and, in SQL,
+    ``current_phase_name``."""
+    if is_closed:
         return None
-    started = [phase for phase in engagement.phases if phase.started_on is not None]
+    started = [phase for phase in phases if phase.started_on is not None]
     if started:
         return max(started, key=lambda phase: phase.position)
-    return next(
-        (phase for phase in engagement.phases if phase.start_date <= today <= phase.end_date),
-        None,
-    )
+    planned = [phase for phase in phases if phase.start_date <= today <= phase.end_date]
+    return min(planned, key=lambda phase: phase.position) if planned else None
+
+
+def current_phase(engagement: Engagement, today: date) -> Phase | None:
+    """The engagement's current phase, from its loaded phases (``current_of``)."""
+    return current_of(engagement.phases, today, is_closed=engagement.status in CLOSED_STATUSES)
 
 
 def _next_open_milestone(column: InstrumentedAttribute[T]) -> ScalarSelect[T]:

@@ -5,18 +5,16 @@ template only writes it out, and the warnings a project lead should see.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import format_date
 from flask_babel import gettext as _
-from markupsafe import escape
+from markupsafe import Markup, escape
 from sqlalchemy.orm import Session
 
-from caseflow.engagements.models import (
-    EngagementStatus,
-)
+from caseflow.engagements.models import EngagementStatus
 from caseflow.portfolio.geometry import (
     ONE_DAY,
     Tick,
@@ -58,8 +56,9 @@ class ChartRow:
     """One engagement's row, ready to write out: its y (top, bar top, middle), link, texts
     in German, and the markup of its bar, its markers and its table milestones.
 
-    The markup is built here (texts escaped) because it repeats for every phase and
-    milestone, thousands on a page, and a template loop over them is too slow.
+    The markup is built here, every text in it escaped with ``escape()``, because it repeats
+    for every phase and milestone, thousands on a page, and a template loop over them is
+    too slow; it is ``Markup``, so the template (autoescaping on) writes it as it is.
     """
 
     engagement: TimelineEngagement
@@ -73,11 +72,9 @@ class ChartRow:
     bar_x: float | None = None  # None: nothing of the engagement lies inside the window
     is_cut_before: bool = False
     is_cut_after: bool = False
-    # Ready markup, texts escaped; plain str, written out where the template has turned
-    # autoescaping off (a Markup per row would be one more object for the garbage collector).
-    bar_svg: str = ""
-    markers_svg: str = ""
-    milestones_html: str = ""
+    bar_svg: Markup = Markup()
+    markers_svg: Markup = Markup()
+    milestones_html: Markup = Markup()
     warnings: tuple[TimelineWarning, ...] = ()
 
     @property
@@ -100,6 +97,8 @@ class ChartGroup:
 
 @dataclass(frozen=True)
 class AxisCell:
+    """A cell of the axis; ``label`` is empty where the cell is too narrow for it."""
+
     x: float
     width: float
     label: str
@@ -119,7 +118,7 @@ class TimelineChart:
     today_x: float | None  # None: today lies outside the window
     programme_end: date
     programme_end_x: float | None
-    # The legend's phases: each drawn style with the phase name first seen at its position.
+    # The legend's phases: each drawn style with its words (``_phase_legend``).
     phase_styles: list[tuple[int, str]]
 
     @property
@@ -153,8 +152,28 @@ def _cached_days() -> Callable[[date], str]:
     return day
 
 
-def _axis(ticks: list[Tick], label: Callable[[date], str]) -> list[AxisCell]:
-    return [AxisCell(round(t.x, 2), round(t.width, 2), label(t.first)) for t in ticks]
+# An axis label's width in pixels: a generous width per character at the axis's 11px font
+# (no font metrics on the server), plus the text's offset from the cell's left edge.
+AXIS_CHARACTER_WIDTH = 6.5
+AXIS_LABEL_PADDING = 4
+
+
+def _axis(ticks: list[Tick], labels: Callable[[date], tuple[str, ...]]) -> list[AxisCell]:
+    """The cells of one axis row. ``labels`` gives a period's labels, longest first; a cell
+    cut by the window's edge can be a few pixels wide (a window starting on the 28th), so
+    it gets the longest label that fits, or none."""
+    cells = []
+    for tick in ticks:
+        text = next(
+            (
+                label
+                for label in labels(tick.first)
+                if len(label) * AXIS_CHARACTER_WIDTH + AXIS_LABEL_PADDING <= tick.width
+            ),
+            "",
+        )
+        cells.append(AxisCell(round(tick.x, 2), round(tick.width, 2), text))
+    return cells
 
 
 def _short(name: str) -> str:
@@ -203,11 +222,13 @@ def build_chart(
     today: date,
     programme_end: date,
     link: Callable[[int], str],
+    lead_order: Sequence[int] = (),
 ) -> TimelineChart:
     """Lay the engagements out on ``window``: a row per engagement under its group's
     heading, bars split into phases and clipped to the window, milestone markers (dropped
     milestones are listed in the table but not drawn), moved milestones' baselines, and the
-    warnings. ``link`` gives an engagement's page from its id.
+    warnings. ``link`` gives an engagement's page from its id, ``lead_order`` orders the
+    lead groups (``group_engagements``).
 
     A bar runs from the start to the end (the actual end once closed, else the planned end);
     phases are drawn only within that span. ``today`` and ``programme_end`` get a line each
@@ -216,15 +237,15 @@ def build_chart(
     day = _cached_days()
     words = _Words.translated()
     phase_names: dict[int, str] = {}
-    positions: dict[date, str | None] = {}
+    positions = _DayPositions(window)
     y = HEADER_HEIGHT
     groups: list[ChartGroup] = []
-    for label, members in group_engagements(engagements, group_by):
+    for label, members in group_engagements(engagements, group_by, lead_order):
         group = ChartGroup(label=f"{label} ({len(members)})", y=y, rows=[])
         y += GROUP_HEIGHT
         for engagement in members:
             for phase in engagement.phases:
-                phase_names.setdefault(phase[0], phase[1])
+                phase_names.setdefault(phase.position, phase.name)
             row = ChartRow(
                 engagement=engagement,
                 y=y,
@@ -235,7 +256,7 @@ def build_chart(
                 status_text=words.statuses[engagement.status],
             )
             _place_bar(row, window)
-            _place_milestones(row, window, words, day, positions)
+            _place_milestones(row, words, day, positions)
             row.tooltip = _tooltip(row, words)
             row.warnings = tuple(warnings_for(engagement, today=today, programme_end=programme_end))
             group.rows.append(row)
@@ -245,12 +266,15 @@ def build_chart(
     return TimelineChart(
         window=window,
         groups=groups,
-        years=_axis(year_ticks(window), lambda first: str(first.year)),
+        years=_axis(year_ticks(window), lambda first: (str(first.year),)),
         quarters=_axis(
             quarter_ticks(window),
-            lambda first: _("Q%(quarter)d %(year)d", quarter=quarter_of(first), year=first.year),
+            lambda first: (
+                _("Q%(quarter)d %(year)d", quarter=quarter_of(first), year=first.year),
+                _("Q%(quarter)d", quarter=quarter_of(first)),
+            ),
         ),
-        months=_axis(month_ticks(window), lambda first: format_date(first, "LLL")),
+        months=_axis(month_ticks(window), lambda first: (format_date(first, "LLL"),)),
         height=y + BOTTOM_MARGIN,
         today=today,
         today_x=round(window.x(today) + half_day, 2) if window.contains(today) else None,
@@ -258,11 +282,40 @@ def build_chart(
         programme_end_x=(
             round(window.x(programme_end + ONE_DAY), 2) if window.contains(programme_end) else None
         ),
-        phase_styles=[
-            ((position - 1) % PHASE_STYLES + 1, name)
-            for position, name in sorted(phase_names.items())
-        ],
+        phase_styles=_phase_legend(phase_names),
     )
+
+
+def phase_style(position: int) -> int:
+    """The fill (1 … ``PHASE_STYLES``) of the phase at ``position``: phase 6 looks like 1."""
+    return (position - 1) % PHASE_STYLES + 1
+
+
+def _phase_legend(phase_names: dict[int, str]) -> list[tuple[int, str]]:
+    """Each phase fill drawn with its legend words.
+
+    A position's name is the one of the first engagement seen with a phase there (in chart
+    order): every engagement copies its phases from the one default template, so the names
+    agree; an engagement with renamed phases is still drawn by position. Positions beyond
+    ``PHASE_STYLES`` share a fill with an earlier one: the swatch then names every position
+    and name it stands for ("Phase 1 / 6: Analyse / Abschluss"); up to five phases it says
+    "Phase: Analyse".
+    """
+    by_style: dict[int, list[tuple[int, str]]] = {}
+    for position, name in sorted(phase_names.items()):
+        by_style.setdefault(phase_style(position), []).append((position, name))
+    legend = []
+    for style, entries in sorted(by_style.items()):
+        if len(entries) == 1:
+            text = _("Phase: %(name)s", name=entries[0][1])
+        else:
+            text = _(
+                "Phase %(positions)s: %(names)s",
+                positions=" / ".join(str(position) for position, _name in entries),
+                names=" / ".join(name for _position, name in entries),
+            )
+        legend.append((style, text))
+    return legend
 
 
 def _tooltip(row: ChartRow, words: _Words) -> str:
@@ -297,10 +350,10 @@ def _place_bar(row: ChartRow, window: Window) -> None:
     row.is_cut_after = span.is_cut_after
     top, mid = row.bar_y, row.mid_y
     pieces: list[tuple[float, float, int]] = []
-    for position, _name, start, end, _begun in engagement.phases:
-        piece = window.clip(max(start, first), min(end, last))
+    for phase in engagement.phases:
+        piece = window.clip(max(phase.start_date, first), min(phase.end_date, last))
         if piece is not None:
-            pieces.append((piece.x, piece.width, (position - 1) % PHASE_STYLES + 1))
+            pieces.append((piece.x, piece.width, phase_style(phase.position)))
     if not engagement.phases:
         pieces.append((span.x, span.width, 0))
     parts = [
@@ -308,78 +361,92 @@ def _place_bar(row: ChartRow, window: Window) -> None:
         f'fill="url(#tl-p{style})" stroke="#fff" stroke-width="0.75"/>'
         for x, width, style in pieces
     ]
+    # No phases: a dashed outline besides the grey, so it differs from phase 1 by more than
+    # its colour.
+    outline = "tl-bar tl-bar--plain" if not engagement.phases else "tl-bar"
     parts.append(
-        f'<rect class="tl-bar" x="{span.x:.2f}" y="{top}" width="{span.width:.2f}" '
+        f'<rect class="{outline}" x="{span.x:.2f}" y="{top}" width="{span.width:.2f}" '
         f'height="{BAR_HEIGHT}"/>'
     )
     if span.is_cut_before:
         parts.append(f'<use href="#tl-cut-before" x="0" y="{mid}"/>')
     if span.is_cut_after:
         parts.append(f'<use href="#tl-cut-after" x="{window.width:.2f}" y="{mid}"/>')
-    row.bar_svg = "".join(parts)
+    # Numbers and fixed names only: nothing to escape.
+    row.bar_svg = Markup("".join(parts))  # noqa: S704
+
+
+# Each drawn state's marker symbol (in _timeline_chart.html's <defs>).
+_SYMBOLS = {state: f"#tl-m-{state.value}" for state in MilestoneState}
+
+
+class _DayPositions(dict[date, str | None]):
+    """The x of the middle of each day as SVG writes it (None: outside the window), computed
+    once per day for the whole chart: thousands of milestones share a few hundred days."""
+
+    def __init__(self, window: Window) -> None:
+        super().__init__()
+        self.window = window
+        self.half_day = window.pixels_per_day / 2
+
+    def __missing__(self, day: date) -> str | None:
+        window = self.window
+        x = f"{window.x(day) + self.half_day:.2f}" if window.contains(day) else None
+        self[day] = x
+        return x
 
 
 def _place_milestones(
     row: ChartRow,
-    window: Window,
     words: _Words,
     day: Callable[[date], str],
-    positions: dict[date, str | None],
+    positions: _DayPositions,
 ) -> None:
     """The markup of the row's markers (with the baselines of moved milestones under them)
     and of its milestone list in the table; each milestone's text is escaped once for both.
 
     A marker sits in the middle of its day; milestones due outside the window are listed in
-    the table only, as are dropped ones. ``positions`` caches each day's x (None: outside the
-    window) for the whole chart: thousands of milestones share a few hundred days.
+    the table only, as are dropped ones.
     """
-    half_day = window.pixels_per_day / 2
     mid = row.mid_y
     baselines: list[str] = []
     markers: list[str] = []
     items: list[str] = []
+    states = words.states
+    due_word, moved_word = words.due, words.moved
+    dropped = MilestoneState.DROPPED
     for milestone in row.engagement.milestones:
         due = milestone.due_date
-        text = f"{milestone.title}: {words.due} {day(due)}, {words.states[milestone.state]}"
-        is_moved = milestone.baseline_due_date != due
-        if is_moved:
-            text += f" ({words.moved} {day(milestone.baseline_due_date)})"
-        milestone.text = text
+        baseline = milestone.baseline_due_date
+        text = f"{milestone.title}: {due_word} {day(due)}, {states[milestone.state]}"
+        if baseline != due:
+            text += f" ({moved_word} {day(baseline)})"
         safe = escape(text)
         items.append(f"<li>{safe}</li>")
-        if milestone.state is MilestoneState.DROPPED:
+        if milestone.state is dropped:
             continue
-        x = _position(due, window, half_day, positions)
+        x = positions[due]
         if x is None:
             continue
         markers.append(
-            f'<use class="tl-marker" href="#tl-m-{milestone.state.value}" x="{x}" '
-            f'y="{mid}"><title>{safe}</title></use>'
+            f'<use href="{_SYMBOLS[milestone.state]}" x="{x}" y="{mid}"><title>{safe}</title></use>'
         )
-        if is_moved:
-            baseline_x = _position(milestone.baseline_due_date, window, half_day, positions)
+        if baseline != due:
+            baseline_x = positions[baseline]
             if baseline_x is not None:
                 left, right = sorted((float(x), float(baseline_x)))
+                # The white line under the dashed one keeps it visible on dark phase fills.
                 baselines.append(
-                    f'<line class="tl-moved" x1="{left:.2f}" x2="{right:.2f}" y1="{mid}" '
-                    f'y2="{mid}"/><use href="#tl-m-baseline" x="{baseline_x}" y="{mid}"/>'
+                    f'<line class="tl-moved-under" x1="{left:.2f}" x2="{right:.2f}" '
+                    f'y1="{mid}" y2="{mid}"/><line class="tl-moved" x1="{left:.2f}" '
+                    f'x2="{right:.2f}" y1="{mid}" y2="{mid}"/>'
+                    f'<use href="#tl-m-baseline" x="{baseline_x}" y="{mid}"/>'
                 )
     # The only text in these pieces went through escape() above; the rest are numbers and
     # fixed names.
-    row.markers_svg = "".join(baselines) + "".join(markers)
+    row.markers_svg = Markup("".join(baselines) + "".join(markers))  # noqa: S704
     if items:
-        row.milestones_html = f'<ul class="tl-milestones">{"".join(items)}</ul>'
-
-
-def _position(
-    day: date, window: Window, half_day: float, positions: dict[date, str | None]
-) -> str | None:
-    """The x of the middle of ``day`` as SVG writes it, or None outside the window."""
-    if day in positions:
-        return positions[day]
-    x = f"{window.x(day) + half_day:.2f}" if window.contains(day) else None
-    positions[day] = x
-    return x
+        row.milestones_html = Markup(f'<ul class="tl-milestones">{"".join(items)}</ul>')  # noqa: S704
 
 
 def timeline_chart(
@@ -391,10 +458,12 @@ def timeline_chart(
     filters: TimelineFilters,
     group_by: GroupBy,
     link: Callable[[int], str],
+    lead_order: Sequence[int] = (),
 ) -> TimelineChart:
     """The /timeline page's chart over the programme window (``programme_start`` …
     ``programme_end``), for the engagements ``filters`` lets through (``link``: an
-    engagement's page from its id); three statements."""
+    engagement's page from its id; ``lead_order``: ``group_engagements``); three
+    statements."""
     engagements = load_engagements(session, today=today, filters=filters)
     window = Window(programme_start, programme_end, PLOT_WIDTH)
     return build_chart(
@@ -404,4 +473,5 @@ def timeline_chart(
         today=today,
         programme_end=programme_end,
         link=link,
+        lead_order=lead_order,
     )

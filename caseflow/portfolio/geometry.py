@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cached_property
+from typing import NamedTuple
 
 ONE_DAY = timedelta(days=1)
 
@@ -66,10 +67,13 @@ class Window:
         )
 
 
-@dataclass(frozen=True)
-class Span:
+class Span(NamedTuple):
     """The visible part of a date span: its days, x and width, and whether it continues
-    beyond the window's left (``is_cut_before``) or right (``is_cut_after``) edge."""
+    beyond the window's left (``is_cut_before``) or right (``is_cut_after``) edge.
+
+    A named tuple rather than a frozen dataclass: the chart clips ~9,000 spans at 100 × the
+    demo, and a frozen dataclass's ``__init__`` made ``clip`` twice as slow (2.0 µs a call).
+    """
 
     first: date
     last: date

@@ -9,6 +9,7 @@ for what a project lead should do something about.
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -65,6 +66,8 @@ class EngagementFacts(Protocol):
     @property
     def lead_name(self) -> str | None: ...
     @property
+    def lead_is_active(self) -> bool: ...
+    @property
     def status_changed_on(self) -> date: ...
     @property
     def milestones(self) -> Sequence[MilestoneFacts]: ...
@@ -84,12 +87,19 @@ def ends_after_programme(planned_end: date, programme_end: date) -> TimelineWarn
     )
 
 
+@functools.lru_cache(maxsize=4096)
+def _allowed_ends(start: date) -> tuple[date, date]:
+    """The earliest and latest planned end for ``start``; cached, because the month
+    arithmetic (``relativedelta``) was a sixth of the chart's time at 100 × the demo and
+    engagements share few start days."""
+    return end_after_months(start, MIN_MONTHS), end_after_months(start, MAX_MONTHS)
+
+
 def duration_out_of_range(start: date, planned_end: date) -> TimelineWarning | None:
     """A warning when start to planned end is shorter than 6 or longer than 18 months
     (DESIGN.md §3: the end lies between start + 6 months − 1 day and start + 18 months −
     1 day, both included)."""
-    earliest = end_after_months(start, MIN_MONTHS)
-    latest = end_after_months(start, MAX_MONTHS)
+    earliest, latest = _allowed_ends(start)
     if planned_end < earliest:
         return TimelineWarning(
             WarningKind.TOO_SHORT,
@@ -148,11 +158,17 @@ def long_overdue_milestones(
     )
 
 
-def missing_lead(lead_name: str | None) -> TimelineWarning | None:
-    """A warning when nobody leads the engagement."""
-    if lead_name is not None:
-        return None
-    return TimelineWarning(WarningKind.NO_LEAD, _("hat keine Federführung"))
+def missing_lead(lead_name: str | None, *, is_active: bool = True) -> TimelineWarning | None:
+    """A warning when nobody leads the engagement, or when its lead is no longer an active
+    staff member (DESIGN.md §3: exactly one lead consultant, an active staff member)."""
+    if lead_name is None:
+        return TimelineWarning(WarningKind.NO_LEAD, _("hat keine Federführung"))
+    if not is_active:
+        return TimelineWarning(
+            WarningKind.NO_LEAD,
+            _("Federführung (%(name)s) ist nicht mehr aktiv", name=lead_name),
+        )
+    return None
 
 
 def paused_too_long(
@@ -186,7 +202,7 @@ def warnings_for(
         ends_after_programme(engagement.planned_end_date, programme_end),
         duration_out_of_range(engagement.start_date, engagement.planned_end_date),
         long_overdue_milestones(engagement.milestones, today),
-        missing_lead(engagement.lead_name),
+        missing_lead(engagement.lead_name, is_active=engagement.lead_is_active),
         paused_too_long(engagement.status, engagement.status_changed_on, today),
     )
     return [warning for warning in found if warning is not None]

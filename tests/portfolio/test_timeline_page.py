@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from html.parser import HTMLParser
@@ -9,9 +10,11 @@ from html.parser import HTMLParser
 import pytest
 
 from caseflow import clock
-from caseflow.engagements.models import EngagementStatus, MilestoneStatus
+from caseflow.engagements.models import EngagementStatus, MilestoneStatus, Phase
 from caseflow.organisations.choices import District, Sector
-from caseflow.portfolio.gantt import HEADER_HEIGHT, LABEL_WIDTH, PLOT_WIDTH
+from caseflow.portfolio.gantt import HEADER_HEIGHT, LABEL_WIDTH, PLOT_WIDTH, build_chart
+from caseflow.portfolio.geometry import Window
+from caseflow.portfolio.timeline import GroupBy
 from caseflow.staff.models import Role
 from tests import factories
 from tests.pages.helpers import body_rows, page_text, table
@@ -59,7 +62,11 @@ class _ChartParser(HTMLParser):
             self._target, self._text = (self.rows[-1], "label"), []
         elif tag == "rect" and css == "tl-bar":
             self.rows[-1].bar = (float(values["x"]), float(values["width"]))
-        elif tag == "use" and css == "tl-marker":
+        elif (
+            tag == "use"
+            and values.get("href", "").startswith("#tl-m-")
+            and values["href"] != "#tl-m-baseline"
+        ):
             self.rows[-1].markers.append((values["href"], ""))
             self._target, self._text = (self.rows[-1].markers, "marker"), []
         elif tag == "use" and values.get("href") == "#tl-m-baseline":
@@ -239,7 +246,16 @@ def test_today_outside_the_programme_gives_a_note_instead_of_a_line(client, port
 
 def test_the_axis_names_years_quarters_and_months(client, portfolio):
     text = _get(client).get_data(as_text=True)
-    for label in (">2024<", ">2026<", ">Q2 2024<", ">Q1 2025<", ">Q3 2026<", ">Jan<", ">Dez<"):
+    for label in (
+        ">2024<",
+        ">2026<",
+        ">Q2 2024<",
+        ">Q1 2025<",
+        ">Q2 2026<",
+        ">Q3<",
+        ">Jan<",
+        ">Dez<",
+    ):
         assert label in text
 
 
@@ -406,13 +422,13 @@ def test_the_warnings_panel_names_each_engagement_and_what_is_wrong(client, sess
     panel = text[text.index("Hinweise (") : text.index("Geprüft werden")]
     assert panel == (
         "Hinweise (4) "
-        "Jugendamt Mitte "
+        "Jugendamt Mitte (01.01.2025 – 30.06.2025) "
         f"1 offener Meilenstein ist seit mehr als 14 Tagen überfällig: „{late.title}“, "
         "fällig am 23.02.2025 (15 Tage) "
         "ist seit dem 01.01.2025 pausiert (68 Tage, mehr als 60) "
-        "Klinikum Ost "
+        "Klinikum Ost (01.05.2025 – 31.08.2026) "
         "endet am 31.08.2026, nach dem Ende des Förderzeitraums (31.07.2026) "
-        "Sozialamt Pankow "
+        "Sozialamt Pankow (01.10.2024 – 31.03.2026) "
         "hat keine Federführung "
     )
     html = response.get_data(as_text=True)
@@ -468,7 +484,7 @@ def test_the_page_links_its_stylesheet_with_an_a3_landscape_print_page(client, a
 
 def test_the_chart_is_labelled_and_its_rows_are_focusable_links(client, portfolio):
     html = _get(client).get_data(as_text=True)
-    assert 'aria-labelledby="tl-title tl-desc"' in html
+    assert 'aria-labelledby="tl-title" aria-describedby="tl-desc"' in html
     assert '<title id="tl-title">Zeitleiste aller Prozessbegleitungen' in html
     # The first group heading sits right under the axis, across label column and plot.
     assert f'<rect class="tl-group-band" x="-{LABEL_WIDTH}" y="{HEADER_HEIGHT}"' in html
@@ -533,3 +549,231 @@ def test_milestone_states_of_a_closed_engagement_are_never_overdue(client, sessi
     row = chart(_get(client)).rows[1]
     assert {symbol for symbol, _ in row.markers} <= {"#tl-m-open", "#tl-m-done"}
     assert all(m.status is MilestoneStatus.OFFEN for m in factories.milestones_of(engagement))
+
+
+# ---------------------------------------------------------------- safety
+
+
+EVIL_ORGANISATION = "<script>alert(1)</script>\"'&"
+EVIL_MILESTONE = '"><img src=x onerror=alert(1)>'
+EVIL_PHASE = "</text><script>"
+EVIL_LEAD = "<b>Evil</b>\"'"
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "?group=sector",
+        "?group=district",
+        "?status=<script>x</script>",
+        "?member=<img src=x>",
+        '?sector="><svg onload=1>',
+        "?district='><x>",
+        "?group=<script>",
+    ],
+)
+def test_names_titles_and_filter_values_are_escaped_everywhere(
+    client, session, logged_in, make_staff, query
+):
+    logged_in(Role.LEAD, name="Lea Leitung")
+    evil = make_staff(Role.CONSULTANT, name=EVIL_LEAD)
+    engagement = _engagement(
+        session,
+        EVIL_ORGANISATION,
+        lead=evil,
+        start=date(2024, 10, 1),
+        end=date(2025, 9, 30),
+        status=EngagementStatus.AKTIV,
+    )
+    milestones = factories.milestones_of(engagement)
+    for milestone in milestones:
+        milestone.title = EVIL_MILESTONE
+    milestones[0].due_date = date(2024, 11, 20)  # moved: its baseline is drawn too
+    engagement.phases[0].name = EVIL_PHASE
+    engagement.phases[0].started_on = date(2024, 10, 1)  # the current phase, in table and title
+    session.flush()
+    response = _get(client, "/timeline" + query)
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    for raw in (
+        "<script>alert",
+        "<img src=x",
+        "</text><script>",
+        "<b>Evil",
+        "<svg onload",
+        "'><x>",
+        "<script>x",
+    ):
+        assert raw not in html, (query, raw)
+    # The texts are there, escaped: the organisation in the chart, table and tooltip.
+    assert html.count("&lt;script&gt;alert(1)&lt;/script&gt;") >= 3
+    assert "&#34;&gt;&lt;img src=x onerror=alert(1)&gt;: fällig am" in html
+
+
+# ---------------------------------------------------------------- grouping and warnings
+
+
+def test_namesakes_leading_engagements_get_a_group_each_in_the_member_filter_order(
+    client, session, logged_in
+):
+    logged_in(Role.LEAD, name="Lea Leitung")
+    first = factories.make_staff_member(session, name="Kim Berger")
+    second = factories.make_staff_member(session, name="Kim Berger")
+    anna = factories.make_staff_member(session, name="Anna Zorn")
+    _engagement(session, "Amt Eins", lead=second, start=date(2025, 1, 1), end=date(2025, 9, 30))
+    _engagement(session, "Amt Zwei", lead=first, start=date(2025, 2, 1), end=date(2025, 9, 30))
+    _engagement(session, "Amt Drei", lead=anna, start=date(2025, 3, 1), end=date(2025, 9, 30))
+    response = _get(client)
+    grid = table(response, CAPTION).rows
+    groups = [row[0] for row in grid if row[0].startswith("Federführung:")]
+    # Anna first, then the two Kims by id, each with their own engagement.
+    assert groups == [
+        "Federführung: Anna Zorn (1)",
+        "Federführung: Kim Berger (1)",
+        "Federführung: Kim Berger (1)",
+    ]
+    organisations = [row[0] for row in grid if row[0].startswith("Amt")]
+    assert organisations == ["Amt Drei", "Amt Zwei", "Amt Eins"]
+    html = response.get_data(as_text=True)
+    options = html[
+        html.index('id="filter-member"') : html.index("</select>", html.index('id="filter-member"'))
+    ]
+    assert options.index(f'value="{anna.id}"') < options.index(f'value="{first.id}"')
+    assert options.index(f'value="{first.id}"') < options.index(f'value="{second.id}"')
+
+
+def test_an_inactive_lead_is_a_warning_naming_them(client, session, portfolio):
+    portfolio["zoe"].is_active = False
+    session.flush()
+    text = page_text(_get(client))
+    panel = text[text.index("Hinweise (") : text.index("Geprüft werden")]
+    inactive = "Federführung (Zoë Beraterin) ist nicht mehr aktiv"
+    pankow = panel.index("Sozialamt Pankow (01.10.2024 – 31.03.2026)")
+    ost = panel.index("Klinikum Ost (01.05.2025 – 31.12.2025)")
+    assert pankow < panel.index(inactive, pankow) < ost  # after Pankow's overdue milestones
+    assert panel.endswith(f"Klinikum Ost (01.05.2025 – 31.12.2025) {inactive} ")
+    assert panel.count(inactive) == 2  # Lea, who leads Jugendamt Mitte, is active
+
+
+def test_the_warning_hint_names_the_rules_limits(client, portfolio):
+    text = page_text(_get(client))
+    assert (
+        "Dauer unter 6 oder über 18 Monaten, Meilensteine mehr als 14 Tage überfällig, "
+        "keine oder keine aktive Federführung, länger als 60 Tage pausiert."
+    ) in text
+
+
+# ---------------------------------------------------------------- accessibility
+
+
+def test_a_sixth_phase_shares_the_first_fill_and_the_legend_names_both(client, session, portfolio):
+    engagement = portfolio["pankow"]
+    names = [phase.name for phase in engagement.phases]
+    assert len(names) == 5
+    engagement.phases.append(
+        Phase(
+            position=6,
+            name="Verstetigung",
+            start_date=date(2026, 3, 1),
+            end_date=date(2026, 3, 31),
+        )
+    )
+    session.flush()
+    text = page_text(_get(client))
+    assert f"Phase 1 / 6: {names[0]} / Verstetigung" in text
+    assert f"Phase: {names[1]}" in text
+    html = _get(client).get_data(as_text=True)
+    legend = html[
+        html.index('class="tl-legend"') : html.index("</div>", html.index('class="tl-legend"'))
+    ]
+    assert legend.count('fill="url(#tl-p1)"') == 1
+
+
+def test_the_legend_is_unchanged_with_five_phases(client, portfolio):
+    names = [phase.name for phase in portfolio["pankow"].phases]
+    text = page_text(_get(client))
+    for name in names:
+        assert f"Phase: {name}" in text
+    assert "Phase 1 /" not in text
+
+
+def test_an_engagement_without_phases_is_striped_and_outlined_dashed(
+    app, client, session, portfolio
+):
+    engagement = portfolio["ost"]
+    for phase in list(engagement.phases):
+        session.delete(phase)
+    session.flush()
+    html = _get(client).get_data(as_text=True)
+    assert html.count('fill="url(#tl-p0)"') == 2  # the bar and the legend's swatch
+    assert html.count('class="tl-bar tl-bar--plain"') == 2
+    assert "keine Phasen geplant (grau, senkrecht gestreift, gestrichelter Rand)" in html
+    pattern = html[
+        html.index('<pattern id="tl-p0"') : html.index(
+            "</pattern>", html.index('<pattern id="tl-p0"')
+        )
+    ]
+    assert 'stroke="#fff"' in pattern  # stripes, not a plain fill like phase 1
+    css = _css(app)
+    assert ".tl-bar--plain" in css and "stroke-dasharray" in css
+
+
+def _css(app) -> str:
+    with app.open_resource("static/css/timeline.css") as stylesheet:
+        return stylesheet.read().decode()
+
+
+def test_dashed_lines_have_a_white_line_under_them(app, client, session, portfolio):
+    engagement = portfolio["pankow"]
+    factories.milestones_of(engagement)[1].due_date = date(2025, 2, 1)  # moved
+    session.flush()
+    html = _get(client).get_data(as_text=True)
+    under = html.index('<line class="tl-moved-under"')
+    assert html.index('<line class="tl-moved" ', under) > under
+    assert html.index('<line class="tl-today-under"') < html.index('<line class="tl-today" ')
+    css = _css(app)
+    for rule in (".tl-moved-under {\n  stroke: #fff;", ".tl-today-under {\n  stroke: #fff;"):
+        assert rule in css
+
+
+def test_a_skip_link_before_the_chart_leads_to_the_table(client, portfolio):
+    html = _get(client).get_data(as_text=True)
+    link = html.index('href="#tl-table-heading">Zur Tabelle springen</a>')
+    assert link < html.index('<svg xmlns="http://www.w3.org/2000/svg" class="tl-svg"')
+    assert '<h2 id="tl-table-heading" tabindex="-1">' in html
+
+
+def test_axis_cells_cut_by_the_window_drop_or_shorten_a_label_that_does_not_fit(app):
+    # 28 April 2025 to 5 August 2026 over 920 px: 1.87 px a day.
+    window = Window(date(2025, 4, 28), date(2026, 8, 5), PLOT_WIDTH)
+    with app.test_request_context():
+        result = build_chart(
+            [],
+            group_by=GroupBy.LEAD,
+            window=window,
+            today=TODAY,
+            programme_end=date(2026, 8, 5),
+            link=str,
+        )
+    # April: 3 days, 5.6 px; August: 5 days, 9.4 px: no room for "Apr" or "Aug".
+    assert [cell.label for cell in result.months][:2] == ["", "Mai"]
+    assert result.months[0].width == pytest.approx(3 * 920 / 465, abs=0.01)
+    assert result.months[-1].label == ""
+    # Q2 2025: 64 days, 127 px, fits; Q3 2026: 36 days, 71 px, fits "Q3 2026" (49.5 px).
+    assert [cell.label for cell in result.quarters][0] == "Q2 2025"
+    assert [cell.label for cell in result.quarters][-1] == "Q3 2026"
+    # Full months keep their names.
+    assert [cell.label for cell in result.months][1:4] == ["Mai", "Jun", "Jul"]
+
+
+def test_the_page_leaves_automatic_garbage_collection_on(client, portfolio):
+    assert gc.isenabled()
+    _get(client)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        _get(client)
+        assert not gc.isenabled()  # it was off before: the page does not switch it on
+    finally:
+        gc.enable()

@@ -40,6 +40,7 @@ class Facts:
     start_date: date = date(2025, 1, 1)
     planned_end_date: date = date(2025, 12, 31)
     lead_name: str | None = "Lea Leitung"
+    lead_is_active: bool = True
     status_changed_on: date = date(2025, 1, 1)
     milestones: list[Milestone] = field(default_factory=list)
 
@@ -154,6 +155,19 @@ def test_an_engagement_without_a_lead_is_named():
     assert warning is not None
     assert (warning.kind, warning.message) == (WarningKind.NO_LEAD, "hat keine Federführung")
     assert missing_lead("Lea Leitung") is None
+
+
+def test_an_inactive_lead_is_named_as_no_longer_active():
+    warning = missing_lead("Lea Leitung", is_active=False)
+    assert warning is not None
+    assert (warning.kind, warning.message) == (
+        WarningKind.NO_LEAD,
+        "Federführung (Lea Leitung) ist nicht mehr aktiv",
+    )
+    assert missing_lead("Lea Leitung", is_active=True) is None
+    facts = Facts(lead_is_active=False)
+    kinds = [w.kind for w in warnings_for(facts, today=TODAY, programme_end=PROGRAMME_END)]
+    assert kinds == [WarningKind.NO_LEAD]
 
 
 # (e) paused for more than 60 days
