@@ -3,13 +3,30 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import date
 from enum import Enum
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+
+class Choice(Protocol):
+    """Something a select box offers by its numeric id (a staff member, …)."""
+
+    @property
+    def id(self) -> int: ...
+
 
 E = TypeVar("E", bound=Enum)
+C = TypeVar("C", bound=Choice)
+
+# The notes for the sector and district filters that several lists offer (``enum_filter``).
+UNKNOWN_SECTOR = _l("Den Bereich „%(value)s“ gibt es nicht; der Filter wurde ignoriert.")
+UNKNOWN_DISTRICT = _l("Den Bezirk „%(value)s“ gibt es nicht; der Filter wurde ignoriert.")
+# Ids as a select box sends them; longer digit strings cannot be an id.
+_ID = re.compile(r"[0-9]{1,12}")
 
 # What a date input sends: YYYY-MM-DD (``date.fromisoformat`` alone would also take
 # "20250203" or "2025-W06-1"). Years outside FILTER_YEARS are refused so that day arithmetic
@@ -70,3 +87,26 @@ def date_filter(raw: str | None, notes: list[str], *, label: str) -> date | None
         )
         return None
     return day
+
+
+def choice_filter(
+    raw: str | None, choices: Sequence[C], notes: list[str], *, label: str
+) -> C | None:
+    """The one of ``choices`` whose id ``raw`` names; None (and a German note naming the
+    filter ``label``) for anything else."""
+    if not raw:
+        return None
+    value = raw.strip()
+    if _ID.fullmatch(value):
+        chosen = next((choice for choice in choices if choice.id == int(value)), None)
+        if chosen is not None:
+            return chosen
+    notes.append(
+        _(
+            "%(label)s: „%(value)s“ ist keine der angebotenen Personen; "
+            "der Filter wurde ignoriert.",
+            label=label,
+            value=raw,
+        )
+    )
+    return None

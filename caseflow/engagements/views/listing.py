@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -29,11 +28,15 @@ from caseflow.organisations.models import Organisation
 from caseflow.organisations.views import organisation_list_columns, organisation_sections
 from caseflow.staff.access import staff_required
 from caseflow.staff.models import Role
-from caseflow.web.filters import date_filter, enum_filter
+from caseflow.web.filters import (
+    UNKNOWN_DISTRICT,
+    UNKNOWN_SECTOR,
+    choice_filter,
+    date_filter,
+    enum_filter,
+)
 from caseflow.web.sections import ListColumn, PageSection
 
-UNKNOWN_SECTOR = _l("Den Bereich „%(value)s“ gibt es nicht; der Filter wurde ignoriert.")
-UNKNOWN_DISTRICT = _l("Den Bezirk „%(value)s“ gibt es nicht; der Filter wurde ignoriert.")
 LEAD = _l("Federführung")
 MEMBER = _l("Im Team")
 STARTS_FROM = _l("Beginn ab")
@@ -43,8 +46,6 @@ ENDS_TO = _l("Ende bis")
 
 _MINE_ON = "1"
 _MINE_OFF = "0"
-# Staff ids as a select box sends them; longer digit strings cannot be an id.
-_STAFF_ID = re.compile(r"[0-9]{1,12}")
 
 
 @dataclass(frozen=True)
@@ -115,28 +116,6 @@ def _mine_filter(values: list[str], *, default: bool, notes: list[str]) -> bool:
     return default
 
 
-def _staff_filter(
-    raw: str | None, choices: list[TeamMemberChoice], notes: list[str], *, label: str
-) -> TeamMemberChoice | None:
-    """The choice whose id ``raw`` names; None (and a note) for anything else."""
-    if not raw:
-        return None
-    value = raw.strip()
-    if _STAFF_ID.fullmatch(value):
-        chosen = next((choice for choice in choices if choice.id == int(value)), None)
-        if chosen is not None:
-            return chosen
-    notes.append(
-        _(
-            "%(label)s: „%(value)s“ ist keine der angebotenen Personen; "
-            "der Filter wurde ignoriert.",
-            label=label,
-            value=raw,
-        )
-    )
-    return None
-
-
 def _date_range(
     raw_from: str | None,
     raw_to: str | None,
@@ -185,13 +164,13 @@ def _read_filters(
         mine=_mine_filter(args.getlist("mine"), default=is_mine_default, notes=notes),
         is_mine_default=is_mine_default,
         status=enum_filter(args.get("status"), EngagementStatus, notes),
-        lead=_staff_filter(
+        lead=choice_filter(
             args.get("lead"),
             [choice for choice in choices if choice.is_lead],
             notes,
             label=str(LEAD),
         ),
-        member=_staff_filter(args.get("member"), choices, notes, label=str(MEMBER)),
+        member=choice_filter(args.get("member"), choices, notes, label=str(MEMBER)),
         sector=enum_filter(args.get("sector"), Sector, notes, message=UNKNOWN_SECTOR),
         district=enum_filter(args.get("district"), District, notes, message=UNKNOWN_DISTRICT),
         starts_from=starts_from,

@@ -27,11 +27,9 @@ from caseflow.organisations.choices import District, Sector
 from caseflow.organisations.models import Organisation
 from caseflow.organisations.views import organisation_sections
 from caseflow.staff.access import staff_required
-from caseflow.web.filters import date_filter, enum_filter
+from caseflow.web.filters import UNKNOWN_DISTRICT, UNKNOWN_SECTOR, date_filter, enum_filter
 from caseflow.web.sections import PageSection
 
-UNKNOWN_SECTOR = _l("Den Bereich „%(value)s“ gibt es nicht; der Filter wurde ignoriert.")
-UNKNOWN_DISTRICT = _l("Den Bezirk „%(value)s“ gibt es nicht; der Filter wurde ignoriert.")
 RECEIVED_FROM = _l("Eingegangen ab")
 RECEIVED_TO = _l("Eingegangen bis")
 

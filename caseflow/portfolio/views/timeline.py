@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -22,10 +21,8 @@ from caseflow.portfolio.timeline import GroupBy, TimelineFilters
 from caseflow.portfolio.views.blueprint import bp
 from caseflow.portfolio.warnings import OVERDUE_GRACE_DAYS, PAUSE_LIMIT_DAYS
 from caseflow.staff.access import lead_required
-from caseflow.web.filters import enum_filter
+from caseflow.web.filters import UNKNOWN_DISTRICT, UNKNOWN_SECTOR, choice_filter, enum_filter
 
-UNKNOWN_SECTOR = _l("Den Bereich „%(value)s“ gibt es nicht; der Filter wurde ignoriert.")
-UNKNOWN_DISTRICT = _l("Den Bezirk „%(value)s“ gibt es nicht; der Filter wurde ignoriert.")
 UNKNOWN_GROUP = _l(
     "Nach „%(value)s“ lässt sich nicht gruppieren; die Zeitleiste ist nach Federführung gruppiert."
 )
@@ -34,29 +31,6 @@ GROUP_LABELS = {
     GroupBy.SECTOR: _l("Bereich"),
     GroupBy.DISTRICT: _l("Bezirk"),
 }
-# Staff ids as a select box sends them; longer digit strings cannot be an id.
-_STAFF_ID = re.compile(r"[0-9]{1,12}")
-
-
-def _member_filter(
-    raw: str | None, choices: list[TeamMemberChoice], notes: list[str]
-) -> TeamMemberChoice | None:
-    """The team member whose id ``raw`` names; None (and a note) for anything else."""
-    if not raw:
-        return None
-    value = raw.strip()
-    if _STAFF_ID.fullmatch(value):
-        chosen = next((choice for choice in choices if choice.id == int(value)), None)
-        if chosen is not None:
-            return chosen
-    notes.append(
-        _(
-            "Person im Team: „%(value)s“ ist keine der angebotenen Personen; "
-            "der Filter wurde ignoriert.",
-            value=raw,
-        )
-    )
-    return None
 
 
 @contextmanager
@@ -90,7 +64,7 @@ def timeline() -> str:
     with a note."""
     notes: list[str] = []
     choices = team_member_choices(db.session)
-    member = _member_filter(request.args.get("member"), choices, notes)
+    member = choice_filter(request.args.get("member"), choices, notes, label=_("Person im Team"))
     filters = TimelineFilters(
         status=enum_filter(request.args.get("status"), EngagementStatus, notes),
         member_id=member.id if member is not None else None,
