@@ -11,9 +11,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Protocol, TypeVar
 
-from sqlalchemy import ColumnElement, ScalarSelect, case, func, select
+from sqlalchemy import ColumnElement, Subquery, case, func, select
 from sqlalchemy.orm import (
-    InstrumentedAttribute,
     Session,
     contains_eager,
     joinedload,
@@ -42,8 +41,6 @@ from caseflow.staff.models import StaffMember
 
 OPEN_STATUSES = tuple(status for status in EngagementStatus if status not in CLOSED_STATUSES)
 RECENT_ACTIVITIES = 10
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -146,16 +143,54 @@ def current_phase(engagement: Engagement, today: date) -> Phase | None:
     return current_of(engagement.phases, today, is_closed=engagement.status in CLOSED_STATUSES)
 
 
-def _next_open_milestone(column: InstrumentedAttribute[T]) -> ScalarSelect[T]:
-    """A correlated subquery: ``column`` of the engagement's earliest open milestone."""
+def _milestone_figures(today: date) -> Subquery:
+    """A derived table, one row per engagement with milestones: ``total`` (not dropped),
+    ``done``, ``overdue`` (open and due before ``today``) and the ``next_title`` and
+    ``next_due`` of the next open milestone (None when none is open).
+
+    The next open milestone is the earliest due, then by phase position, sort order and id.
+    One pass over the milestones for the whole list: a window ranks each engagement's
+    milestones (open ones first, in that order) and the aggregate picks rank 1 if it is
+    open. (A correlated subquery per engagement looked through every open milestone of the
+    database for each one; a separate derived table for rank 1 gets no index on SQLite and
+    is scanned per engagement.)
+    """
+    is_open = Milestone.status == MilestoneStatus.OFFEN
+    ranked = (
+        select(
+            Phase.engagement_id.label("engagement_id"),
+            Milestone.status.label("status"),
+            Milestone.title.label("title"),
+            Milestone.due_date.label("due_date"),
+            func.row_number()
+            .over(
+                partition_by=Phase.engagement_id,
+                order_by=(
+                    case((is_open, 0), else_=1),
+                    Milestone.due_date,
+                    Phase.position,
+                    Milestone.sort_order,
+                    Milestone.id,
+                ),
+            )
+            .label("rank"),
+        )
+        .join(Milestone, Milestone.phase_id == Phase.id)
+        .subquery()
+    )
+    ranked_open = ranked.c.status == MilestoneStatus.OFFEN
+    is_next = (ranked.c.rank == 1) & ranked_open
     return (
-        select(column)
-        .join(Phase, Milestone.phase_id == Phase.id)
-        .where(Phase.engagement_id == Engagement.id, Milestone.status == MilestoneStatus.OFFEN)
-        .order_by(Milestone.due_date, Phase.position, Milestone.sort_order, Milestone.id)
-        .limit(1)
-        .correlate(Engagement)
-        .scalar_subquery()
+        select(
+            ranked.c.engagement_id,
+            func.count(case((ranked.c.status != MilestoneStatus.ENTFALLEN, 1))).label("total"),
+            func.count(case((ranked.c.status == MilestoneStatus.ERLEDIGT, 1))).label("done"),
+            func.count(case((ranked_open & (ranked.c.due_date < today), 1))).label("overdue"),
+            func.max(case((is_next, ranked.c.title))).label("next_title"),
+            func.max(case((is_next, ranked.c.due_date))).label("next_due"),
+        )
+        .group_by(ranked.c.engagement_id)
+        .subquery()
     )
 
 
@@ -202,27 +237,10 @@ def list_engagements(
     bound optional), ``overdue_only`` (at least one open milestone due before ``today``).
     Progress counts done milestones against all milestones that were not dropped; the next
     milestone is the earliest open one (it may be overdue); closed engagements have no current
-    phase, no next milestone and nothing overdue. Two statements, whatever the
-    filters and the number of rows.
+    phase, no next milestone and nothing overdue. One statement, whatever the filters and
+    the number of rows.
     """
-    stats = (
-        select(
-            Phase.engagement_id.label("engagement_id"),
-            func.count(case((Milestone.status != MilestoneStatus.ENTFALLEN, 1))).label("total"),
-            func.count(case((Milestone.status == MilestoneStatus.ERLEDIGT, 1))).label("done"),
-            func.count(
-                case(
-                    (
-                        (Milestone.status == MilestoneStatus.OFFEN) & (Milestone.due_date < today),
-                        1,
-                    )
-                )
-            ).label("overdue"),
-        )
-        .join(Milestone, Milestone.phase_id == Phase.id)
-        .group_by(Phase.engagement_id)
-        .subquery()
-    )
+    stats = _milestone_figures(today)
     # A closed engagement has no current phase, nothing overdue and no next milestone, even
     # when milestones were left open (cancelling keeps them as they were).
     is_closed = Engagement.status.in_(CLOSED_STATUSES)
@@ -233,12 +251,14 @@ def list_engagements(
             func.coalesce(stats.c.done, 0),
             func.coalesce(stats.c.total, 0),
             case((is_closed, 0), else_=func.coalesce(stats.c.overdue, 0)),
-            case((is_closed, None), else_=_next_open_milestone(Milestone.title)),
-            case((is_closed, None), else_=_next_open_milestone(Milestone.due_date)),
+            case((is_closed, None), else_=stats.c.next_title),
+            case((is_closed, None), else_=stats.c.next_due),
         )
         .join(Engagement.organisation)
         .outerjoin(stats, stats.c.engagement_id == Engagement.id)
-        .options(contains_eager(Engagement.organisation), selectinload(Engagement.assignments))
+        # The team joined in (staff member included, ``lazy="joined"``): one statement
+        # however many engagements; a select-in load would add one per 500 of them.
+        .options(contains_eager(Engagement.organisation), joinedload(Engagement.assignments))
         # Running and planned work first; closed engagements after them.
         .order_by(
             case((Engagement.status.in_(CLOSED_STATUSES), 1), else_=0),
@@ -283,9 +303,10 @@ def list_engagements(
             next_milestone_title=next_title,
             next_milestone_due=next_due,
         )
+        # One row per team member: ``unique`` folds them back into one per engagement.
         for engagement, phase, done, total, overdue, next_title, next_due in session.execute(
             statement
-        )
+        ).unique()
     ]
 
 
