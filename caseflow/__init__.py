@@ -34,6 +34,7 @@ from caseflow.web.converters import register_converters
 from caseflow.web.i18n import register_i18n, select_locale
 from caseflow.web.input import register_input_checks
 from caseflow.web.layout import register_layout
+from caseflow.web.security import register_security_headers
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -66,6 +67,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_layout(app)
     app.add_template_filter(action_label, "audit_action")
     register_request_hooks(app)
+    register_security_headers(app)
     register_input_checks(app)
     register_cli(app)
     return app

@@ -169,6 +169,15 @@ def _derive(app: Flask) -> None:
         # Secure cookies need HTTPS; the development server and the test client speak HTTP.
         config["SESSION_COOKIE_SECURE"] = False
         config["REMEMBER_COOKIE_SECURE"] = False
+    else:
+        # The __Host- prefix makes browsers accept the cookie only when it is Secure, for
+        # the whole site (Path=/) and for this host alone (no Domain): no sibling subdomain
+        # can set or overwrite it. Browsers drop the cookie if any of these is missing.
+        for prefix, name in (("SESSION", "caseflow_session"), ("REMEMBER", "caseflow_remember")):
+            config[f"{prefix}_COOKIE_NAME"] = f"__Host-{name}"
+            config[f"{prefix}_COOKIE_SECURE"] = True
+            config[f"{prefix}_COOKIE_PATH"] = "/"
+            config[f"{prefix}_COOKIE_DOMAIN"] = None
 
     if not config.get("SQLALCHEMY_DATABASE_URI"):
         path = Path(app.instance_path) / "caseflow.sqlite3"
