@@ -17,7 +17,7 @@ from caseflow.admin.views import bp as admin_bp
 from caseflow.audit.labels import action_label
 from caseflow.audit.services import set_origin
 from caseflow.cli import register_cli
-from caseflow.config import load_config
+from caseflow.config import load_config, rate_limit_warning
 from caseflow.database import configure_sqlite
 from caseflow.engagements.views import bp as engagements_bp
 from caseflow.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -87,6 +87,8 @@ def register_extensions(app: Flask) -> None:
     )
     csrf.init_app(app)
     limiter.init_app(app)
+    if warning := rate_limit_warning(app.config):
+        app.logger.warning(warning)
     babel.init_app(
         app,
         locale_selector=select_locale,

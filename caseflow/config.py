@@ -247,3 +247,18 @@ def _instance_secret(instance: Path) -> str:
         with os.fdopen(fd, "w") as handle:
             handle.write(secrets.token_hex(32))
     return path.read_text().strip()
+
+
+def rate_limit_warning(config: Mapping[str, Any]) -> str | None:
+    """Why the rate limits would not hold, or None: in production gunicorn runs several
+    worker processes, and with ``memory://`` storage each counts on its own, so an attacker
+    gets the limit once per worker (and again after every restart)."""
+    if config["CASEFLOW_ENV"] != "production" or not config["RATELIMIT_ENABLED"]:
+        return None
+    if not str(config["RATELIMIT_STORAGE_URI"]).startswith("memory://"):
+        return None
+    return (
+        "RATELIMIT_STORAGE_URI is memory://: each worker process counts the rate limits on its "
+        "own, so they do not hold with several workers; set it to a shared storage such as "
+        "redis://127.0.0.1:6379/0"
+    )

@@ -201,3 +201,37 @@ def test_aware_utc_datetimes_round_trip(session) -> None:
             )
         )
         session.flush()
+
+
+PRODUCTION = {"SECRET_KEY": "x", "BASE_URL": "https://x.example"}
+
+
+def test_production_warns_when_rate_limits_are_counted_per_worker(
+    make_app, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level("WARNING", logger="caseflow"):
+        make_app(environ=PRODUCTION, CASEFLOW_ENV="production")
+    warnings = [record.getMessage() for record in caplog.records if record.name == "caseflow"]
+    assert len(warnings) == 1
+    assert "RATELIMIT_STORAGE_URI is memory://" in warnings[0]
+    assert "redis://" in warnings[0]
+
+
+@pytest.mark.parametrize(
+    ("environ", "overrides"),
+    [
+        # Shared storage: the limits hold across workers.
+        ({**PRODUCTION, "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0"}, {}),
+        # Limits switched off (load tests): nothing to hold.
+        ({**PRODUCTION, "RATELIMIT_ENABLED": "false"}, {}),
+        # Development runs one process.
+        ({"SECRET_KEY": "x"}, {"CASEFLOW_ENV": "development"}),
+    ],
+)
+def test_no_rate_limit_warning_where_the_limits_hold(
+    make_app, caplog: pytest.LogCaptureFixture, environ, overrides
+) -> None:
+    overrides = {"CASEFLOW_ENV": "production", **overrides}
+    with caplog.at_level("WARNING", logger="caseflow"):
+        make_app(environ=environ, **overrides)
+    assert not [r for r in caplog.records if "RATELIMIT_STORAGE_URI" in r.getMessage()]
