@@ -1,7 +1,7 @@
 """The ``caseflow`` command line: ``caseflow`` is ``flask --app caseflow``.
 
-Commands: ``db …`` (Flask-Migrate), ``demo``, ``jobs run [--now ISO]``, ``scheduler``,
-``staff import FILE``, ``users create``.
+Commands: ``backup [--to FOLDER]``, ``db …`` (Flask-Migrate), ``demo``, ``jobs run [--now
+ISO]``, ``restore FILE [--yes]``, ``scheduler``, ``staff import FILE``, ``users create``.
 """
 
 from __future__ import annotations
@@ -14,8 +14,12 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, FlaskGroup
+from sqlalchemy.engine import make_url
 
 from caseflow import clock
+from caseflow.backup import BackupError, human_size
+from caseflow.backup import backup as write_backup
+from caseflow.backup import restore as restore_backup
 from caseflow.demo import DEMO_LOGINS, DEMO_PASSWORD, DemoError, load_demo
 from caseflow.extensions import db
 from caseflow.followups.delivery import deliver_mail
@@ -94,6 +98,41 @@ def demo(if_empty: bool) -> None:
     click.echo(f"Demo-Logins (Passwort für alle: {DEMO_PASSWORD}):")
     for email, role_label in DEMO_LOGINS:
         click.echo(f"  {email:<24} {role_label}")
+
+
+@click.command("backup")
+@click.option(
+    "--to",
+    "folder",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Ordner für die Sicherung (Standard: backups im Instanzordner).",
+)
+def backup(folder: Path | None) -> None:
+    """Write a consistent copy of the database (SQLite backup API or pg_dump) into a file
+    named by the moment in UTC, readable by its owner only; print the file and its size."""
+    folder = folder or Path(current_app.instance_path) / "backups"
+    try:
+        path = write_backup(current_app.config["SQLALCHEMY_DATABASE_URI"], folder, now=clock.now())
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Sicherung geschrieben: {path} ({human_size(path.stat().st_size)})")
+
+
+@click.command("restore")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Ohne Rückfrage einspielen.")
+def restore(file: Path, yes: bool) -> None:
+    """Restore a backup written by ``caseflow backup`` into the configured database, which
+    must be empty."""
+    url = current_app.config["SQLALCHEMY_DATABASE_URI"]
+    shown = make_url(url).render_as_string(hide_password=True)
+    if not yes:
+        click.confirm(f"Die Sicherung {file} in die Datenbank {shown} einspielen?", abort=True)
+    try:
+        restore_backup(url, file)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Sicherung {file} in die Datenbank {shown} eingespielt.")
 
 
 class MomentType(click.ParamType):
@@ -217,6 +256,8 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(jobs_cli)
     app.cli.add_command(demo)
+    app.cli.add_command(backup)
+    app.cli.add_command(restore)
     app.cli.add_command(scheduler)
 
 
