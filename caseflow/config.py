@@ -46,6 +46,20 @@ DEFAULTS: dict[str, Any] = {
     # A consultant carrying more active engagements than this at once gets a warning.
     "CAPACITY_LIMIT": 4,
     "PASSWORD_MIN_LENGTH": 12,
+    # Sign-in sessions end after this long without a request, and this long after the login
+    # whatever happens (staff/sessions.py).
+    "SESSION_IDLE_MINUTES": 120,
+    "SESSION_ABSOLUTE_HOURS": 12,
+    # Roles that must log in with a second factor (TOTP); the others may enrol.
+    "TWO_FACTOR_ROLES": ("lead", "admin"),
+    # One-time password links are valid this long; asking for one is limited per address
+    # and per account.
+    "PASSWORD_RESET_HOURS": 24,
+    "PASSWORD_RESET_RATE_LIMIT_IP": "10 per hour",
+    "PASSWORD_RESET_RATE_LIMIT_ACCOUNT": "3 per hour",
+    # Contact persons of closed engagements are anonymised this many years after the
+    # programme end (the funder's reporting needs the engagements, not the people).
+    "CONTACT_RETENTION_YEARS": 3,
     "MAX_CONTENT_LENGTH": 1024 * 1024,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
@@ -109,6 +123,15 @@ _ENV_PARSERS: dict[str, Any] = {
     "LOGIN_RATE_LIMIT_ACCOUNT": str,
     "APPLY_RATE_LIMIT": str,
     "CAPACITY_LIMIT": int,
+    "SESSION_IDLE_MINUTES": int,
+    "SESSION_ABSOLUTE_HOURS": int,
+    "TWO_FACTOR_ROLES": lambda value: tuple(
+        role.strip() for role in value.split(",") if role.strip()
+    ),
+    "PASSWORD_RESET_HOURS": int,
+    "PASSWORD_RESET_RATE_LIMIT_IP": str,
+    "PASSWORD_RESET_RATE_LIMIT_ACCOUNT": str,
+    "CONTACT_RETENTION_YEARS": int,
     "TRUSTED_PROXIES": int,
     "BASE_URL": str,
     "MAIL_URL": str,

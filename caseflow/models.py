@@ -22,10 +22,18 @@ from caseflow.followups.models import (
 )
 from caseflow.intake.models import Application, ApplicationReview, ApplicationRound
 from caseflow.organisations.models import ContactPerson, Organisation
-from caseflow.staff.models import StaffMeasure, StaffMember
+from caseflow.settings.models import AppSetting
+from caseflow.staff.models import (
+    LoginSession,
+    PasswordResetToken,
+    RecoveryCode,
+    StaffMeasure,
+    StaffMember,
+)
 
 __all__ = [
     "Activity",
+    "AppSetting",
     "Application",
     "ApplicationReview",
     "ApplicationRound",
@@ -36,12 +44,15 @@ __all__ = [
     "ContactPerson",
     "Engagement",
     "FollowUp",
+    "LoginSession",
     "Milestone",
     "Notification",
     "NotificationPreference",
     "Organisation",
     "Phase",
+    "PasswordResetToken",
     "PhaseTemplate",
+    "RecoveryCode",
     "SchedulerHeartbeat",
     "StaffMeasure",
     "StaffMember",

@@ -6,7 +6,7 @@ import enum
 from datetime import date, datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint, text
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from caseflow import clock
@@ -145,6 +145,11 @@ class Application(Model):
 
     consent_at: Mapped[datetime] = mapped_column(UTCDateTime())
     consent_text_version: Mapped[str] = mapped_column(String(40))
+    # The version of the privacy notice (/datenschutz) the form linked when it was shown;
+    # None on applications from before the notice was versioned.
+    privacy_notice_version: Mapped[str | None] = mapped_column(String(40))
+    # Art. 18 DSGVO: processing restricted; no more mails go to the applicant.
+    is_restricted: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     preliminary_talk_on: Mapped[date | None]
     # The reason of a decline: emailed to the applicant and shown on the status page.

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String, true
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from caseflow.database import Model, UTCDateTime, enum_column_type
@@ -65,6 +65,12 @@ class StaffMember(UserMixin, Model):
     locale: Mapped[str | None] = mapped_column(String(5))
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Two-factor login (TOTP, RFC 6238): the base32 secret once enrolment started, the time
+    # the first code confirmed it (only then is it used), and the last time step accepted, so
+    # that no code is accepted twice.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
 
     measures: Mapped[list[StaffMeasure]] = relationship(
         back_populates="staff_member",
@@ -107,3 +113,59 @@ class StaffMeasure(Model):
     staff_member: Mapped[StaffMember] = relationship(back_populates="measures")
 
     __table_args__ = (CheckConstraint("measure IN (1, 2, 3)", name="measure_known"),)
+
+
+class LoginSession(Model):
+    """One signed-in browser. The cookie holds a random token; only its SHA-256 is kept, so
+    a session ends for good when its row is ended (logout, password change, deactivation,
+    timeouts) whatever the browser still holds."""
+
+    __tablename__ = "login_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_member_id: Mapped[int] = mapped_column(
+        ForeignKey("staff_member.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # logout, password, deactivated, idle, absolute, revoked
+    end_reason: Mapped[str | None] = mapped_column(String(20))
+
+    staff_member: Mapped[StaffMember] = relationship()
+
+
+class PasswordResetToken(Model):
+    """A one-time link to set a new password; only the token's SHA-256 is kept."""
+
+    __tablename__ = "password_reset_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_member_id: Mapped[int] = mapped_column(
+        ForeignKey("staff_member.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The admin who sent it (None: the person asked for it themselves).
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_member.id", ondelete="SET NULL")
+    )
+
+    staff_member: Mapped[StaffMember] = relationship(foreign_keys=[staff_member_id])
+
+
+class RecoveryCode(Model):
+    """A one-time code that stands in for the second factor when the phone is lost."""
+
+    __tablename__ = "recovery_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_member_id: Mapped[int] = mapped_column(
+        ForeignKey("staff_member.id", ondelete="CASCADE"), index=True
+    )
+    code_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 
 from flask import (
-    Blueprint,
     current_app,
     flash,
     redirect,
@@ -30,12 +29,11 @@ from caseflow.staff.services import (
     load_credentials,
     set_locale,
 )
+from caseflow.staff.views.blueprint import bp
 from caseflow.web.i18n import SESSION_KEY as LOCALE_KEY
 from caseflow.web.urls import safe_next
 
 log = logging.getLogger(__name__)
-
-bp = Blueprint("staff", __name__)
 
 
 def home_for(member: StaffMember) -> str:

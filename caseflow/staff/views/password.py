@@ -1,0 +1,1 @@
+"""Setting a new password through a one-time link (``/password/...``)."""
