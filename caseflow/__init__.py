@@ -27,7 +27,9 @@ from caseflow.mail import init_mail
 from caseflow.models import __all__ as _all_models  # noqa: F401  (every table on the metadata)
 from caseflow.organisations.views import bp as organisations_bp
 from caseflow.portfolio.views import bp as portfolio_bp
-from caseflow.staff.access import LOGIN_MESSAGE, load_user
+from caseflow.settings import init_app as init_settings
+from caseflow.staff.access import LOGIN_MESSAGE
+from caseflow.staff.sessions import load_signed_in_user, load_user
 from caseflow.staff.views import bp as staff_bp
 from caseflow.web import errors, health, outbox
 from caseflow.web.converters import register_converters
@@ -65,6 +67,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     errors.register_error_handlers(app)
     register_i18n(app)
     register_layout(app)
+    init_settings(app)
     app.add_template_filter(action_label, "audit_action")
     register_request_hooks(app)
     register_security_headers(app)
@@ -101,6 +104,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message = LOGIN_MESSAGE
     login_manager.localize_callback = str
     login_manager.login_message_category = "info"
+    app.before_request(load_signed_in_user)
     if app.config.get("TRUSTED_PROXIES"):
         count = int(app.config["TRUSTED_PROXIES"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)

@@ -81,6 +81,9 @@ def config_for_tests(url: str, instance: Path) -> dict:
         "MAIL_URL": None,
         "MAIL_SERVER": None,
         "MAIL_OUTBOX": str(instance / "outbox"),
+        # Most tests log in with a password alone; tests/staff/test_two_factor.py turns the
+        # production default (leads and admins) back on.
+        "TWO_FACTOR_ROLES": (),
     }
 
 

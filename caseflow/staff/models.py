@@ -84,6 +84,15 @@ class StaffMember(UserMixin, Model):
         CheckConstraint("locale IS NULL OR locale IN ('de', 'en')", name="locale_known"),
     )
 
+    # The token of the sign-in session this object was loaded for (not a column): Flask-Login
+    # keeps it in the cookie as the user id, see caseflow.staff.sessions.
+    session_token = None
+
+    def get_id(self) -> str:
+        if not self.session_token:
+            raise RuntimeError("log in through caseflow.staff.sessions.start_session")
+        return self.session_token
+
     @property
     def can_log_in(self) -> bool:
         return self.is_active and bool(self.password_hash) and bool(self.email)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -57,16 +58,21 @@ def credentials_match(credentials: Credentials, password: str) -> bool:
     return password_ok and credentials.can_log_in and credentials.member_id is not None
 
 
+def two_factor_roles() -> tuple[str, ...]:
+    """The roles that must log in with a second factor (setting TWO_FACTOR_ROLES)."""
+    return tuple(current_app.config["TWO_FACTOR_ROLES"])
+
+
 def complete_login(
-    session: Session, member_id: int, password: str, *, now: datetime
+    session: Session, member_id: int, password: str | None, *, now: datetime
 ) -> StaffMember | None:
     """Record a successful login: login time, an upgraded hash if argon2's parameters have
-    changed, and an audit event. None when the account can no longer log in (deactivated
-    between the password check and now)."""
+    changed (when the password is at hand), and an audit event. None when the account can
+    no longer log in (deactivated between the password check and now)."""
     member = session.get(StaffMember, member_id)
     if member is None or not member.can_log_in:
         return None
-    if needs_rehash(member.password_hash or ""):
+    if password is not None and needs_rehash(member.password_hash or ""):
         member.password_hash = hash_password(password)
     member.last_login_at = now
     record(

@@ -15,9 +15,15 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask import current_app, flash, request
+from flask import session as cookie
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from caseflow import clock
+from caseflow.extensions import db
 from caseflow.staff.models import LoginSession, StaffMember
 
 # Why a session ended (LoginSession.end_reason).
@@ -67,17 +73,26 @@ def start_session(session: Session, member: StaffMember, *, now: datetime) -> st
     return token
 
 
-def resume_session(
-    session: Session, token: str, *, now: datetime, timeouts: Timeouts
-) -> StaffMember | None:
-    """The staff member signed in by ``token``, or None when the token is unknown, its
+@dataclass(frozen=True)
+class Resumed:
+    """The outcome of a request's session token: the member, or why there is none
+    (``timed_out`` is True when the session ended just now for idleness or age)."""
+
+    member: StaffMember | None
+    timed_out: bool = False
+    wrote: bool = False
+
+
+def resume_session(session: Session, token: str, *, now: datetime, timeouts: Timeouts) -> Resumed:
+    """The staff member signed in by ``token``, or none when the token is unknown, its
     session has ended, has timed out (ended now, with the reason) or its account can no
-    longer log in. Touches ``last_seen_at`` at most once a minute (flushed, not committed)."""
+    longer log in. Touches ``last_seen_at`` at most once a minute. Writes are flushed, not
+    committed (``wrote`` says whether there was one)."""
     if not token.startswith(TOKEN_PREFIX):
-        return None
+        return Resumed(None)
     row = session.query(LoginSession).filter_by(token_hash=hash_token(token)).one_or_none()
     if row is None or row.ended_at is not None:
-        return None
+        return Resumed(None)
     reason = None
     if now - row.created_at >= timeouts.absolute:
         reason = ABSOLUTE
@@ -85,19 +100,21 @@ def resume_session(
         reason = IDLE
     if reason is not None:
         _end(session, LoginSession.id == row.id, reason=reason, now=now)
-        return None
+        return Resumed(None, timed_out=True, wrote=True)
     member = session.get(StaffMember, row.staff_member_id)
     if member is None or not member.can_log_in:
-        return None
-    if now - row.last_seen_at >= TOUCH_INTERVAL:
-        # Conditional, so two parallel requests do not fight over the row.
-        session.execute(
-            update(LoginSession)
-            .where(LoginSession.id == row.id, LoginSession.last_seen_at < now)
-            .values(last_seen_at=now)
-            .execution_options(synchronize_session=False)
-        )
-    return member
+        return Resumed(None)
+    member.session_token = token
+    if now - row.last_seen_at < TOUCH_INTERVAL:
+        return Resumed(member)
+    # Conditional, so two parallel requests do not fight over the row.
+    session.execute(
+        update(LoginSession)
+        .where(LoginSession.id == row.id, LoginSession.last_seen_at < now)
+        .values(last_seen_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return Resumed(member, wrote=True)
 
 
 def end_session(session: Session, token: str, *, reason: str = LOGOUT, now: datetime) -> bool:
@@ -142,3 +159,35 @@ def _end(session: Session, condition, *, reason: str, now: datetime) -> int:  # 
         .execution_options(synchronize_session=False)
     )
     return result.rowcount or 0
+
+
+# --- Flask-Login glue ----------------------------------------------------------------------
+
+SESSION_ENDED_MESSAGE = _l("Ihre Sitzung ist abgelaufen. Bitte melden Sie sich erneut an.")
+
+
+def load_user(user_id: str) -> StaffMember | None:
+    """Flask-Login's user loader: ``user_id`` is the token of a sign-in session. Ended,
+    timed-out and deactivated sessions sign nobody in; the cookie then forgets the token.
+    The session's small writes (last seen, timed out) are committed at once: the loader runs
+    before the view (``load_signed_in_user``), so nothing else is pending."""
+    resumed = resume_session(
+        db.session,
+        user_id,
+        now=clock.now(),
+        timeouts=Timeouts.from_config(current_app.config),
+    )
+    if resumed.wrote and not (db.session.new or db.session.dirty or db.session.deleted):
+        db.session.commit()
+    if resumed.member is None:
+        cookie.pop("_user_id", None)
+        if resumed.timed_out:
+            flash(str(SESSION_ENDED_MESSAGE), "info")
+    return resumed.member
+
+
+def load_signed_in_user() -> None:
+    """Before every request with a sign-in cookie: load the staff member first, so that
+    the session's bookkeeping is written before the view changes anything."""
+    if cookie.get("_user_id") is not None and request.endpoint != "static":
+        current_user._get_current_object()  # type: ignore[attr-defined]
