@@ -125,7 +125,7 @@ def test_privacy_information_sits_next_to_the_consent_box(client, open_round) ->
     box = re.search(r'<input[^>]*id="consent"[^>]*>', page).group(0)
     assert 'aria-describedby="consent-text consent-hint"' in box
     assert "required" in box
-    assert 'href="/datenschutz"' in page[hint : hint + 1500]
+    assert 'href="/datenschutz/2025-01"' in page[hint : hint + 1500]  # the version shown
     assert "anonymisieren wir nach sechs Monaten" in page
 
 

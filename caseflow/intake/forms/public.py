@@ -16,6 +16,7 @@ from wtforms import (
     BooleanField,
     EmailField,
     Field,
+    HiddenField,
     RadioField,
     StringField,
     TextAreaField,
@@ -204,6 +205,10 @@ class ApplicationForm(FlaskForm):
         ],
     )
 
+    # The version of the privacy notice the form links (caseflow.intake.notices): what the
+    # applicant was shown, even if a newer version applies by the time they send it.
+    privacy_notice_version = HiddenField()
+
     # The honeypot: hidden from people (CSS, aria-hidden, out of the tab order); bots that
     # fill every field give themselves away.
     fax_number = StringField(_l("Bitte leer lassen"))
@@ -325,6 +330,7 @@ class ApplicationForm(FlaskForm):
             steering_group=self.steering_group.data or None,
             desired_start=self.desired_start.data,
             desired_duration_months=self.desired_duration_months.data,
+            privacy_notice_version=self.privacy_notice_version.data or None,
         )
 
 

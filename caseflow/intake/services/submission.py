@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from caseflow.audit.services import record
 from caseflow.clock import timezone
 from caseflow.intake.models import Application, ApplicationRound, ApplicationStatus
+from caseflow.intake.notices import PrivacyNotice, current_notice, notice_of
 from caseflow.intake.tokens import issue_token
 from caseflow.intake.transitions import withdrawable_statuses
 from caseflow.organisations.choices import District, Sector
@@ -73,6 +74,15 @@ class ApplicationData:
     target_groups: str | None = None
     leadership_support_by: str | None = None
     steering_group: str | None = None
+    # The privacy notice version the form showed (unknown or missing: the current one).
+    privacy_notice_version: str | None = None
+
+
+def _shown_notice(version: str | None, now: datetime) -> PrivacyNotice:
+    """The privacy notice the applicant was shown: the version the form sent when it is one
+    that applied by ``now``, else the one that applies now."""
+    today = now.astimezone(timezone()).date()
+    return notice_of(version, today) or current_notice(today)
 
 
 def open_round(session: Session, now: datetime) -> ApplicationRound | None:
@@ -178,6 +188,7 @@ def submit_application(
             desired_duration_months=data.desired_duration_months,
             consent_at=now,
             consent_text_version=CONSENT_TEXT_VERSION,
+            privacy_notice_version=_shown_notice(data.privacy_notice_version, now).version,
         )
         token = issue_token(application, secret)
         try:
