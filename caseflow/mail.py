@@ -45,6 +45,9 @@ SMTP_SCHEMES = {"smtp": ("plain", 25), "smtp+starttls": ("starttls", 587), "smtp
 # ``<UTC timestamp>-<random>.eml``, e.g. ``20251015T093012123456Z-3f9a0c2b7d1e4a56.eml``.
 OUTBOX_NAME = re.compile(r"\A\d{8}T\d{12}Z-[0-9a-f]{16}\.eml\Z")
 _EXTENSION_KEY = "caseflow.mail"
+# A callable in ``app.extensions`` that gives the sender in effect (the admins' setting,
+# ``caseflow.settings``); without it ``MAIL_DEFAULT_SENDER`` of the configuration is used.
+SENDER_PROVIDER_KEY = "caseflow.mail.sender"
 # The left part of a Message-ID (RFC 5322 dot-atom text, no spaces, ``<``, ``>`` or ``@``).
 MESSAGE_ID_LEFT = re.compile(r"\A[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,200}\Z")
 
@@ -238,12 +241,18 @@ def send_mail(message: MailMessage) -> None:
         backend = backend_for(config)
     except ConfigError as exc:
         raise MailError(str(exc)) from exc
-    sender = config.get("MAIL_DEFAULT_SENDER") or ""
+    sender = _sender(app)
     email = build_message(message, sender=sender)
     if isinstance(backend, OutboxBackend):
         _write_outbox(_outbox_folder(app, backend), email)
     else:
         _send_smtp(backend, email, timeout=float(config.get("MAIL_TIMEOUT") or 10))
+
+
+def _sender(app: Flask) -> str:
+    provider = app.extensions.get(SENDER_PROVIDER_KEY)
+    sender = provider() if provider is not None else app.config.get("MAIL_DEFAULT_SENDER")
+    return sender or ""
 
 
 def build_message(message: MailMessage, *, sender: str) -> EmailMessage:

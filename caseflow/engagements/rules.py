@@ -15,6 +15,8 @@ from flask_babel import gettext as _
 
 from caseflow.web.i18n import format_day
 
+# The defaults of the shortest and longest engagement; admins may change them (the settings
+# MIN_DURATION_MONTHS and MAX_DURATION_MONTHS), which reach the rules in ProgrammeWindow.
 MIN_MONTHS = 6
 MAX_MONTHS = 18
 ONE_DAY = timedelta(days=1)
@@ -26,8 +28,12 @@ class DateRuleError(ValueError):
 
 @dataclass(frozen=True)
 class ProgrammeWindow:
+    """The programme window and the allowed durations of an engagement in it (in months)."""
+
     start: date
     end: date
+    min_months: int = MIN_MONTHS
+    max_months: int = MAX_MONTHS
 
 
 def end_after_months(start: date, months: int) -> date:
@@ -43,8 +49,8 @@ def duration_in_months(start: date, end: date) -> int:
 
 def allowed_end_range(start: date, window: ProgrammeWindow) -> tuple[date, date]:
     """Earliest and latest planned end for an engagement starting on ``start``."""
-    earliest = end_after_months(start, MIN_MONTHS)
-    latest = min(end_after_months(start, MAX_MONTHS), window.end)
+    earliest = end_after_months(start, window.min_months)
+    latest = min(end_after_months(start, window.max_months), window.end)
     return earliest, latest
 
 
@@ -61,7 +67,8 @@ def latest_start(months: int, window: ProgrammeWindow) -> date:
 
 
 def check_dates(start: date, planned_end: date, window: ProgrammeWindow) -> None:
-    """Refuse dates outside the programme window or outside 6–18 months.
+    """Refuse dates outside the programme window or outside the allowed duration (6–18
+    months by default, ``window.min_months``–``window.max_months``).
 
     Raises ``DateRuleError`` with a message naming the allowed range.
     """
@@ -81,9 +88,9 @@ def check_dates(start: date, planned_end: date, window: ProgrammeWindow) -> None
                 "Ab %(start)s bleiben keine %(months)d Monate bis zum Ende des "
                 "Förderzeitraums (%(end)s). Der späteste Beginn ist der %(latest)s.",
                 start=format_day(start),
-                months=MIN_MONTHS,
+                months=window.min_months,
                 end=format_day(window.end),
-                latest=format_day(latest_start(MIN_MONTHS, window)),
+                latest=format_day(latest_start(window.min_months, window)),
             )
         )
     if not earliest <= planned_end <= latest:
@@ -93,15 +100,16 @@ def check_dates(start: date, planned_end: date, window: ProgrammeWindow) -> None
                 "(%(min)d bis %(max)d Monate, höchstens bis zum Ende des Förderzeitraums).",
                 earliest=format_day(earliest),
                 latest=format_day(latest),
-                min=MIN_MONTHS,
-                max=MAX_MONTHS,
+                min=window.min_months,
+                max=window.max_months,
             )
         )
 
 
 def check_extension(start: date, planned_end: date, new_end: date, window: ProgrammeWindow) -> None:
     """Refuse an extension that does not end later than ``planned_end`` or breaks the rules
-    of ``check_dates`` (at most 18 months from ``start``, by the programme end).
+    of ``check_dates`` (at most ``window.max_months`` months from ``start``, by the programme
+    end).
 
     Raises ``DateRuleError`` naming the current end or the allowed range.
     """

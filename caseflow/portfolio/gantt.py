@@ -15,6 +15,7 @@ from markupsafe import Markup, escape
 from sqlalchemy.orm import Session
 
 from caseflow.engagements.models import EngagementStatus
+from caseflow.engagements.rules import MAX_MONTHS, MIN_MONTHS
 from caseflow.portfolio.geometry import (
     ONE_DAY,
     Tick,
@@ -223,6 +224,7 @@ def build_chart(
     programme_end: date,
     link: Callable[[int], str],
     lead_order: Sequence[int] = (),
+    durations: tuple[int, int] = (MIN_MONTHS, MAX_MONTHS),
 ) -> TimelineChart:
     """Lay the engagements out on ``window``: a row per engagement under its group's
     heading, bars split into phases and clipped to the window, milestone markers (dropped
@@ -258,7 +260,11 @@ def build_chart(
             _place_bar(row, window)
             _place_milestones(row, words, day, positions)
             row.tooltip = _tooltip(row, words)
-            row.warnings = tuple(warnings_for(engagement, today=today, programme_end=programme_end))
+            row.warnings = tuple(
+                warnings_for(
+                    engagement, today=today, programme_end=programme_end, durations=durations
+                )
+            )
             group.rows.append(row)
             y += ROW_HEIGHT
         groups.append(group)
@@ -459,6 +465,7 @@ def timeline_chart(
     group_by: GroupBy,
     link: Callable[[int], str],
     lead_order: Sequence[int] = (),
+    durations: tuple[int, int] = (MIN_MONTHS, MAX_MONTHS),
 ) -> TimelineChart:
     """The /timeline page's chart over the programme window (``programme_start`` …
     ``programme_end``), for the engagements ``filters`` lets through (``link``: an
@@ -474,4 +481,5 @@ def timeline_chart(
         programme_end=programme_end,
         link=link,
         lead_order=lead_order,
+        durations=durations,
     )

@@ -88,18 +88,21 @@ def ends_after_programme(planned_end: date, programme_end: date) -> TimelineWarn
 
 
 @functools.lru_cache(maxsize=4096)
-def _allowed_ends(start: date) -> tuple[date, date]:
+def _allowed_ends(start: date, shortest: int, longest: int) -> tuple[date, date]:
     """The earliest and latest planned end for ``start``; cached, because the month
     arithmetic (``relativedelta``) was a sixth of the chart's time at 100 × the demo and
     engagements share few start days."""
-    return end_after_months(start, MIN_MONTHS), end_after_months(start, MAX_MONTHS)
+    return end_after_months(start, shortest), end_after_months(start, longest)
 
 
-def duration_out_of_range(start: date, planned_end: date) -> TimelineWarning | None:
+def duration_out_of_range(
+    start: date, planned_end: date, durations: tuple[int, int] = (MIN_MONTHS, MAX_MONTHS)
+) -> TimelineWarning | None:
     """A warning when start to planned end is shorter than 6 or longer than 18 months
     (DESIGN.md §3: the end lies between start + 6 months − 1 day and start + 18 months −
-    1 day, both included)."""
-    earliest, latest = _allowed_ends(start)
+    1 day, both included); ``durations`` are the settings' shortest and longest months."""
+    shortest, longest = durations
+    earliest, latest = _allowed_ends(start, shortest, longest)
     if planned_end < earliest:
         return TimelineWarning(
             WarningKind.TOO_SHORT,
@@ -108,7 +111,7 @@ def duration_out_of_range(start: date, planned_end: date) -> TimelineWarning | N
                 "(Ende frühestens am %(earliest)s)",
                 start=format_day(start),
                 end=format_day(planned_end),
-                months=MIN_MONTHS,
+                months=shortest,
                 earliest=format_day(earliest),
             ),
         )
@@ -120,7 +123,7 @@ def duration_out_of_range(start: date, planned_end: date) -> TimelineWarning | N
                 "(Ende spätestens am %(latest)s)",
                 start=format_day(start),
                 end=format_day(planned_end),
-                months=MAX_MONTHS,
+                months=longest,
                 latest=format_day(latest),
             ),
         )
@@ -192,15 +195,19 @@ def paused_too_long(
 
 
 def warnings_for(
-    engagement: EngagementFacts, *, today: date, programme_end: date
+    engagement: EngagementFacts,
+    *,
+    today: date,
+    programme_end: date,
+    durations: tuple[int, int] = (MIN_MONTHS, MAX_MONTHS),
 ) -> list[TimelineWarning]:
     """Every warning for ``engagement``, in the order of the rules above; none for a closed
-    engagement."""
+    engagement. ``durations``: the shortest and longest engagement in months (settings)."""
     if engagement.status in CLOSED_STATUSES:
         return []
     found = (
         ends_after_programme(engagement.planned_end_date, programme_end),
-        duration_out_of_range(engagement.start_date, engagement.planned_end_date),
+        duration_out_of_range(engagement.start_date, engagement.planned_end_date, durations),
         long_overdue_milestones(engagement.milestones, today),
         missing_lead(engagement.lead_name, is_active=engagement.lead_is_active),
         paused_too_long(engagement.status, engagement.status_changed_on, today),

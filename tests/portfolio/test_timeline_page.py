@@ -528,7 +528,7 @@ def test_the_page_runs_the_same_number_of_queries_for_one_and_many_engagements(
     assert len(chart(response).rows) == 7
     print(f"/timeline: {one.count} queries for 1 engagement, {many.count} for 7")
     assert one.count == many.count
-    assert many.count <= 6
+    assert many.count <= 8  # with the sign-in session and the settings
 
 
 def test_an_empty_timeline(client, logged_in):

@@ -226,12 +226,14 @@ def _refused_here(engagement: Engagement, anchor: Anchor, message: str) -> Respo
 def _render_extend(
     engagement: Engagement, form: ExtendForm, *, status: int = 200
 ) -> tuple[str, int]:
-    _earliest, latest = allowed_end_range(engagement.start_date, programme_window())
+    window = programme_window()
+    _earliest, latest = allowed_end_range(engagement.start_date, window)
     page = render_template(
         "engagements/extend.html",
         engagement=engagement,
         form=form,
         latest_end=latest,
+        max_months=window.max_months,
         # One line per earlier extension ("dd.mm.yyyy: bis dd.mm.yyyy – reason").
         previous_reasons=(engagement.extension_reason or "").splitlines(),
     )

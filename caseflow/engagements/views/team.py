@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, render_template, request
+from flask import render_template, request
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
@@ -26,6 +26,7 @@ from caseflow.engagements.views.common import (
     saved,
 )
 from caseflow.extensions import db
+from caseflow.settings.services import current as current_setting
 from caseflow.staff.access import staff_required
 
 ANCHOR = "team-title"
@@ -115,7 +116,7 @@ def edit_team(engagement_id: int) -> Page:
                 actor=acting_member(),
                 now=clock.now(),
                 expected_version=form.expected_version,
-                capacity_limit=current_app.config["CAPACITY_LIMIT"],
+                capacity_limit=current_setting("CAPACITY_LIMIT"),
                 confirmed_ids=form.confirmed_ids,
             ),
             lambda change: saved(engagement_id, _success_message(change), ANCHOR),

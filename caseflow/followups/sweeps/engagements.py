@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import String, cast, exists, literal, or_, select
 from sqlalchemy.orm import Session
@@ -43,13 +42,15 @@ from caseflow.followups.sweeps.common import (
     local_today,
 )
 from caseflow.organisations.models import Organisation
+from caseflow.settings.services import current as current_setting
 from caseflow.web.i18n import format_day
 
 
-def _setting(name: str) -> Any:
+def _setting(session: Session, name: str) -> Any:
     """A rule's setting (``MILESTONE_REMINDER_DAYS``, ``ENDING_WITHIN_DAYS``,
-    ``SUSTAINABILITY_MONTHS``; defaults in ``caseflow.config``)."""
-    return current_app.config[name]
+    ``SUSTAINABILITY_MONTHS``) as in effect: the admins' value, else the configuration's
+    (``caseflow.settings``)."""
+    return current_setting(name, session)
 
 
 # -- milestone reminders -----------------------------------------------------------------------
@@ -70,7 +71,7 @@ def milestone_reminders(session: Session, now: datetime) -> int:
     staff members are reminded: an inactive owner's milestone goes to the lead, and when
     the lead is inactive too (or there is none) nobody is reminded."""
     today = local_today(now)
-    lead_times = tuple(_setting("MILESTONE_REMINDER_DAYS"))
+    lead_times = tuple(_setting(session, "MILESTONE_REMINDER_DAYS"))
     recipient_id, locale = active_recipient()
     statement = (
         join_recipients(
@@ -219,7 +220,7 @@ def engagements_ending(session: Session, now: datetime) -> int:
             Recipient.is_active.is_(True),
             Engagement.status.in_(RUNNING_STATUSES),
             Engagement.planned_end_date
-            <= today + timedelta(days=int(_setting("ENDING_WITHIN_DAYS"))),
+            <= today + timedelta(days=int(_setting(session, "ENDING_WITHIN_DAYS"))),
         )
         .order_by(Engagement.id)
     )
@@ -261,7 +262,7 @@ def sustainability_follow_ups(session: Session, now: datetime) -> int:
     system) with their count and rule keys: three statements whatever the number. Only the
     engagements that lack at least one of their checks are read (so a run with nothing to do
     reads no rows and writes nothing: one statement)."""
-    months_after = tuple(_setting("SUSTAINABILITY_MONTHS"))
+    months_after = tuple(_setting(session, "SUSTAINABILITY_MONTHS"))
     if not months_after:
         return 0
     lacks_a_check = or_(

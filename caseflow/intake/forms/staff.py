@@ -164,6 +164,9 @@ class AcceptForm(_VersionedForm):
     """Acceptance: organisation (new from the application, or an existing one), start,
     duration, lead consultant and an optional note. Call ``offer`` before validating."""
 
+    # The shortest and longest duration offered (set by ``offer`` from the settings).
+    durations: tuple[int, int] = (MIN_MONTHS, MAX_MONTHS)
+
     organisation = RadioField(
         _l("Zu welcher Organisation gehört die Bewerbung?"),
         validate_choice=False,
@@ -188,9 +191,12 @@ class AcceptForm(_VersionedForm):
         similar: Sequence[Organisation],
         all_organisations: Sequence[Organisation],
         leads: Sequence[StaffMember],
+        durations: tuple[int, int] = (MIN_MONTHS, MAX_MONTHS),
     ) -> None:
         """Fill the choices: the new organisation, similar ones, and "another one"; all
-        organisations for the select; the lead candidates."""
+        organisations for the select; the lead candidates; the durations from the shortest
+        to the longest (``durations``, the settings in effect)."""
+        self.durations = durations
         self.organisation.choices = [
             SelectChoice(NEW_ORGANISATION, new_label),
             *(SelectChoice(str(org.id), f"{org.name} ({org.district.label})") for org in similar),
@@ -207,7 +213,7 @@ class AcceptForm(_VersionedForm):
         ]
         self.duration_months.choices = [
             SelectChoice(str(months), _duration_label(months))
-            for months in range(MIN_MONTHS, MAX_MONTHS + 1)
+            for months in range(durations[0], durations[1] + 1)
         ]
         self.lead.choices = [SelectChoice("", _("– bitte wählen –"))] + [
             SelectChoice(str(member.id), member.name) for member in leads
@@ -231,12 +237,13 @@ class AcceptForm(_VersionedForm):
             months = int(field.data)
         except (TypeError, ValueError):
             months = None
-        if months is None or not MIN_MONTHS <= months <= MAX_MONTHS:
+        shortest, longest = self.durations
+        if months is None or not shortest <= months <= longest:
             raise ValidationError(
                 _l(
                     "Bitte wählen Sie eine Dauer von %(min)d bis %(max)d Monaten.",
-                    min=MIN_MONTHS,
-                    max=MAX_MONTHS,
+                    min=shortest,
+                    max=longest,
                 )
             )
 

@@ -13,8 +13,6 @@ from caseflow import clock
 from caseflow.audit.services import record
 from caseflow.engagements.models import Engagement
 from caseflow.engagements.rules import (
-    MAX_MONTHS,
-    MIN_MONTHS,
     ProgrammeWindow,
     check_dates,
     end_after_months,
@@ -69,10 +67,11 @@ def earliest_start(today: date, window: ProgrammeWindow) -> date:
 
 
 def longest_duration(start: date, window: ProgrammeWindow) -> int:
-    """The most months (at most 18) an engagement starting on ``start`` can run until the
-    programme's end; below ``MIN_MONTHS`` when not even the shortest one fits."""
-    months = MAX_MONTHS
-    while months >= MIN_MONTHS and end_after_months(start, months) > window.end:
+    """The most months (at most ``window.max_months``, 18 by default) an engagement starting
+    on ``start`` can run until the programme's end; below ``window.min_months`` when not even
+    the shortest one fits."""
+    months = window.max_months
+    while months >= window.min_months and end_after_months(start, months) > window.end:
         months -= 1
     return months
 
@@ -84,9 +83,9 @@ def _impossible(today: date, window: ProgrammeWindow) -> AcceptanceImpossible:
             "Monate bis zum Ende des Förderzeitraums (%(end)s); der späteste Beginn war der "
             "%(latest)s. Setzen Sie die Bewerbung auf die Warteliste oder lehnen Sie sie ab.",
             day=format_day(earliest_start(today, window)),
-            months=MIN_MONTHS,
+            months=window.min_months,
             end=format_day(window.end),
-            latest=format_day(latest_start(MIN_MONTHS, window)),
+            latest=format_day(latest_start(window.min_months, window)),
         )
     )
 
@@ -102,7 +101,7 @@ def acceptance_proposal(
     Raises ``AcceptanceImpossible`` when not even 6 months fit any more.
     """
     first = earliest_start(today, window)
-    last = latest_start(MIN_MONTHS, window)
+    last = latest_start(window.min_months, window)
     if first > last:
         raise _impossible(today, window)
     start = min(max(application.desired_start, first), last)
@@ -131,7 +130,7 @@ def check_acceptance_dates(
     range, or ``AcceptanceImpossible``.
     """
     first = earliest_start(today, window)
-    last = latest_start(MIN_MONTHS, window)
+    last = latest_start(window.min_months, window)
     if first > last:
         raise _impossible(today, window)
     if not first <= start_date <= last:
@@ -142,7 +141,7 @@ def check_acceptance_dates(
                 "Förderzeitraums am %(end)s).",
                 first=format_day(first),
                 last=format_day(last),
-                months=MIN_MONTHS,
+                months=window.min_months,
                 end=format_day(window.end),
             ),
             field="start_date",
@@ -151,9 +150,9 @@ def check_acceptance_dates(
     if (
         isinstance(duration_months, bool)
         or not isinstance(duration_months, int)
-        or not MIN_MONTHS <= duration_months <= longest
+        or not window.min_months <= duration_months <= longest
     ):
-        if longest < MAX_MONTHS:
+        if longest < window.max_months:
             message = _(
                 "Ab dem %(start)s passen höchstens %(longest)d Monate bis zum Ende des "
                 "Förderzeitraums (%(end)s). Bitte wählen Sie eine Dauer von %(min)d bis "
@@ -161,13 +160,13 @@ def check_acceptance_dates(
                 start=format_day(start_date),
                 longest=longest,
                 end=format_day(window.end),
-                min=MIN_MONTHS,
+                min=window.min_months,
             )
         else:
             message = _(
                 "Die Dauer muss zwischen %(min)d und %(max)d Monaten liegen.",
-                min=MIN_MONTHS,
-                max=MAX_MONTHS,
+                min=window.min_months,
+                max=window.max_months,
             )
         raise DecisionError(message, field="duration_months")
     planned_end = end_after_months(start_date, duration_months)

@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response
 from caseflow import clock
 from caseflow.engagements.rules import DateRuleError
 from caseflow.engagements.services import EngagementError
+from caseflow.engagements.services.window import programme_window
 from caseflow.extensions import db
 from caseflow.intake.forms.staff import (
     NEW_ORGANISATION,
@@ -47,7 +48,6 @@ from caseflow.intake.views.common import (
     load_application,
     notify_applicant,
     page_url,
-    programme_window,
     refused,
 )
 from caseflow.organisations.models import Organisation
@@ -101,6 +101,7 @@ def accept(application_id: int) -> Response | tuple[str, int]:
         similar=choices.similar,
         all_organisations=choices.all,
         leads=leads,
+        durations=(window.min_months, window.max_months),
     )
     if request.method == "GET":
         form.organisation.data = (

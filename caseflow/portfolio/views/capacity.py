@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, render_template
+from flask import abort, render_template
 from flask_babel import format_date
 
 from caseflow import clock
@@ -15,6 +15,7 @@ from caseflow.portfolio.capacity import (
     parse_month,
 )
 from caseflow.portfolio.views.blueprint import bp
+from caseflow.settings.services import values
 from caseflow.staff.access import lead_required
 from caseflow.staff.models import StaffMember
 
@@ -24,13 +25,8 @@ from caseflow.staff.models import StaffMember
 def capacity() -> str:
     """Staff × month: running and planned engagements of each person in each programme
     month, cells over ``CAPACITY_LIMIT`` marked."""
-    table = capacity_table(
-        db.session,
-        start=current_app.config["PROGRAMME_START"],
-        end=current_app.config["PROGRAMME_END"],
-        today=clock.today(),
-        limit=current_app.config["CAPACITY_LIMIT"],
-    )
+    start, end, limit = values("PROGRAMME_START", "PROGRAMME_END", "CAPACITY_LIMIT")
+    table = capacity_table(db.session, start=start, end=end, today=clock.today(), limit=limit)
     return render_template(
         "portfolio/capacity.html",
         table=table,
@@ -44,18 +40,14 @@ def capacity() -> str:
 def capacity_cell(staff_member_id: int, month: str) -> str:
     """The engagements one cell of /capacity counts; 404 for an unknown person or a month
     that is malformed or outside the programme."""
-    first_day = parse_month(
-        month,
-        start=current_app.config["PROGRAMME_START"],
-        end=current_app.config["PROGRAMME_END"],
-    )
+    start, end, limit = values("PROGRAMME_START", "PROGRAMME_END", "CAPACITY_LIMIT")
+    first_day = parse_month(month, start=start, end=end)
     member = db.session.get(StaffMember, staff_member_id) if first_day is not None else None
     if first_day is None or member is None:
         abort(404)
     rows = cell_engagements(db.session, staff_member_id, first_day, today=clock.today())
     running = sum(1 for row in rows if not row.is_planned)
     planned = len(rows) - running
-    limit = current_app.config["CAPACITY_LIMIT"]
     return render_template(
         "portfolio/capacity_cell.html",
         member=member,

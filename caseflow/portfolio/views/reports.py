@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Response, abort, current_app, render_template, request
+from flask import Response, abort, render_template, request
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
@@ -17,6 +17,7 @@ from caseflow.portfolio.figures import ReportPeriod, report_figures
 from caseflow.portfolio.report import report_charts, report_tables
 from caseflow.portfolio.tables import display, table_by_slug
 from caseflow.portfolio.views.blueprint import bp
+from caseflow.settings.services import values
 from caseflow.staff.access import lead_required
 from caseflow.web.errors import render_error
 from caseflow.web.filters import date_filter
@@ -74,7 +75,7 @@ def choose_period(args: Any, *, default: ReportPeriod) -> PeriodChoice:
 
 
 def _programme() -> ReportPeriod:
-    return ReportPeriod(current_app.config["PROGRAMME_START"], current_app.config["PROGRAMME_END"])
+    return ReportPeriod(*values("PROGRAMME_START", "PROGRAMME_END"))
 
 
 def _report_context() -> dict[str, Any]:

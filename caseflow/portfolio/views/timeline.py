@@ -6,14 +6,14 @@ import gc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from flask import current_app, render_template, request, url_for
+from flask import render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from caseflow import clock
 from caseflow.engagements.models import EngagementStatus
 from caseflow.engagements.queries import TeamMemberChoice, team_member_choices
-from caseflow.engagements.rules import MAX_MONTHS, MIN_MONTHS
+from caseflow.engagements.services.window import programme_window
 from caseflow.extensions import db
 from caseflow.organisations.choices import District, Sector
 from caseflow.portfolio.gantt import CHART_WIDTH, LABEL_WIDTH, timeline_chart
@@ -96,15 +96,17 @@ def _page(
     """The page for ``filters`` and ``group_by`` (``choices``: the member filter's list,
     ``notes``: the ignored filter values)."""
     today = clock.today()
+    window = programme_window()
     chart = timeline_chart(
         db.session,
         today=today,
-        programme_start=current_app.config["PROGRAMME_START"],
-        programme_end=current_app.config["PROGRAMME_END"],
+        programme_start=window.start,
+        programme_end=window.end,
         filters=filters,
         group_by=group_by,
         link=_engagement_links(),
         lead_order=[choice.id for choice in choices],
+        durations=(window.min_months, window.max_months),
     )
     return render_template(
         "portfolio/timeline.html",
@@ -125,8 +127,8 @@ def _page(
         label_width=LABEL_WIDTH,
         chart_width=CHART_WIDTH,
         rules={
-            "min_months": MIN_MONTHS,
-            "max_months": MAX_MONTHS,
+            "min_months": window.min_months,
+            "max_months": window.max_months,
             "grace_days": OVERDUE_GRACE_DAYS,
             "pause_days": PAUSE_LIMIT_DAYS,
         },
