@@ -23,10 +23,18 @@ def test_admin_lists_the_staff_accounts_by_name(client, session, logged_in, make
     response = client.get("/admin/")
     assert response.status_code == 200
     accounts = table(response, "Konten der Mitarbeitenden")
-    assert accounts.rows[0] == ["Name", "E-Mail", "Rolle", "Aktiv", "Letzte Anmeldung"]
+    assert accounts.rows[0] == [
+        "Name",
+        "E-Mail",
+        "Rolle",
+        "Aktiv",
+        "Letzte Anmeldung",
+        "Zwei-Faktor-Anmeldung",
+        "Offene Sitzungen",
+    ]
     rows = body_rows(accounts)
     assert [row[0] for row in rows] == ["anton Leitung", "Mira Admin", "Zeynep Beraterin"]
-    assert rows[0][2:] == ["Projektleitung", "nein", "noch nie"]
+    assert rows[0][2:5] == ["Projektleitung", "nein", "noch nie"]
     assert rows[1][1] == admin.email
     assert rows[1][2:4] == ["Administration", "ja"]
     session.refresh(admin)
