@@ -249,9 +249,10 @@ class OrganisationForm(FlaskForm):
         )
 
 
-class ContactForm(FlaskForm):
-    """A contact person of an organisation (new or changed); when changed, ``shown`` carries
-    the ``fingerprint`` of the contact the form was filled in on."""
+class ContactDataForm(FlaskForm):
+    """The data of one contact person: name, function, email, phone; ``shown`` carries what
+    the form was filled in on (to refuse a form made on an older state). Also the
+    admins' rectification form (caseflow.admin.views.subjects)."""
 
     shown = HiddenField()
     name = StringField(
@@ -281,6 +282,12 @@ class ContactForm(FlaskForm):
         validators=[Optional(), length_limit(PHONE_MAX_LENGTH)],
         render_kw={"autocomplete": "off", "type": "tel"},
     )
+
+
+class ContactForm(ContactDataForm):
+    """A contact person of an organisation (new or changed); when changed, ``shown`` carries
+    the ``fingerprint`` of the contact the form was filled in on."""
+
     is_primary = BooleanField(_l("Hauptansprechperson"))
 
     validate_email = check_email

@@ -3,6 +3,10 @@
 Every mail goes to the contact email the application was submitted with, carries the secret
 status link, names the application by its reference (the subject never holds text the
 applicant typed), and holds no other person's data: the team signs, not a staff member.
+
+No mail goes to an application whose processing is restricted (Art. 18 DSGVO) or whose
+personal data was anonymised: the mail is skipped and the audit trail says so; the status
+page keeps working.
 """
 
 from __future__ import annotations
@@ -54,6 +58,15 @@ def status_link(
     return absolute_url("intake.status", token=token)
 
 
+def mail_skip_reason(application: Application) -> str | None:
+    """Why no mail may go to the applicant (``restricted``, ``anonymised``), or None."""
+    if application.anonymised_at is not None:
+        return "anonymised"
+    if application.is_restricted:
+        return "restricted"
+    return None
+
+
 def send_applicant_mail(
     session: Session,
     application: Application,
@@ -68,11 +81,25 @@ def send_applicant_mail(
     After: the mail is sent to ``application.contact_email`` with the status link; one audit
     event, ``application.mail_sent`` or ``application.mail_failed`` (the error is logged),
     plus ``application.status_link_renewed`` if a new link had to be issued; flushed, the
-    caller commits. Returns whether the mail went out; never raises for a mail failure.
+    caller commits. A restricted (``is_restricted``) or anonymised application gets no mail:
+    one audit event ``application.mail_skipped`` with the kind and the reason instead.
+    Returns whether the mail went out; never raises for a mail failure.
     Raises ``ValueError`` for an unknown ``kind`` (a programming error).
     """
     if kind not in SUBJECTS:
         raise ValueError(f"unknown applicant mail kind {kind!r}")
+    skipped = mail_skip_reason(application)
+    if skipped is not None:
+        record(
+            session,
+            actor=actor,
+            action="application.mail_skipped",
+            object_type="application",
+            object_id=application.id,
+            changes={"kind": kind, "reason": skipped},
+        )
+        session.flush()
+        return False
     url = status_link(session, application, secret=secret, actor=actor)
     # The recipient follows from the application; the audit trail outlives its anonymisation,
     # so it keeps no address.

@@ -22,6 +22,10 @@ staff names only. What it does keep is the IP address the applicant submitted or
 from (``ip_address`` of the public ``application.submitted`` and ``application.withdrawn``
 events); that address is removed from every event about the anonymised applications, the
 events themselves stay. Each run adds one event naming the references (count 0 included).
+
+The same rule (``anonymise_applications``) serves an admin's erasure of one application on
+request (Art. 17 DSGVO, ``anonymise_application``, used by the data-protection pages), for
+an application in any status: an accepted one keeps its engagement and organisation.
 """
 
 from __future__ import annotations
@@ -78,28 +82,70 @@ def _expired(cutoff: datetime) -> ColumnElement[bool]:
 def anonymise_expired(session: Session, *, now: datetime, months: int) -> RetentionRun:
     """Anonymise every declined or withdrawn application older than ``months`` months.
 
-    Before: nothing. After: those applications have their personal data replaced (see the
-    module docstring), ``anonymised_at = now`` and a raised ``version`` (an open form on the
-    old state is refused); their reviews' comments are gone; when at least one application
-    and the audit events about them keep no IP address; one audit event (by the system)
-    names the references and the count, also when nothing was due (count 0). Three UPDATE
-    statements whatever the number of applications (reviews, applications, audit events'
-    addresses) and one INSERT of the audit event. Two runs at once anonymise each
-    application once: the second waits for the first's row locks and then finds them done.
-    Only flushes.
+    Before: nothing. After: those applications are anonymised by ``anonymise_applications``
+    (the module docstring says what goes); one audit event (by the system) names the
+    references and the count, also when nothing was due (count 0). Three UPDATE statements
+    whatever the number of applications (reviews, applications, audit events' addresses)
+    and one INSERT of the audit event. Two runs at once anonymise each application once:
+    the second waits for the first's row locks and then finds them done. Only flushes.
     """
-    cutoff = retention_cutoff(now, months)
+    run = anonymise_applications(session, _expired(retention_cutoff(now, months)), now=now)
+    record(
+        session,
+        actor=None,
+        action="application.anonymised",
+        object_type="application",
+        object_id=None,
+        changes={
+            "count": len(run),
+            "references": list(run.references),
+            "retention_months": months,
+        },
+        at=now,
+    )
     session.flush()
-    expired_ids = select(Application.id).where(_expired(cutoff)).scalar_subquery()
+    return run
+
+
+def anonymise_application(session: Session, application: Application, *, now: datetime) -> bool:
+    """Anonymise one application by the same rule as the retention sweep (erasure on request,
+    Art. 17 DSGVO), whatever its status; False when it already was anonymised.
+
+    After: as ``anonymise_applications`` for this one application; ``application`` is
+    expired in the session and shows the new values when read again. The caller records
+    the audit event of the request. Only flushes.
+    """
+    run = anonymise_applications(
+        session,
+        and_(Application.id == application.id, Application.anonymised_at.is_(None)),
+        now=now,
+    )
+    return bool(run.ids)
+
+
+def anonymise_applications(
+    session: Session, condition: ColumnElement[bool], *, now: datetime
+) -> RetentionRun:
+    """Anonymise in place every application that meets ``condition`` (which must exclude the
+    already anonymised ones): the one rule of what goes and what stays (module docstring).
+
+    After: those applications have their personal data replaced, ``anonymised_at = now`` and
+    a raised ``version`` (an open form on the old state is refused); their reviews' comments
+    are gone; the audit events about them keep no IP address (the events stay). Objects of
+    those rows loaded in ``session`` are expired. No audit event (the caller writes its own).
+    Three UPDATE statements whatever the number of applications. Only flushes.
+    """
+    session.flush()
+    matching_ids = select(Application.id).where(condition).scalar_subquery()
     session.execute(
         update(ApplicationReview)
-        .where(ApplicationReview.application_id.in_(expired_ids))
+        .where(ApplicationReview.application_id.in_(matching_ids))
         .values(comment=None)
         .execution_options(synchronize_session=False)
     )
     statement = (
         update(Application)
-        .where(_expired(cutoff))
+        .where(condition)
         .values(
             contact_name=PLACEHOLDER,
             contact_role=None,
@@ -128,7 +174,7 @@ def anonymise_expired(session: Session, *, now: datetime, months: int) -> Retent
     # Audit rows are otherwise never edited. This one edit is allowed: the client's IP address
     # (the applicant's, on the public form's events) is personal data whose retention period
     # has now ended like the application's; the event itself stays, without the address.
-    # "anonymised_at = now" names exactly the applications this run anonymised.
+    # "anonymised_at = now" names exactly the applications anonymised at this moment.
     session.execute(
         update(AuditEvent)
         .where(
@@ -141,31 +187,19 @@ def anonymise_expired(session: Session, *, now: datetime, months: int) -> Retent
         .values(ip_address=None)
         .execution_options(synchronize_session=False)
     )
-    record(
-        session,
-        actor=None,
-        action="application.anonymised",
-        object_type="application",
-        object_id=None,
-        changes={
-            "count": len(run),
-            "references": list(run.references),
-            "retention_months": months,
-        },
-        at=now,
-    )
     session.flush()
-    if run.ids:
-        # Objects already loaded in this session would show the old values.
-        for loaded in list(session.identity_map.values()):
-            if (
-                (isinstance(loaded, Application) and loaded.id in run.ids)
-                or (isinstance(loaded, ApplicationReview) and loaded.application_id in run.ids)
-                or (
-                    isinstance(loaded, AuditEvent)
-                    and loaded.object_type == "application"
-                    and loaded.object_id in run.ids
-                )
-            ):
-                session.expire(loaded)
+    if not run.ids:
+        return run
+    # Objects already loaded in this session would show the old values.
+    for loaded in list(session.identity_map.values()):
+        if (
+            (isinstance(loaded, Application) and loaded.id in run.ids)
+            or (isinstance(loaded, ApplicationReview) and loaded.application_id in run.ids)
+            or (
+                isinstance(loaded, AuditEvent)
+                and loaded.object_type == "application"
+                and loaded.object_id in run.ids
+            )
+        ):
+            session.expire(loaded)
     return run
