@@ -31,6 +31,7 @@ import hashlib
 import logging
 import secrets
 import time
+import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -48,6 +49,7 @@ from caseflow.followups.notify import page_path
 from caseflow.followups.preferences import EMAIL, KINDS_BY_KEY, channel_of, stored_channels
 from caseflow.mail import MailError, MailMessage, compose, send_mail
 from caseflow.staff.models import StaffMember
+from caseflow.web.errors import error_kinds
 
 log = logging.getLogger(__name__)
 
@@ -411,7 +413,14 @@ def send_claimed(
             send_mail(compose_notification(row))
         except Exception as error:  # any failure is an attempt, never a stuck claim
             if not isinstance(error, MailError):
-                log.exception("mail of notification %s could not be built or sent", row.id)
+                # The kind and the traceback locate the fault; the message might quote the
+                # recipient's address or a text (minimisation: no personal data in logs).
+                log.error(
+                    "mail of notification %s could not be built or sent: %s\n%s",
+                    row.id,
+                    error_kinds(error),
+                    "".join(traceback.format_tb(error.__traceback__)),
+                )
             failures_in_a_row += 1
             reason = safe_reason(error, row.email)
             if _record_failure(session, row, claim.token, reason, now):

@@ -11,6 +11,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+
 from caseflow.organisations.models import ContactPerson
 
 PLACEHOLDER = "[anonymisiert]"
@@ -33,3 +37,34 @@ def anonymise_contact(contact: ContactPerson, *, now: datetime) -> bool:
         setattr(contact, column, value)
     contact.anonymised_at = now
     return True
+
+
+def anonymise_contacts(
+    session: Session, *, where: ColumnElement[bool], now: datetime
+) -> list[tuple[int, int]]:
+    """Anonymise, in one conditional UPDATE, every contact person matching ``where`` that is
+    not anonymised yet, with the same values as ``anonymise_contact``.
+
+    ``where`` is a condition on ``ContactPerson`` (the caller's rule, e.g. which
+    organisations are due). Returns ``(contact id, organisation id)`` of the contacts this
+    call anonymised, in id order; a contact anonymised already (by an erasure, an earlier
+    run, or a run in parallel: the second waits for the first's row locks, then finds
+    ``anonymised_at`` set) is not returned and keeps its first ``anonymised_at``. Contacts
+    of this session's identity map are expired (they would show the old values). Only
+    flushes.
+    """
+    session.flush()
+    rows = session.execute(
+        update(ContactPerson)
+        .where(ContactPerson.anonymised_at.is_(None), where)
+        .values(**ANONYMISED_CONTACT, anonymised_at=now)
+        .returning(ContactPerson.id, ContactPerson.organisation_id)
+        .execution_options(synchronize_session=False)
+    ).all()
+    done = sorted((contact_id, organisation_id) for contact_id, organisation_id in rows)
+    if done:
+        ids = {contact_id for contact_id, _organisation_id in done}
+        for loaded in list(session.identity_map.values()):
+            if isinstance(loaded, ContactPerson) and loaded.id in ids:
+                session.expire(loaded)
+    return done

@@ -62,8 +62,18 @@ def _messages() -> dict[int, tuple[str, str]]:
 
 
 def render_error(code: int, detail: str | None = None, headers: dict[str, str] | None = None):
+    """The error page of ``code``: a fixed title and message (or ``detail``, a text of ours),
+    never anything of the request. Even the language switch, which otherwise returns to the
+    page's address with its query, leads to the start page here: an address may carry
+    submitted values (a search for a person's name) or a secret (the status link's token)."""
     title, message = _messages().get(code, _messages()[500])
-    body = render_template("errors/error.html", code=code, title=title, message=detail or message)
+    body = render_template(
+        "errors/error.html",
+        code=code,
+        title=title,
+        message=detail or message,
+        current_path="/",
+    )
     return body, code, headers or {}
 
 
@@ -114,25 +124,40 @@ def _handle_database_down(error: OperationalError):
     return render_error(503, headers={"Retry-After": "30"})
 
 
+def error_kinds(error: BaseException) -> str:
+    """The kinds of ``error`` and of the errors it came from (``__cause__``,
+    ``__context__``), without their messages: ``IntegrityError (UniqueViolation)``,
+    ``RuntimeError <- KeyError``."""
+    kinds = []
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        kind = type(current).__name__
+        original = getattr(current, "orig", None)
+        if isinstance(current, DBAPIError) and original is not None:
+            kind += f" ({type(original).__name__})"
+        kinds.append(kind)
+        current = current.__cause__ or current.__context__
+    return " <- ".join(kinds)
+
+
 def _log_exception(exc_info: Any) -> None:
-    """Flask's log of an unhandled error, naming the route's pattern instead of the path:
-    a path may carry a secret (the status link's token)."""
+    """Flask's log of an unhandled error, naming the route's pattern instead of the path (a
+    path may carry a secret, the status link's token) and the error's kind and traceback
+    instead of its message: a message may quote submitted values (``invalid literal for
+    int(): 'Petra …'``, PostgreSQL's "Failing row contains (…)"), that is, personal data.
+    The traceback's file, line and code locate the fault."""
     where = request.url_rule.rule if request.url_rule is not None else "(no route)"
     error = exc_info[1]
-    if isinstance(error, DBAPIError):
-        # The driver's message may quote the row (PostgreSQL: "Failing row contains (…)"),
-        # that is, submitted personal data: the log keeps the error's kind and where it came
-        # from, not its message.
-        log.error(
-            "unhandled database error on %s %s: %s (%s)\n%s",
-            request.method,
-            where,
-            type(error).__name__,
-            type(error.orig).__name__,
-            "".join(traceback.format_tb(exc_info[2])),
-        )
-        return
-    log.error("unhandled error on %s %s", request.method, where, exc_info=exc_info)
+    log.error(
+        "unhandled %s on %s %s: %s\n%s",
+        "database error" if isinstance(error, DBAPIError) else "error",
+        request.method,
+        where,
+        error_kinds(error) if error is not None else "?",
+        "".join(traceback.format_tb(exc_info[2])),
+    )
 
 
 def _handle_unexpected(error: Exception):

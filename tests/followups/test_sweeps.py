@@ -493,18 +493,21 @@ def test_each_sweep_runs_a_fixed_number_of_statements(session, lead, count_queri
     many = statements(at(date(2025, 12, 16)))
     assert many == few
     # Every completed engagement has its checks now: the next run reads and writes none.
-    assert statements(at(date(2025, 12, 17)))["sustainability"] == 1
-    # Reads, one insert, and one update superseding older notifications of the topics (the
-    # sustainability checks and retention: one audit event instead of the update).
+    # The settings, then the reads: the next run writes none.
+    assert statements(at(date(2025, 12, 17)))["sustainability"] == 2
+    # The settings (where the sweep reads one), reads, one insert, and one update
+    # superseding older notifications of the topics (the sustainability checks and
+    # retention: one audit event instead of the update).
     assert few == {
-        "milestones": 3,
-        "sustainability": 3,
+        "milestones": 4,
+        "sustainability": 4,
         "follow_ups": 3,
-        "engagements_ending": 3,
+        "engagements_ending": 4,
         "applications_new": 4,  # applications, leads, insert, supersede
-        "applications_undecided": 4,
+        "applications_undecided": 5,
         "digest": 5,  # recipients, milestones, follow-ups, insert, supersede
-        "retention": 4,  # reviews, applications, audit addresses, audit event
+        # settings, reviews, applications, audit addresses, audit event, contact rule's event
+        "retention": 6,
     }
 
 
@@ -561,7 +564,7 @@ def test_a_sustainability_run_reads_only_engagements_lacking_a_check(
     monkeypatch.setattr(engagement_sweeps, "insert_or_skip", spy)
     with count_queries() as counter:
         assert sustainability_follow_ups(session, now) == 0
-    assert built == [0] and counter.count == 1
+    assert built == [0] and counter.count == 2  # the settings and the read
     # A check deleted by hand comes back, alone; new months in the settings add theirs.
     rule_key = f"engagement:{completed[2].id}:sustainability:6"
     check = session.scalar(select(FollowUp).where(FollowUp.rule_key == rule_key))

@@ -43,7 +43,11 @@ The rules:
   (assignee, else lead) due before then, overdue ones included;
 - data retention: declined or withdrawn applications older than ``RETENTION_MONTHS`` (6)
   are anonymised in place (``caseflow.intake.services.retention``), the IP addresses of
-  their audit events removed, and one audit event records every run (count 0 included).
+  their audit events removed; from ``CONTACT_RETENTION_YEARS`` (3) after ``PROGRAMME_END``
+  on, the contact persons of organisations without an open engagement or application are
+  anonymised, and the applications linked to those organisations with them
+  (``caseflow.followups.sweeps.anonymisation``); each rule records one audit event per run
+  (count 0 included).
 
 Reminders reach only active staff members (``StaffMember.is_active``): an inactive owner or
 assignee is replaced by the engagement's lead when the lead is active; when nobody active is
@@ -80,7 +84,7 @@ SWEEPS: tuple[Sweep, ...] = (
     Sweep("applications_new", _l("Neue Bewerbungen"), applications_new),
     Sweep("applications_undecided", _l("Unentschiedene Bewerbungen"), applications_undecided),
     Sweep("digest", _l("Wochenübersicht"), weekly_digest),
-    Sweep("retention", _l("Anonymisierung alter Bewerbungen"), retention),
+    Sweep("retention", _l("Anonymisierung nach Aufbewahrungsfristen"), retention),
 )
 
 __all__ = [

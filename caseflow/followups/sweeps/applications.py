@@ -1,5 +1,6 @@
-"""The application rules: new applications and undecided ones to the leads, and the
-anonymisation of declined and withdrawn applications after the retention period."""
+"""The application rules: new applications and undecided ones to the leads, and the retention
+job: the anonymisation of declined and withdrawn applications, and of the contact persons of
+closed engagements, after their retention periods."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from caseflow.followups.notify import Notice, notify_all
+from caseflow.followups.sweeps.anonymisation import anonymise_released_contacts
 from caseflow.followups.sweeps.common import (
     application_link,
     in_language,
@@ -23,6 +25,8 @@ from caseflow.followups.workdays import working_days_deadline
 from caseflow.intake.models import Application, ApplicationStatus
 from caseflow.intake.services.retention import anonymise_expired
 from caseflow.mail import prune_outbox
+from caseflow.settings.services import current as current_setting
+from caseflow.settings.services import values
 from caseflow.staff.models import Role, StaffMember
 from caseflow.web.i18n import format_day
 
@@ -111,7 +115,7 @@ def applications_undecided(session: Session, now: datetime) -> int:
     ``DECISION_WORKING_DAYS`` Berlin working days (``workdays.working_days_deadline``); once
     per application and person. Three statements (four when older notifications are
     superseded)."""
-    working_days = int(current_app.config.get("DECISION_WORKING_DAYS", 10))
+    working_days = int(current_setting("DECISION_WORKING_DAYS", session))
     # A cheap bound in SQL (n working days take more than n calendar days), exact in Python.
     candidates = _undecided_applications(
         session, submitted_after=None, submitted_until=now - timedelta(days=working_days)
@@ -149,12 +153,19 @@ def applications_undecided(session: Session, now: datetime) -> int:
 
 def retention(session: Session, now: datetime) -> int:
     """Anonymise declined and withdrawn applications older than ``RETENTION_MONTHS``
-    (``caseflow.intake.services.retention``) and delete outbox files as old (they hold the
-    applicants' mails); returns how many applications were anonymised."""
-    months = int(current_app.config.get("RETENTION_MONTHS", 6))
+    (``caseflow.intake.services.retention``), anonymise the contact persons of organisations
+    nothing keeps from ``CONTACT_RETENTION_YEARS`` after ``PROGRAMME_END`` on
+    (``caseflow.followups.sweeps.anonymisation``; their organisations' accepted
+    applications with them), and delete outbox files as old as the applications' period
+    (they hold the applicants' mails); each rule records one audit event per run. Returns
+    how many applications and contacts were anonymised."""
+    months, years, programme_end = values(
+        "RETENTION_MONTHS", "CONTACT_RETENTION_YEARS", "PROGRAMME_END", session=session
+    )
     anonymised = anonymise_expired(session, now=now, months=months)
+    contacts = anonymise_released_contacts(session, now, programme_end=programme_end, years=years)
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     pruned = prune_outbox(app, now - relativedelta(months=months))
     if pruned:
         log.info("retention: %s outbox file(s) older than %s months deleted", pruned, months)
-    return len(anonymised)
+    return len(anonymised) + len(contacts) + len(contacts.application_references)
