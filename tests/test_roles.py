@@ -1,9 +1,11 @@
 """Every route × every role: anonymous visitors are sent to the login, a role that is too low
 gets a German 403 page, a role that reaches the route's minimum gets the page.
 
-Some pages also depend on the object: an engagement's edit pages are for its team and for
-leads (a consultant outside the team gets the 403 page), and an activity is changed only by
-its author (everyone else gets the 403 page)."""
+Some pages also depend on the object: every page of an engagement (reading and changing) is
+for its team and for leads and admins; a consultant outside the team gets a 404, as for an
+engagement that does not exist (``may_view``). An activity is changed only by its author
+(everyone else who may see the engagement gets the 403 page). ``tests/test_idor.py`` checks
+the same per object, GET and POST, with a consultant on the team."""
 
 from __future__ import annotations
 
@@ -16,41 +18,38 @@ from flask import Flask
 from sqlalchemy import select
 from werkzeug.routing import Rule
 
+from caseflow import clock
 from caseflow.engagements.planning import default_template
 from caseflow.followups.calendar import issue_token as issue_calendar_token
 from caseflow.followups.models import Notification
 from caseflow.followups.notify import notify
 from caseflow.intake.models import ApplicationStatus
+from caseflow.intake.notices import current_notice
 from caseflow.intake.tokens import issue_token
 from caseflow.mail import MailMessage, outbox_folder, send_mail
 from caseflow.staff.models import Role
+from caseflow.staff.resets import Purpose
+from caseflow.staff.resets import issue_token as issue_password_link
 from tests import factories
 from tests.conftest import login
 
 ROLES = list(Role)
 
-# Pages for the engagement's team and leads (``may_edit``), checked per object.
-TEAM_ENDPOINTS = {
-    "engagements.add_milestone",
-    "engagements.complete_milestone",
-    "engagements.drop_milestone",
-    "engagements.edit_milestone",
-    "engagements.edit_team",
-    "engagements.extend",
-    "engagements.new_activity",
-    "engagements.new_barrier",
-    "engagements.edit_barrier",
-    "engagements.reschedule",
-    "followups.new_follow_up",
-    "followups.edit_follow_up",
-}
+# Pages of one engagement (``engagement_id`` in the URL) are for its team, leads and admins
+# (``may_view``); the consultant of this matrix is on no team and gets 404 on each of them.
+ENGAGEMENT_ARGUMENT = "engagement_id"
 # Pages only the activity's author may open.
 AUTHOR_ENDPOINTS = {"engagements.edit_activity", "engagements.delete_activity"}
 # Pages only the object's owner may open; everyone else gets 404 (the object is not theirs
 # to know about): a notification to someone else.
 OWN_ONLY_ENDPOINTS = {"followups.open_notification"}
+# The second step of a login: only after a right password (else back to /login).
+SECOND_STEP_ENDPOINTS = {"staff.login_code", "staff.two_factor_setup"}
 # URL arguments that differ by route although they share a name.
-ENDPOINT_OBJECTS = {"followups.calendar_feed": {"token": "calendar_token"}}
+ENDPOINT_OBJECTS = {
+    "followups.calendar_feed": {"token": "calendar_token"},
+    "staff.password_reset": {"token": "password_reset_token"},
+}
 
 
 def _get_rules(app: Flask) -> Iterator[Rule]:
@@ -111,6 +110,11 @@ def objects(app: Flask, session) -> dict[str, int | str]:
         "staff_member_id": lead.id,
         "month": "2025-01",
         "slug": "bewerbungen-status",
+        "version": current_notice(clock.today()).version,
+        # Valid from now (a link of factories.MOMENT would have expired long ago).
+        "password_reset_token": issue_password_link(
+            session, holder, actor=None, purpose=Purpose.FORGOTTEN, now=clock.now(), hours=24
+        ),
     }
 
 
@@ -142,7 +146,10 @@ def test_routes_by_role(app: Flask, client, make_staff, objects, role) -> None:
         required = getattr(view, "required_role", None)
         if getattr(view, "is_public", False):
             assert response.status_code in (200, 302), url
-            if response.status_code == 302:
+            if response.status_code == 302 and rule.endpoint in SECOND_STEP_ENDPOINTS:
+                # The login's second step without a first: back to the login.
+                assert response.headers["Location"].endswith("/login"), url
+            elif response.status_code == 302:
                 # Public pages only redirect staff to their desk (/ and /login).
                 assert role is not None, url
         elif role is None:
@@ -151,10 +158,14 @@ def test_routes_by_role(app: Flask, client, make_staff, objects, role) -> None:
         elif rule.endpoint in OWN_ONLY_ENDPOINTS and role.rank >= required.rank:
             assert response.status_code == 404, f"{url} for {role}: {response.status_code}"
         elif (
-            role.rank < required.rank
-            or rule.endpoint in AUTHOR_ENDPOINTS
-            or (rule.endpoint in TEAM_ENDPOINTS and not role.rank >= Role.LEAD.rank)
+            role.rank >= required.rank
+            and ENGAGEMENT_ARGUMENT in rule.arguments
+            and role.rank < Role.LEAD.rank
         ):
+            # Not on the team: the engagement is not this consultant's to know about.
+            assert response.status_code == 404, f"{url} for {role}: {response.status_code}"
+            assert "Kein Zugriff" not in response.get_data(as_text=True), url
+        elif role.rank < required.rank or rule.endpoint in AUTHOR_ENDPOINTS:
             assert response.status_code == 403, f"{url} for {role}: {response.status_code}"
             page = response.get_data(as_text=True)
             assert "Kein Zugriff" in page and "<html lang=" in page, url

@@ -37,7 +37,7 @@ from caseflow.engagements.models import (
 from caseflow.engagements.rules import duration_in_months
 from caseflow.organisations.choices import District, Sector
 from caseflow.organisations.models import Organisation
-from caseflow.staff.models import StaffMember
+from caseflow.staff.models import Role, StaffMember
 
 OPEN_STATUSES = tuple(status for status in EngagementStatus if status not in CLOSED_STATUSES)
 RECENT_ACTIVITIES = 10
@@ -204,6 +204,17 @@ def _on_team(staff_member_id: int, *, as_lead: bool = False) -> ColumnElement[bo
     return Engagement.id.in_(assignments)
 
 
+def visible_to(viewer: StaffMember) -> ColumnElement[bool] | None:
+    """A condition: the engagements ``viewer`` may see, or None when they see every one.
+
+    The SQL form of ``caseflow.engagements.services.common.may_view`` (leads and admins see
+    every engagement, a consultant those whose team they are on); every list of engagements
+    shown to a staff member narrows by it."""
+    if viewer.has_role(Role.LEAD):
+        return None
+    return _on_team(viewer.id)
+
+
 def end_date_column() -> ColumnElement[date]:
     """The end an engagement list shows and filters by: the actual end once the engagement is
     closed (it is set exactly then), the planned end before."""
@@ -226,10 +237,13 @@ def list_engagements(
     starts_to: date | None = None,
     ends_from: date | None = None,
     ends_to: date | None = None,
+    viewer: StaffMember | None = None,
 ) -> list[EngagementRow]:
     """Engagements with organisation, team, current phase and milestone figures.
 
-    Filters (all that are given must hold): ``statuses`` (None: all), ``staff_member_id`` and
+    Filters (all that are given must hold): ``viewer`` (only what they may see,
+    ``visible_to``; None: no such limit, for callers that are not a person's page),
+    ``statuses`` (None: all), ``staff_member_id`` and
     ``member_id`` (on the team as lead or co; both given: both on it), ``lead_id`` (the lead
     consultant), ``organisation_id``, the organisation's ``sector`` and ``district``, the start
     date between ``starts_from`` and ``starts_to`` and the end (``end_date_column``: actual
@@ -268,6 +282,8 @@ def list_engagements(
         )
     )
     conditions: list[ColumnElement[bool]] = []
+    if viewer is not None and (visible := visible_to(viewer)) is not None:
+        conditions.append(visible)
     if statuses is not None:
         conditions.append(Engagement.status.in_(list(statuses)))
     for team_member_id in (staff_member_id, member_id):
@@ -319,8 +335,11 @@ class TeamMemberChoice:
     is_lead: bool  # leads at least one engagement
 
 
-def team_member_choices(session: Session) -> list[TeamMemberChoice]:
-    """Every staff member on any engagement's team, by name; one statement."""
+def team_member_choices(
+    session: Session, *, viewer: StaffMember | None = None
+) -> list[TeamMemberChoice]:
+    """Every staff member on the team of an engagement (of one ``viewer`` may see, when
+    given: a consultant's colleagues on their own engagements), by name; one statement."""
     leads = func.max(case((Assignment.role == AssignmentRole.LEAD, 1), else_=0))
     statement = (
         select(StaffMember.id, StaffMember.name, leads)
@@ -328,17 +347,28 @@ def team_member_choices(session: Session) -> list[TeamMemberChoice]:
         .group_by(StaffMember.id, StaffMember.name)
         .order_by(StaffMember.name, StaffMember.id)
     )
+    if viewer is not None and not viewer.has_role(Role.LEAD):
+        statement = statement.where(
+            Assignment.engagement_id.in_(
+                select(Assignment.engagement_id).where(Assignment.staff_member_id == viewer.id)
+            )
+        )
     return [
         TeamMemberChoice(id=staff_id, name=name, is_lead=bool(is_lead))
         for staff_id, name, is_lead in session.execute(statement)
     ]
 
 
-def engagement_counts_by_organisation(session: Session) -> dict[int, int]:
-    """How many engagements each organisation has had (organisations without any are left out)."""
+def engagement_counts_by_organisation(
+    session: Session, *, viewer: StaffMember | None = None
+) -> dict[int, int]:
+    """How many engagements each organisation has had (of those ``viewer`` may see, when
+    given; organisations without any are left out)."""
     statement = select(Engagement.organisation_id, func.count(Engagement.id)).group_by(
         Engagement.organisation_id
     )
+    if viewer is not None and (visible := visible_to(viewer)) is not None:
+        statement = statement.where(visible)
     return {organisation_id: count for organisation_id, count in session.execute(statement)}
 
 

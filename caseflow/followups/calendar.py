@@ -10,8 +10,9 @@ the holder, without the token).
 Who sees what (decided for issue 5 item 7):
 
 - A feed answers only while its holder can log in (active, with a password and an email
-  address, as ``StaffMember.can_log_in``); every staff member who can log in may read every
-  engagement (``engagements.detail`` has no further check), so that is the "may see" rule.
+  address, as ``StaffMember.can_log_in``). What it shows is what the holder owns or leads;
+  whoever leaves a team loses that engagement's feed and hands on their open milestones and
+  follow-ups, so the feed keeps to ``engagements.services.common.may_view`` (issue 7).
 - Scope ``all``: the milestones the holder owns, and the milestones without an owner of
   the engagements the holder leads (an unowned milestone is the lead's to watch); the
   follow-ups assigned to the holder, and the unassigned follow-ups of engagements the holder

@@ -54,6 +54,7 @@ from caseflow.engagements.services.common import (
     EngagementNotPermitted,
     clean_text,
     may_edit,
+    may_view,
     require_editor,
 )
 from caseflow.engagements.shifting import ShiftItem, shift_candidates
@@ -197,7 +198,11 @@ def _check_due_on(due_on: date, *, today: date, programme_end: date) -> None:
         )
 
 
-def _active_assignee(session: Session, assignee_id: int) -> StaffMember:
+def _active_assignee(
+    session: Session, assignee_id: int, engagement: Engagement, *, keep: int | None = None
+) -> StaffMember:
+    """The assignee with this id, if they may see the engagement (``may_view``: its team,
+    leads, admins); ``keep``, an assignee the follow-up already has, may stay."""
     # An id beyond the INTEGER primary keys is nobody (PostgreSQL would refuse the query).
     member = session.get(StaffMember, assignee_id) if 0 < assignee_id <= MAX_ID else None
     if member is None or not member.is_active:
@@ -210,6 +215,15 @@ def _active_assignee(session: Session, assignee_id: int) -> StaffMember:
             _(
                 "%(name)s hat keinen Zugang zu caseflow und würde die Wiedervorlage nie sehen. "
                 "Bitte wählen Sie eine Person aus der Liste.",
+                name=member.name,
+            ),
+            field="assignee",
+        )
+    if member.id != keep and not may_view(engagement, member):
+        raise EngagementError(
+            _(
+                "%(name)s gehört nicht zum Team dieser Prozessbegleitung und könnte die "
+                "Wiedervorlage nicht öffnen. Bitte wählen Sie eine Person aus der Liste.",
                 name=member.name,
             ),
             field="assignee",
@@ -257,7 +271,7 @@ def add_follow_up(
         )
     _check_due_on(due_on, today=clock.local(now).date(), programme_end=programme_end)
     _check_due_time(due_on, due_time)
-    assignee = _active_assignee(session, assignee_id)
+    assignee = _active_assignee(session, assignee_id, engagement)
     cleaned = clean_text(note, field="note", max_length=NOTE_MAX_LENGTH)
     follow_up = FollowUp(
         engagement=engagement,
@@ -431,7 +445,9 @@ def edit_follow_up(
     due_at = due_moment(due_on, due_time)
     if due_at != follow_up.due_at:
         _check_due_on(due_on, today=clock.local(now).date(), programme_end=programme_end)
-    assignee = _active_assignee(session, assignee_id)
+    assignee = _active_assignee(
+        session, assignee_id, follow_up.engagement, keep=follow_up.assignee_id
+    )
     cleaned = clean_text(note, field="note", max_length=NOTE_MAX_LENGTH)
     changes: dict[str, object] = {}
     if due_at != follow_up.due_at:

@@ -377,15 +377,17 @@ def test_the_page_offers_only_the_allowed_moves(client, session, logged_in, stat
         assert "Status ändern" not in page_text(response)
 
 
-def test_other_consultants_see_no_status_actions_and_get_403(client, session, logged_in):
+def test_other_consultants_neither_see_the_engagement_nor_move_its_status(
+    client, session, logged_in
+):
     logged_in(Role.CONSULTANT)
     lead = factories.make_staff_member(session)
     engagement = factories.make_engagement(session, lead=lead)
     page = client.get(f"/engagements/{engagement.id}")
-    assert page.status_code == 200
+    assert page.status_code == 404
     assert "Status ändern" not in page_text(page)
     response = _post(client, engagement.id, target="aktiv", version=str(engagement.version))
-    assert response.status_code == 403
+    assert response.status_code == 404
     session.refresh(engagement)
     assert engagement.status is S.GEPLANT
     assert _events(session, engagement) == []

@@ -838,7 +838,7 @@ EDIT_TEXTS = (
 )
 
 
-def test_a_consultant_outside_the_team_reads_but_changes_nothing(app, session, make_staff):
+def test_a_consultant_outside_the_team_neither_reads_nor_changes(app, session, make_staff):
     team = make_team(app, session, make_staff)
     outsider = team.outsider
     engagement = factories.make_engagement(
@@ -863,22 +863,10 @@ def test_a_consultant_outside_the_team_reads_but_changes_nothing(app, session, m
     audit_before = actions_of(session, engagement.id)  # the plan
 
     with clock.frozen(date(2025, 3, 20)):
-        page = outsider.get(base)
-        text = page_text(page)
-        assert (
-            "Sie gehören nicht zum Team dieser Prozessbegleitung und können sie lesen, aber "
-            "nicht ändern." in text
-        )
-        assert [word for word in EDIT_TEXTS if word in text] == []
-        assert [form.action for form in forms_of(page) if form.action.startswith(base)] == []
-        markup = page.get_data(as_text=True)
-        assert not re.search(
-            rf'href="{base}/[^"]*(edit|new|team|extend|reschedule|complete|drop)', markup
-        )
-        activities_page = outsider.get(f"{base}/activities")
-        assert not re.search(rf'href="{base}/activities/[^"]*"', activities_page.text)
-        assert [f.action for f in forms_of(activities_page) if f.action.startswith(base)] == []
-        assert "Aktivität erfassen" not in page_text(activities_page)
+        # Not on the team: every page of the engagement is a 404, as for one that does not
+        # exist (tests/test_idor.py checks every route).
+        for path in (base, f"{base}/activities", f"{base}/export"):
+            outsider.get(path, status=404)
         # What the team sees, for contrast: the same page with its controls.
         team_text = page_text(team.co.get(base))
         assert all(word in team_text for word in ("Status ändern", "Team ändern", "Erledigen"))
@@ -891,9 +879,9 @@ def test_a_consultant_outside_the_team_reads_but_changes_nothing(app, session, m
             f"{base}/barriers/new",
             f"{base}/follow-ups/new",
         ):
-            outsider.get(path, status=403)
+            outsider.get(path, status=404)
 
-        token = csrf_token_of(outsider, base)
+        token = csrf_token_of(outsider, "/dashboard")
         version = str(engagement.version)
         posts = {
             "status": (f"{base}/status", {"status-target": "pausiert", "status-version": version}),
@@ -957,7 +945,7 @@ def test_a_consultant_outside_the_team_reads_but_changes_nothing(app, session, m
         for kind, (path, values) in posts.items():
             data = {"csrf_token": token, "version": version, **values}
             answers[kind] = outsider.client.post(path, data=data).status_code
-        assert answers == dict.fromkeys(posts, 403)
+        assert answers == dict.fromkeys(posts, 404)
 
     session.expire_all()
     engagement = session.get(Engagement, engagement.id)

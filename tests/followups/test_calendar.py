@@ -711,8 +711,10 @@ def test_the_engagement_page_offers_its_feed_to_the_team_only(client, session, t
     _kim, noah, ola, engagement, _other = team
     path = f"/engagements/{engagement.id}"
     assert login(client, ola.email).status_code == 302
+    # Off the team, the engagement is not found, nor is its feed to be had (test_idor.py).
+    assert client.get(path).status_code == 404
     assert "Kalender-Abo" not in page_text(client.get(path))
-    assert _post(client, f"{path}/calendar").status_code == 403
+    assert _post(client, f"{path}/calendar").status_code == 404
     assert _post(client, "/engagements/999999/calendar").status_code == 404
     client.post("/logout", data={"csrf_token": csrf_token(client, "/calendar")})
 

@@ -252,10 +252,13 @@ def test_the_inbox_runs_a_fixed_number_of_queries(client, session, logged_in, co
 
 def test_opening_marks_read_and_goes_to_the_object(client, session, logged_in):
     me = logged_in()
-    notification = _raise(session, me, "Meilenstein", link="/engagements/7#milestone-3")
+    # On the engagement's team: a consultant may open only their own (tests/test_idor.py).
+    engagement = factories.make_engagement(session, lead=me)
+    link = f"/engagements/{engagement.id}#milestone-3"
+    notification = _raise(session, me, "Meilenstein", link=link)
     response = client.get(f"/notifications/{notification.id}")
     assert response.status_code == 302
-    assert response.location == "/engagements/7#milestone-3"
+    assert response.location == link
     assert _reload(session, notification).read_at == NOW
     # Again: still read at the first time, same target.
     with clock.frozen(NOW + timedelta(hours=1)):
@@ -265,10 +268,12 @@ def test_opening_marks_read_and_goes_to_the_object(client, session, logged_in):
 
 def test_a_head_request_redirects_without_marking_read(client, session, logged_in):
     me = logged_in()
-    notification = _raise(session, me, "Meilenstein", link="/engagements/7")
+    engagement = factories.make_engagement(session, lead=me)
+    link = f"/engagements/{engagement.id}"
+    notification = _raise(session, me, "Meilenstein", link=link)
     response = client.head(f"/notifications/{notification.id}")
     assert response.status_code == 302
-    assert response.location == "/engagements/7"
+    assert response.location == link
     assert _reload(session, notification).read_at is None
     assert client.get(f"/notifications/{notification.id}").status_code == 302
     assert _reload(session, notification).read_at == NOW

@@ -98,40 +98,53 @@ def test_the_team_sees_the_actions_and_the_link(client, session, team):
     assert "Wiedervorlage anlegen" in page_text(response)
 
 
-def test_other_consultants_only_read(client, session, team):
+def test_other_consultants_see_nothing(client, session, team):
+    """Off the team, the engagement and its follow-ups are not found (tests/test_idor.py)."""
     _kim, noah, ola, engagement = team
     follow_up = factories.make_follow_up(session, engagement, assignee=noah)
     _login(client, ola)
     response = client.get(f"/engagements/{engagement.id}")
-    assert response.status_code == 200
-    (row,) = body_rows(table(response, CAPTION))
-    assert len(row) == 4  # no actions column
+    assert response.status_code == 404
+    assert CAPTION not in page_text(response)
     assert "Wiedervorlage anlegen" not in page_text(response)
     assert "/follow-ups/" not in response.get_data(as_text=True)
 
-    assert client.get(_new_path(engagement)).status_code == 403
-    assert client.post(_new_path(engagement), data=_form(client, engagement)).status_code == 403
-    assert _post_action(client, engagement, follow_up.id, "complete").status_code == 403
-    assert _post_action(client, engagement, follow_up.id, "discard").status_code == 403
+    assert client.get(_new_path(engagement)).status_code == 404
+    assert client.post(_new_path(engagement), data=_form(client, engagement)).status_code == 404
+    assert _post_action(client, engagement, follow_up.id, "complete").status_code == 404
+    assert _post_action(client, engagement, follow_up.id, "discard").status_code == 404
     (unchanged,) = _follow_ups(session)
     assert unchanged.status is FollowUpStatus.OFFEN
 
 
-def test_the_assignee_outside_the_team_may_complete_only(client, session, team):
+def test_the_assignee_outside_the_team_cannot_reach_the_follow_up(client, session, team):
+    """A follow-up assigned to someone off the team (before they left it) is the team's to
+    close: its assignee gets 404 like any consultant outside the team; nothing changes."""
     _kim, _noah, ola, engagement = team
     mine = factories.make_follow_up(session, engagement, assignee=ola, note="meins")
     factories.make_follow_up(session, engagement, assignee=_noah, note="nicht meins")
     _login(client, ola)
-    response = client.get(f"/engagements/{engagement.id}")
-    rows = body_rows(table(response, CAPTION))
-    assert [row[3:] for row in rows] == [["meins", "Erledigt"], ["nicht meins", ""]]
-    assert _post_action(client, engagement, mine.id, "discard").status_code == 403
-    response = _post_action(client, engagement, mine.id, "complete")
-    assert "Die Wiedervorlage ist erledigt." in _flashes(client, response)
-    assert [f.status for f in _follow_ups(session)] == [
-        FollowUpStatus.ERLEDIGT,
-        FollowUpStatus.OFFEN,
-    ]
+    assert client.get(f"/engagements/{engagement.id}").status_code == 404
+    assert _post_action(client, engagement, mine.id, "discard").status_code == 404
+    assert _post_action(client, engagement, mine.id, "complete").status_code == 404
+    assert [f.status for f in _follow_ups(session)] == [FollowUpStatus.OFFEN] * 2
+
+
+def test_follow_ups_are_offered_to_whoever_may_open_the_engagement(
+    client, session, team, make_staff
+):
+    """The assignee list holds the team, leads and admins, not consultants outside the team
+    (they could not open what they were handed); a current assignee stays offered."""
+    kim, noah, ola, engagement = team
+    lea = make_staff(Role.LEAD, name="Lea Leitung")
+    _login(client, kim)
+    html = client.get(_new_path(engagement)).get_data(as_text=True)
+    for member in (kim, noah, lea):
+        assert f'value="{member.id}"' in html, member.name
+    assert f'value="{ola.id}"' not in html
+    theirs = factories.make_follow_up(session, engagement, assignee=ola)
+    html = client.get(_edit_path(engagement, theirs.id)).get_data(as_text=True)
+    assert f'<option selected value="{ola.id}">Ola Außen</option>' in html
 
 
 def test_anonymous_visitors_are_sent_to_the_login(client, session, team):
@@ -480,9 +493,9 @@ def test_edit_is_refused_for_closed_foreign_and_outsiders(client, session, team)
     assert client.get(_edit_path(engagement, foreign.id)).status_code == 404
     outsider = client.application.test_client()  # a browser of its own
     _login(outsider, ola)
-    assert outsider.get(_edit_path(elsewhere, foreign.id)).status_code == 403
+    assert outsider.get(_edit_path(elsewhere, foreign.id)).status_code == 404
     data = _form(outsider, elsewhere, assignee=str(ola.id), note="übernommen")
-    assert outsider.post(_edit_path(elsewhere, foreign.id), data=data).status_code == 403
+    assert outsider.post(_edit_path(elsewhere, foreign.id), data=data).status_code == 404
     assert [f.note for f in _follow_ups(session)] == [None, None]
 
 

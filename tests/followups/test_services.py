@@ -186,8 +186,14 @@ def test_assignee_must_be_an_active_staff_member(session, engagement, kim):
             _add(session, engagement, kim, assignee_id=assignee_id)
         assert refused.value.field == "assignee"
         assert "aktive Person" in str(refused.value)
-    # anyone active with a login, also outside the team
-    other = _staff(session)
+    # a consultant outside the team could not open the engagement (issue 7 point 11) …
+    outsider = _staff(session, name="Otto Außenstehend")
+    with pytest.raises(EngagementError) as refused:
+        _add(session, engagement, kim, assignee_id=outsider.id)
+    assert refused.value.field == "assignee"
+    assert "Otto Außenstehend gehört nicht zum Team" in str(refused.value)
+    # … a lead outside the team can
+    other = _staff(session, role=Role.LEAD)
     assert _add(session, engagement, kim, assignee_id=other.id).assignee is other
     assert _count(session) == 1
 

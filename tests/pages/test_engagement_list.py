@@ -175,15 +175,26 @@ def test_filters_combine(client, portfolio, query, expected):
     assert _organisations(client.get("/engagements?" + _query(query, portfolio))) == expected
 
 
-def test_a_consultant_sees_their_own_by_default_and_can_widen(client, portfolio):
+def test_a_consultant_sees_only_their_own(client, portfolio):
+    """A consultant may open only the engagements whose team they are on (tests/test_idor.py),
+    so the list holds those and no others: no "nur meine" to untick, an old ``mine=0`` link
+    changes nothing, and the team filters offer the colleagues on those engagements."""
     _as(client, portfolio.kim)
     own = client.get("/engagements")
     assert _organisations(own) == [MITTE, NEUKOELLN]
-    assert 'id="filter-mine" name="mine" value="1" checked' in own.get_data(as_text=True)
-    assert _organisations(client.get("/engagements?mine=0")) == ALL
-    # Filters narrow within "nur meine" while it is ticked.
+    html = own.get_data(as_text=True)
+    assert 'id="filter-mine"' not in html
+    assert 'name="mine"' not in html
+    assert _organisations(client.get("/engagements?mine=0")) == [MITTE, NEUKOELLN]
+    assert "Alle Prozessbegleitungen" not in page_text(client.get("/engagements?mine=0"))
+    # Filters narrow within one's own.
     assert _organisations(client.get("/engagements?status=aktiv")) == [MITTE]
-    assert _organisations(client.get(f"/engagements?lead={portfolio.noah.id}")) == []
+    assert _organisations(client.get(f"/engagements?lead={portfolio.lea.id}")) == [NEUKOELLN]
+    assert _organisations(client.get(f"/engagements?member={portfolio.noah.id}")) == [MITTE]
+    # Lea leads Pankow too and Noah leads Spandau, neither of them Kim's: the lead filter
+    # offers Kim and Lea, the team filter the three people on Kim's engagements.
+    assert _options(html, "lead") == ["alle", "Kim Berater", "Lea Leitung"]
+    assert _options(html, "member") == ["alle", "Kim Berater", "Lea Leitung", "Noah Begleiter"]
 
 
 def test_a_lead_sees_everything_by_default(client, portfolio):
@@ -319,8 +330,9 @@ def test_empty_results_say_so(client, portfolio):
 
 
 def test_empty_results_of_ones_own_offer_all_with_the_same_filters(client, portfolio):
-    _as(client, portfolio.kim)
-    response = client.get("/engagements?district=spandau&status=geplant")
+    # A lead with "nur meine" ticked (a consultant has nothing to widen to, see below).
+    _as(client, portfolio.lea)
+    response = client.get("/engagements?district=spandau&status=geplant&mine=1")
     assert "Ihnen ist keine Prozessbegleitung zugeordnet, die zu diesem Filter passt." in (
         page_text(response)
     )
@@ -330,6 +342,15 @@ def test_empty_results_of_ones_own_offer_all_with_the_same_filters(client, portf
     assert _organisations(client.get("/engagements?status=geplant&district=spandau&mine=0")) == [
         SPANDAU
     ]
+
+
+def test_empty_results_of_a_consultant_offer_no_way_to_others(client, portfolio):
+    _as(client, portfolio.kim)
+    response = client.get("/engagements?district=spandau&status=geplant")
+    assert "Ihnen ist keine Prozessbegleitung zugeordnet, die zu diesem Filter passt." in (
+        page_text(response)
+    )
+    assert "Alle Prozessbegleitungen anzeigen" not in page_text(response)
 
 
 @pytest.mark.parametrize(
@@ -438,7 +459,9 @@ def test_the_list_runs_a_fixed_number_of_queries(client, session, logged_in, cou
     # The filtered and the unfiltered list cost the same (an empty result saves the statement
     # that loads the teams), and the large one shows many rows.
     assert len({count for count, rows in large.values() if rows}) == 1
-    assert large["/engagements?mine=0"][1] == 200
+    # A lead sees all 200; a consultant the ones they lead (every other one of the 5 and of
+    # the 195: 3 + 98), whatever ``mine`` says.
+    assert large["/engagements?mine=0"][1] == (200 if role is Role.LEAD else 3 + 98)
     assert 0 < large[paths[3]][1] < 200
 
 

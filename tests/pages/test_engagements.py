@@ -56,12 +56,21 @@ def test_consultants_see_their_own_engagements_by_default(client, two_engagement
     assert response.status_code == 200
     assert _organisations(response) == ["Jugendamt Mitte"]
     assert "Meine Prozessbegleitungen" in page_text(response)
-    assert 'id="filter-mine" name="mine" value="1" checked' in response.get_data(as_text=True)
+    # Only their own, always: there is no "nur meine" to untick (tests/test_idor.py).
+    assert 'name="mine"' not in response.get_data(as_text=True)
 
 
-def test_a_consultant_can_switch_nur_meine_off(client, two_engagements):
+def test_a_consultant_cannot_switch_nur_meine_off(client, two_engagements):
     kim, *_ = two_engagements
     _login(client, kim)
+    with clock.frozen(TODAY):
+        response = client.get("/engagements?mine=0")
+    assert _organisations(response) == ["Jugendamt Mitte"]
+    assert "Alle Prozessbegleitungen" not in page_text(response)
+
+
+def test_a_lead_can_switch_nur_meine_off(client, make_staff, two_engagements):
+    _login(client, make_staff(Role.LEAD))
     with clock.frozen(TODAY):
         response = client.get("/engagements?mine=0")
     assert _organisations(response) == ["Jugendamt Mitte", "Pflegeheim Spandau"]
@@ -125,11 +134,11 @@ def test_bad_filter_values_are_ignored_with_a_note(client, logged_in, two_engage
 def test_list_shows_lead_phase_progress_next_milestone_and_overdue(
     client, session, two_engagements
 ):
-    kim, _noah, active, _planned = two_engagements
+    kim, noah, active, _planned = two_engagements
     milestones = factories.milestones_of(active)
     factories.complete_milestone(session, milestones[0], on=date(2025, 1, 2))  # Erstgespräch
     factories.drop_milestone(session, milestones[-1])  # Abschlussbericht: dropped
-    _login(client, kim)
+    _login(client, noah)  # on the team of both (co on Kim's)
     with clock.frozen(TODAY):
         response = client.get("/engagements?mine=0")
     row = table(response, "Prozessbegleitungen").row("Jugendamt Mitte")
@@ -146,9 +155,18 @@ def test_list_shows_lead_phase_progress_next_milestone_and_overdue(
     assert planned[6] == "0"
 
 
-def test_the_empty_list_of_a_consultant_offers_all_engagements(client, logged_in):
+def test_the_empty_list_of_a_consultant_offers_no_others(client, logged_in, two_engagements):
     logged_in(Role.CONSULTANT)
     response = client.get("/engagements")
+    text = page_text(response)
+    assert "Ihnen ist keine Prozessbegleitung zugeordnet, die zu diesem Filter passt." in text
+    assert 'href="/engagements?mine=0"' not in response.get_data(as_text=True)
+    assert "Jugendamt Mitte" not in text
+
+
+def test_the_empty_list_of_a_lead_with_nur_meine_offers_all_engagements(client, logged_in):
+    logged_in(Role.LEAD)
+    response = client.get("/engagements?mine=1")
     text = page_text(response)
     assert "Ihnen ist keine Prozessbegleitung zugeordnet, die zu diesem Filter passt." in text
     assert 'href="/engagements?mine=0"' in response.get_data(as_text=True)
@@ -309,8 +327,8 @@ def test_engagement_page_shows_follow_ups_activities_barriers_and_history(
 
 
 def test_engagement_page_empty_states(client, session, two_engagements):
-    kim, _noah, _active, planned = two_engagements
-    _login(client, kim)
+    _kim, noah, _active, planned = two_engagements
+    _login(client, noah)  # leads the planned one
     response = client.get(f"/engagements/{planned.id}")
     text = page_text(response)
     assert "Für diese Prozessbegleitung sind keine Wiedervorlagen offen." in text

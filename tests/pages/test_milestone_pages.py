@@ -165,7 +165,8 @@ def test_the_page_runs_a_fixed_number_of_queries(client, session, member, count_
 # --- who may -----------------------------------------------------------------------------
 
 
-def test_other_consultants_see_no_actions_and_get_403(client, session, logged_in):
+def test_other_consultants_see_nothing_and_get_404(client, session, logged_in):
+    """Off the team, the engagement and its milestones are not found (tests/test_idor.py)."""
     logged_in(Role.CONSULTANT)
     engagement = factories.make_engagement(
         session, lead=factories.make_staff_member(session), status=S.AKTIV
@@ -173,8 +174,9 @@ def test_other_consultants_see_no_actions_and_get_403(client, session, logged_in
     gate = _milestone(engagement, GATE)
     talk = factories.complete_milestone(session, _milestone(engagement, "Erstgespräch"), on=TODAY)
     response = client.get(f"/engagements/{engagement.id}")
+    assert response.status_code == 404
     text_ = page_text(response)
-    assert GATE in text_
+    assert GATE not in text_
     for label in ("Erledigen", "Entfallen lassen", "Bearbeiten", "Wieder öffnen"):
         assert label not in text_
     assert "Meilenstein hinzufügen" not in text_
@@ -187,7 +189,7 @@ def test_other_consultants_see_no_actions_and_get_403(client, session, logged_in
         _url(engagement, gate, "edit"),
         _phase_url(engagement, phase, "milestones/new"),
     ):
-        assert client.get(path).status_code == 403, path
+        assert client.get(path).status_code == 404, path
     posts = {
         _url(engagement, gate, "complete"): {"completed_on": "2025-03-01"},
         _url(engagement, talk, "reopen"): {},
@@ -197,7 +199,7 @@ def test_other_consultants_see_no_actions_and_get_403(client, session, logged_in
         _phase_url(engagement, phase, "start"): {},
     }
     for path, values in posts.items():
-        assert _post(client, path, engagement, **values).status_code == 403, path
+        assert _post(client, path, engagement, **values).status_code == 404, path
     session.refresh(gate)
     assert gate.status is MilestoneStatus.OFFEN
     assert phase.started_on is None

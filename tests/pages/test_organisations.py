@@ -148,7 +148,7 @@ def test_organisation_page_shows_facts_contacts_engagements_and_applications(
 
 
 def test_organisation_page_empty_states_and_unsafe_website(client, session, logged_in):
-    logged_in(Role.CONSULTANT)
+    logged_in(Role.LEAD)  # sees every engagement (a consultant: their own, see below)
     organisation = factories.make_organisation(session, name="Neu", website="javascript:alert(1)")
     response = client.get(f"/organisations/{organisation.id}")
     text = page_text(response)
@@ -730,3 +730,31 @@ def test_a_missing_or_tampered_fingerprint_is_refused(client, session, logged_in
     )
     session.expire_all()
     assert contact.name == "Selin Kaya"
+
+
+def test_a_consultant_sees_the_engagements_of_their_team_only(client, session, logged_in):
+    """The organisation page lists the engagements the consultant may open (their team's);
+    with none of those it says so, without telling whether others exist."""
+    me = logged_in(Role.CONSULTANT)
+    organisation = factories.make_organisation(session, name="Jugendamt Mitte")
+    other = factories.make_staff_member(session, name="Noah Nichtich")
+    mine = factories.make_engagement(session, lead=me, organisation=organisation)
+    foreign = factories.make_engagement(
+        session, lead=other, organisation=organisation, start=date(2025, 3, 1)
+    )
+    html = client.get(f"/organisations/{organisation.id}").get_data(as_text=True)
+    assert f'href="/engagements/{mine.id}"' in html
+    assert f'href="/engagements/{foreign.id}"' not in html
+    assert "Noah Nichtich" not in html
+    assert "Hier stehen die Prozessbegleitungen, zu deren Team Sie gehören." in html
+    lonely = factories.make_organisation(session, name="Bürgeramt Pankow")
+    factories.make_engagement(session, lead=other, organisation=lonely)
+    text = page_text(client.get(f"/organisations/{lonely.id}"))
+    assert "Sie gehören zu keinem Team einer Prozessbegleitung dieser Organisation." in text
+    assert "Noah Nichtich" not in text
+    # The list counts the engagements the consultant can open.
+    rows = body_rows(table(client.get("/organisations"), "Alle Organisationen"))
+    assert [(row[0], row[-1]) for row in rows] == [
+        ("Bürgeramt Pankow", "0"),
+        ("Jugendamt Mitte", "1"),
+    ]

@@ -97,21 +97,23 @@ def test_the_section_lists_the_team_with_contacts_and_the_edit_link(
     assert_accessible(response)
 
 
-def test_other_consultants_see_the_team_but_no_edit_link_and_get_403(
+def test_other_consultants_see_neither_the_team_nor_the_edit_page(
     client, session, logged_in, pia, ole
 ):
+    """Off the team, the engagement and its team page are not found (tests/test_idor.py)."""
     logged_in(Role.CONSULTANT)
     engagement = factories.make_engagement(session, lead=pia)
     response = client.get(f"/engagements/{engagement.id}")
-    assert "Pia Prozess" in page_text(response)
+    assert response.status_code == 404
+    assert "Pia Prozess" not in page_text(response)
     assert "Team ändern" not in page_text(response)
-    assert client.get(_path(engagement)).status_code == 403
-    token = csrf_token(client, f"/engagements/{engagement.id}")
+    assert client.get(_path(engagement)).status_code == 404
+    token = csrf_token(client, "/engagements")
     response = client.post(
         _path(engagement),
         data={"csrf_token": token, "lead": str(ole.id), "version": str(engagement.version)},
     )
-    assert response.status_code == 403
+    assert response.status_code == 404
     assert _team(session, engagement) == (pia.id, [])
 
 

@@ -1,5 +1,6 @@
-"""What every engagement service shares: the errors it raises, who may edit, the version
-check of a form, touching the engagement so its version moves on, and cleaning a free text.
+"""What every engagement service shares: the errors it raises, who may see and who may
+edit an engagement, the version check of a form, touching the engagement so its version
+moves on, and cleaning a free text.
 Services check the rules, change rows, write the audit trail and flush; the caller commits."""
 
 from __future__ import annotations
@@ -34,12 +35,25 @@ class StaleEngagement(EngagementError):
     """The engagement changed after the form was shown: the change is not made."""
 
 
-def may_edit(engagement: Engagement, member: StaffMember) -> bool:
-    """Whether ``member`` may change ``engagement``: its team (lead and co-consultants) and
-    leads and admins; other consultants only read."""
+def may_view(engagement: Engagement, member: StaffMember) -> bool:
+    """Whether ``member`` may see ``engagement`` and everything in it (phases, milestones,
+    activities, barriers, follow-ups, history, handout, calendar feed): leads and admins see
+    every engagement; a consultant only those whose team they are on, as lead or co
+    (DESIGN.md §1: consultants run the engagements they are assigned to). Every page of an
+    engagement answers 404 to anyone else, so guessing ids reveals nothing.
+
+    The one rule of who sees an engagement; lists use its SQL form,
+    ``caseflow.engagements.queries.visible_to``, and a test checks both agree."""
     if member.has_role(Role.LEAD):
         return True
     return any(assignment.staff_member_id == member.id for assignment in engagement.assignments)
+
+
+def may_edit(engagement: Engagement, member: StaffMember) -> bool:
+    """Whether ``member`` may change ``engagement``: its team (lead and co-consultants) and
+    leads and admins. Today exactly those who may see it (``may_view``); kept apart so that a
+    reading role can be added without touching every service."""
+    return may_view(engagement, member)
 
 
 def stale_message() -> str:

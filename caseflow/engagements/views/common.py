@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import abort, current_app, flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy.orm.exc import StaleDataError
@@ -14,14 +14,15 @@ from werkzeug.wrappers import Response
 
 from caseflow.engagements.forms.common import VersionedForm
 from caseflow.engagements.models import Engagement
-from caseflow.engagements.rules import ProgrammeWindow
 from caseflow.engagements.services.common import (
     EngagementError,
     EngagementNotPermitted,
     StaleEngagement,
     may_edit,
+    may_view,
     stale_message,
 )
+from caseflow.engagements.services.window import programme_window
 from caseflow.extensions import db
 from caseflow.staff.models import StaffMember
 
@@ -33,6 +34,7 @@ __all__ = [
     "page_url",
     "programme_window",
     "refused",
+    "require_view",
     "save_change",
     "saved",
     "shown",
@@ -44,21 +46,23 @@ Page = Response | tuple[str, int]
 T = TypeVar("T")
 
 
-def programme_window() -> ProgrammeWindow:
-    return ProgrammeWindow(
-        current_app.config["PROGRAMME_START"], current_app.config["PROGRAMME_END"]
-    )
-
-
 def acting_member() -> StaffMember:
     return current_user._get_current_object()  # type: ignore[attr-defined]
 
 
-def load_engagement(engagement_id: int, *, for_edit: bool = False) -> Engagement:
-    """The engagement, or a 404; with ``for_edit`` a 403 unless the acting member may edit."""
-    engagement = db.session.get(Engagement, engagement_id)
-    if engagement is None:
+def require_view(engagement: Engagement | None) -> Engagement:
+    """``engagement`` when the acting member may see it (``may_view``); else a 404, the same
+    answer as for an id that does not exist, so guessing ids tells nothing."""
+    if engagement is None or not may_view(engagement, acting_member()):
         abort(404)
+    return engagement
+
+
+def load_engagement(engagement_id: int, *, for_edit: bool = False) -> Engagement:
+    """The engagement, or a 404 when there is none or the acting member may not see it
+    (``require_view``); with ``for_edit`` a 403 unless they may also edit it. Every page of an
+    engagement (and of what is in it) loads it through here."""
+    engagement = require_view(db.session.get(Engagement, engagement_id))
     if for_edit and not may_edit(engagement, acting_member()):
         abort(403)
     return engagement

@@ -31,6 +31,7 @@ from caseflow.engagements.views.common import (
     attach,
     load_engagement,
     refused,
+    require_view,
     saved,
     stale_message,
 )
@@ -59,9 +60,7 @@ def _render_page(
 ) -> tuple[str, int]:
     today = clock.today()
     found = engagement_detail(db.session, engagement_id, today=today)
-    if found is None:
-        abort(404)
-    engagement = found.engagement
+    engagement = require_view(found.engagement if found is not None else None)
     sections = contributions(engagement_sections, engagement, session=db.session, today=today)
     can_edit = may_edit(engagement, acting_member())
     page = render_template(

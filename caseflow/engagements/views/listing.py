@@ -1,4 +1,9 @@
-"""``/engagements``: the list with its filters, and the engagements on the organisation pages."""
+"""``/engagements``: the list with its filters, and the engagements on the organisation pages.
+
+Both show only the engagements the logged-in person may see (``queries.visible_to``): leads
+and admins all of them, a consultant those whose team they are on. So a consultant's list is
+always "nur meine" (the checkbox is not offered) and its team filters offer only the
+colleagues on those engagements."""
 
 from __future__ import annotations
 
@@ -22,6 +27,7 @@ from caseflow.engagements.queries import (
     team_member_choices,
 )
 from caseflow.engagements.views.blueprint import bp
+from caseflow.engagements.views.common import acting_member
 from caseflow.extensions import db
 from caseflow.organisations.choices import District, Sector
 from caseflow.organisations.models import Organisation
@@ -54,6 +60,8 @@ class ListFilters:
 
     mine: bool
     is_mine_default: bool
+    # A consultant: the list holds only their own engagements, whatever ``mine`` says.
+    is_restricted: bool = False
     status: EngagementStatus | None = None
     lead: TeamMemberChoice | None = None
     member: TeamMemberChoice | None = None
@@ -94,7 +102,9 @@ class ListFilters:
             "starts_to": self.starts_to,
             "ends_from": self.ends_from,
             "ends_to": self.ends_to,
-            "mine": None if self.mine == self.is_mine_default else int(self.mine),
+            "mine": (
+                None if self.is_restricted or self.mine == self.is_mine_default else int(self.mine)
+            ),
         }
         values.update(changes)
         return {
@@ -145,7 +155,8 @@ def _date_range(
 def _read_filters(
     args: MultiDict[str, str], choices: list[TeamMemberChoice], notes: list[str]
 ) -> ListFilters:
-    is_mine_default = not current_user.has_role(Role.LEAD)
+    is_restricted = not current_user.has_role(Role.LEAD)
+    is_mine_default = is_restricted
     starts_from, starts_to = _date_range(
         args.get("starts_from"),
         args.get("starts_to"),
@@ -161,8 +172,11 @@ def _read_filters(
         label_to=str(ENDS_TO),
     )
     return ListFilters(
-        mine=_mine_filter(args.getlist("mine"), default=is_mine_default, notes=notes),
+        # A consultant sees only their own engagements: an old "mine=0" link changes nothing.
+        mine=is_restricted
+        or _mine_filter(args.getlist("mine"), default=is_mine_default, notes=notes),
         is_mine_default=is_mine_default,
+        is_restricted=is_restricted,
         status=enum_filter(args.get("status"), EngagementStatus, notes),
         lead=choice_filter(
             args.get("lead"),
@@ -183,17 +197,20 @@ def _read_filters(
 @bp.get("/engagements")
 @staff_required
 def index() -> str:
-    """All engagements, filtered by status, team, organisation and dates, and (consultants by
-    default) to one's own; bad filter values are ignored with a note."""
+    """The engagements one may see (a consultant: their own; leads and admins: all, or their
+    own with "nur meine"), filtered by status, team, organisation and dates; bad filter
+    values are ignored with a note."""
     notes: list[str] = []
-    choices = team_member_choices(db.session)
+    viewer = acting_member()
+    choices = team_member_choices(db.session, viewer=viewer)
     filters = _read_filters(request.args, choices, notes)
     today = clock.today()
     rows = list_engagements(
         db.session,
         today=today,
+        viewer=viewer,
         statuses=[filters.status] if filters.status is not None else None,
-        staff_member_id=current_user.id if filters.mine else None,
+        staff_member_id=viewer.id if filters.mine and not filters.is_restricted else None,
         lead_id=filters.lead.id if filters.lead is not None else None,
         member_id=filters.member.id if filters.member is not None else None,
         sector=filters.sector,
@@ -221,7 +238,7 @@ def index() -> str:
 def _engagement_count_column(_sender: Any, *, session: Session, **_kwargs: Any) -> ListColumn:
     return ListColumn(
         heading=_("Prozessbegleitungen"),
-        values=engagement_counts_by_organisation(session),
+        values=engagement_counts_by_organisation(session, viewer=acting_member()),
         order=10,
     )
 
@@ -230,7 +247,10 @@ def _engagement_count_column(_sender: Any, *, session: Session, **_kwargs: Any) 
 def _organisation_engagements(
     organisation: Organisation, *, session: Session, today: date, **_kwargs: Any
 ) -> PageSection:
-    rows = list_engagements(session, today=today, organisation_id=organisation.id)
+    viewer = acting_member()
+    rows = list_engagements(session, today=today, organisation_id=organisation.id, viewer=viewer)
     return PageSection(
-        "engagements/_organisation_engagements.html", {"rows": rows, "today": today}, order=10
+        "engagements/_organisation_engagements.html",
+        {"rows": rows, "today": today, "is_restricted": not viewer.has_role(Role.LEAD)},
+        order=10,
     )

@@ -6,14 +6,19 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from caseflow import clock
 from caseflow.engagements.models import CLOSED_STATUSES, Engagement
-from caseflow.engagements.services.common import EngagementError, EngagementNotPermitted, may_edit
+from caseflow.engagements.services.common import (
+    EngagementError,
+    EngagementNotPermitted,
+    may_edit,
+    may_view,
+)
 from caseflow.engagements.views.blueprint import engagement_sections
 from caseflow.engagements.views.common import (
     acting_member,
@@ -38,7 +43,9 @@ from caseflow.followups.services import (
     open_follow_ups_of,
 )
 from caseflow.followups.views.blueprint import bp
+from caseflow.settings.services import current as current_setting
 from caseflow.staff.access import staff_required
+from caseflow.staff.models import StaffMember
 from caseflow.web.i18n import format_day
 from caseflow.web.sections import PageSection
 
@@ -74,6 +81,17 @@ def _load_follow_up(engagement_id: int, follow_up_id: int) -> FollowUp:
     return follow_up
 
 
+def _assignees(engagement: Engagement, current: StaffMember | None = None) -> list[StaffMember]:
+    """Whom the form offers: the active staff who can log in and may see the engagement (its
+    team, leads and admins), so nobody is handed a follow-up they cannot open; the current
+    assignee stays offered."""
+    return [
+        member
+        for member in assignee_candidates(db.session)
+        if may_view(engagement, member) or (current is not None and member.id == current.id)
+    ]
+
+
 def _render_form(
     engagement: Engagement,
     form: FollowUpForm,
@@ -93,7 +111,7 @@ def _render_form(
         form=form,
         action=action,
         today=clock.today(),
-        latest=latest_due_on(current_app.config["PROGRAMME_END"]),
+        latest=latest_due_on(current_setting("PROGRAMME_END")),
     ), status
 
 
@@ -113,7 +131,7 @@ def new_follow_up(engagement_id: int) -> Response | tuple[str, int]:
         )
     me = acting_member()
     form = FollowUpForm(data={"assignee": str(me.id)} if me.is_active else None)
-    form.offer(assignees=assignee_candidates(db.session))
+    form.offer(assignees=_assignees(engagement))
     if not form.is_submitted():
         return _render_form(engagement, form)
     if not form.validate():
@@ -129,7 +147,7 @@ def new_follow_up(engagement_id: int) -> Response | tuple[str, int]:
             note=form.note.data,
             actor=me,
             now=clock.now(),
-            programme_end=current_app.config["PROGRAMME_END"],
+            programme_end=current_setting("PROGRAMME_END"),
         )
         db.session.commit()
     except EngagementNotPermitted:
@@ -176,7 +194,7 @@ def edit_follow_up_view(engagement_id: int, follow_up_id: int) -> Response | tup
             "shown": fingerprint(follow_up),
         }
     )
-    form.offer(assignees=assignee_candidates(db.session))
+    form.offer(assignees=_assignees(engagement, follow_up.assignee))
     if not form.is_submitted():
         return _render_form(engagement, form, follow_up=follow_up)
     if not form.validate():
@@ -191,7 +209,7 @@ def edit_follow_up_view(engagement_id: int, follow_up_id: int) -> Response | tup
             note=form.note.data,
             actor=acting_member(),
             now=clock.now(),
-            programme_end=current_app.config["PROGRAMME_END"],
+            programme_end=current_setting("PROGRAMME_END"),
             # A missing digest (a tampered form) is refused like an old one.
             expected_fingerprint=form.shown.data or "",
         )
@@ -218,7 +236,8 @@ def edit_follow_up_view(engagement_id: int, follow_up_id: int) -> Response | tup
 )
 @staff_required
 def complete_follow_up_view(engagement_id: int, follow_up_id: int) -> Response:
-    """Mark a follow-up done (its assignee, the team, leads and admins)."""
+    """Mark a follow-up done (the team, leads and admins; its assignee too, as far as they
+    may see the engagement: 404 for anyone else)."""
     load_engagement(engagement_id)
     follow_up = _load_follow_up(engagement_id, follow_up_id)
     try:

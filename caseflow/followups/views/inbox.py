@@ -3,14 +3,28 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
-from flask import abort, flash, g, has_request_context, redirect, render_template, request, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    g,
+    has_request_context,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
+from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from caseflow import clock
+from caseflow.engagements.models import Engagement
+from caseflow.engagements.services.common import may_view
 from caseflow.extensions import db
 from caseflow.followups.forms import PreferencesForm
 from caseflow.followups.inbox import (
@@ -89,6 +103,21 @@ def _load_own(notification_id: int) -> Notification:
     return notification
 
 
+def _is_hidden_engagement_page(path: str) -> bool:
+    """Whether ``path`` (a path on this site) is a page of an engagement the logged-in person
+    may not see (any more: taken off its team) or that no longer exists."""
+    adapter = current_app.url_map.bind("localhost")
+    try:
+        _endpoint, args = adapter.match(urlsplit(path).path, method="GET")
+    except HTTPException:  # no page here (or a redirect, as RequestRedirect)
+        return False
+    engagement_id = args.get("engagement_id")
+    if not isinstance(engagement_id, int):
+        return False
+    engagement = db.session.get(Engagement, engagement_id)
+    return engagement is None or not may_view(engagement, current_user._get_current_object())
+
+
 @bp.get("/notifications")
 @staff_required
 def inbox() -> str:
@@ -129,13 +158,26 @@ def inbox() -> str:
 @staff_required
 def open_notification(notification_id: int) -> Response:
     """Mark one's own notification read and go to what it is about (a path on this site;
-    the inbox when it has none). Someone else's notification is a 404. A HEAD request (a
-    link checker, a preview) only gets the redirect: nobody has read anything."""
+    the inbox when it has none). Someone else's notification is a 404. A notification about
+    an engagement one may no longer see (taken off its team) leads to the inbox with a note
+    instead of a 404. A HEAD request (a link checker, a preview) only gets the redirect:
+    nobody has read anything."""
     notification = _load_own(notification_id)
     target = safe_next(notification.link) or url_for("followups.inbox")
+    hidden = _is_hidden_engagement_page(target)
     if request.method != "HEAD":
         mark_read(db.session, notification, now=clock.now())
         db.session.commit()
+    if hidden:
+        if request.method != "HEAD":
+            flash(
+                _(
+                    "Diese Prozessbegleitung können Sie nicht (mehr) öffnen: Sie gehören nicht "
+                    "zu ihrem Team. Bei Fragen hilft die Projektleitung."
+                ),
+                "info",
+            )
+        return redirect(url_for("followups.inbox"))
     return redirect(target)
 
 

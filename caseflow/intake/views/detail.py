@@ -20,6 +20,8 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
 from caseflow import clock
+from caseflow.engagements.services.common import may_view
+from caseflow.engagements.services.window import programme_window
 from caseflow.extensions import db
 from caseflow.intake.forms.staff import (
     DeclineForm,
@@ -56,7 +58,6 @@ from caseflow.intake.views.common import (
     load_application,
     notify_applicant,
     page_url,
-    programme_window,
     refused,
 )
 from caseflow.staff.access import lead_required, staff_required
@@ -140,6 +141,9 @@ def _render_page(
             else None
         ),
         "statuses": ApplicationStatus,
+        # Consultants outside its team may not open the engagement (issue 7 point 11).
+        "engagement_visible": application.engagement is not None
+        and may_view(application.engagement, current_user),
     }
     return render_template("intake/application.html", **context), status
 

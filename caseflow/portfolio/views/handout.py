@@ -4,24 +4,26 @@ from __future__ import annotations
 
 from email.utils import parseaddr
 
-from flask import abort, current_app, render_template
+from flask import render_template
 
 from caseflow import clock
 from caseflow.engagements.models import CLOSED_STATUSES
+from caseflow.engagements.views.common import require_view
 from caseflow.extensions import db
 from caseflow.portfolio.handout import engagement_handout
 from caseflow.portfolio.views.blueprint import bp
+from caseflow.settings.services import current as current_setting
 from caseflow.staff.access import staff_required
 
 
 @bp.get("/engagements/<int:engagement_id>/export")
 @staff_required
 def engagement_export(engagement_id: int) -> str:
-    """The handout of one engagement (every staff member may read every engagement, as on
-    the engagement page); staff-internal notes are left out (see ``portfolio.handout``)."""
+    """The handout of one engagement, for whoever may see the engagement page (404 for
+    anyone else, ``require_view``); staff-internal notes are left out (see
+    ``portfolio.handout``)."""
     handout = engagement_handout(db.session, engagement_id)
-    if handout is None:
-        abort(404)
+    require_view(handout.engagement if handout is not None else None)
     return render_template(
         "portfolio/handout.html",
         handout=handout,
@@ -35,4 +37,4 @@ def engagement_export(engagement_id: int) -> str:
 def contact_email() -> str:
     """The address the handout names for questions: the one caseflow sends its mail from
     (``MAIL_DEFAULT_SENDER``, ``Name <address>``); empty when none is configured."""
-    return parseaddr(current_app.config.get("MAIL_DEFAULT_SENDER") or "")[1]
+    return parseaddr(current_setting("MAIL_DEFAULT_SENDER") or "")[1]
