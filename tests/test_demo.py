@@ -46,6 +46,7 @@ from caseflow.organisations.models import Organisation
 from caseflow.staff import passwords
 from caseflow.staff.models import Role, StaffMember
 from caseflow.staff.services import authenticate
+from tests.conftest import login
 
 BERLIN = ZoneInfo("Europe/Berlin")
 PROGRAMME = ProgrammeWindow(date(2024, 4, 1), date(2026, 7, 31))
@@ -496,3 +497,26 @@ def test_demo_content_is_consistent() -> None:
             accepted.add(application["org"])
     engaged = [e["org"] for e in data["programme"]["engagements"]]
     assert sorted(engaged) == sorted(accepted)
+
+
+def test_the_demo_turns_the_second_factor_off_and_says_so(
+    app: Flask, client, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Leads and admins need a second factor by default; the demo logins must work with the
+    password alone, so the demo data switches the requirement off (a setting) and the demo
+    banner tells."""
+    monkeypatch.setitem(app.config, "TWO_FACTOR_ROLES", ("lead", "admin"))
+    monkeypatch.setitem(app.config, "CASEFLOW_TODAY", DEMO_TODAY)
+    load_demo(session)
+
+    for email, landing in (("leitung@example.org", "/dashboard"), ("admin@example.org", "/admin/")):
+        response = login(client, email, DEMO_PASSWORD)
+        assert response.status_code == 302 and response.headers["Location"].endswith(landing)
+        page = client.get(landing).get_data(as_text=True)
+        assert "Zwei-Faktor-Anmeldung ausgeschaltet" in page
+        client.post(
+            "/logout",
+            data={"csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)},
+        )
+    event = session.scalar(select(AuditEvent).where(AuditEvent.action == "setting.changed"))
+    assert event is not None and "TWO_FACTOR_ROLES" in event.changes

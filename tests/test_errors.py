@@ -17,7 +17,7 @@ from sqlalchemy.exc import OperationalError
 from caseflow import clock, create_app
 from caseflow.engagements.models import Engagement
 from caseflow.intake.models import ApplicationReview, ApplicationStatus
-from caseflow.staff import access
+from caseflow.staff import sessions
 from caseflow.staff.models import Role
 from tests import factories
 from tests.conftest import config_for_tests, csrf_token, dispose_engines
@@ -127,18 +127,14 @@ def test_nul_characters_in_the_query_are_a_400(client, logged_in, path) -> None:
     assert "Ungültige Anfrage" in response.get_data(as_text=True)
 
 
-class _DatabaseDown:
-    """Stands in for ``db`` in the user loader: every lookup fails as an outage would."""
-
-    class session:  # noqa: N801  (mimics ``db.session``)
-        @staticmethod
-        def get(*_args, **_kwargs):
-            raise OperationalError("SELECT", {}, Exception("connection refused"))
+def _database_down(*_args, **_kwargs):
+    """Stands in for the session lookup of the user loader: it fails as an outage would."""
+    raise OperationalError("SELECT", {}, Exception("connection refused"))
 
 
 def test_database_outage_gives_a_logged_in_user_the_german_503(client, logged_in, monkeypatch):
     logged_in()
-    monkeypatch.setattr(access, "db", _DatabaseDown)
+    monkeypatch.setattr(sessions, "resume_session", _database_down)
     response = client.get("/dashboard")
     assert response.status_code == 503
     page = response.get_data(as_text=True)

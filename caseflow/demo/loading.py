@@ -19,6 +19,7 @@ from caseflow.demo.summary import summary
 from caseflow.engagements.models import Engagement
 from caseflow.intake.models import Application, ApplicationRound
 from caseflow.organisations.models import Organisation
+from caseflow.settings.services import change as change_setting
 from caseflow.staff.models import StaffMember
 
 DEMO_SEED = 20251015
@@ -43,6 +44,9 @@ def load_demo(session: Session) -> str:
         create_rounds(demo)
         create_engagements(demo)
         create_applications(demo)
+        # The demo logins (a lead and an admin among them) log in with the password alone;
+        # the banner says so. A real deployment keeps the default (leads and admins).
+        change_setting(session, "TWO_FACTOR_ROLES", [], actor=None, now=at(DEMO_TODAY, 7))
         record(
             session,
             actor=None,

@@ -10,8 +10,7 @@ from flask import abort
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from caseflow.extensions import db
-from caseflow.staff.models import Role, StaffMember
+from caseflow.staff.models import Role
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -46,14 +45,3 @@ def role_required(minimum: Role) -> Callable[[F], F]:
 staff_required = role_required(Role.CONSULTANT)
 lead_required = role_required(Role.LEAD)
 admin_required = role_required(Role.ADMIN)
-
-
-def load_user(user_id: str) -> StaffMember | None:
-    """Flask-Login's user loader: deactivated accounts lose their session at once."""
-    try:
-        member = db.session.get(StaffMember, int(user_id))
-    except ValueError:
-        return None
-    if member is None or not member.can_log_in:
-        return None
-    return member

@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from caseflow.audit.services import record
+from caseflow.settings.services import current as current_setting
 from caseflow.staff.identity import is_valid_email, name_key, normalise_email
 from caseflow.staff.models import Role, StaffMember
 from caseflow.staff.passwords import hash_password, needs_rehash, policy_problems, verify_password
@@ -60,7 +60,7 @@ def credentials_match(credentials: Credentials, password: str) -> bool:
 
 def two_factor_roles() -> tuple[str, ...]:
     """The roles that must log in with a second factor (setting TWO_FACTOR_ROLES)."""
-    return tuple(current_app.config["TWO_FACTOR_ROLES"])
+    return tuple(current_setting("TWO_FACTOR_ROLES"))
 
 
 def complete_login(

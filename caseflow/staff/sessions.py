@@ -15,7 +15,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import current_app, flash, request
+from flask import flash, request
 from flask import session as cookie
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from caseflow import clock
 from caseflow.extensions import db
+from caseflow.settings.services import values
 from caseflow.staff.models import LoginSession, StaffMember
 
 # Why a session ended (LoginSession.end_reason).
@@ -47,11 +48,10 @@ class Timeouts:
     absolute: timedelta
 
     @classmethod
-    def from_config(cls, config: dict) -> Timeouts:
-        return cls(
-            idle=timedelta(minutes=config["SESSION_IDLE_MINUTES"]),
-            absolute=timedelta(hours=config["SESSION_ABSOLUTE_HOURS"]),
-        )
+    def in_effect(cls, session: Session | None = None) -> Timeouts:
+        """The timeouts the settings give (caseflow.settings)."""
+        idle, hours = values("SESSION_IDLE_MINUTES", "SESSION_ABSOLUTE_HOURS", session=session)
+        return cls(idle=timedelta(minutes=idle), absolute=timedelta(hours=hours))
 
 
 def hash_token(token: str) -> str:
@@ -175,7 +175,7 @@ def load_user(user_id: str) -> StaffMember | None:
         db.session,
         user_id,
         now=clock.now(),
-        timeouts=Timeouts.from_config(current_app.config),
+        timeouts=Timeouts.in_effect(),
     )
     if resumed.wrote and not (db.session.new or db.session.dirty or db.session.deleted):
         db.session.commit()

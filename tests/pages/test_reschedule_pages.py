@@ -15,7 +15,7 @@ from caseflow.audit.models import AuditEvent
 from caseflow.engagements.models import Engagement, EngagementStatus, Milestone, MilestoneStatus
 from caseflow.staff.models import Role
 from tests import factories
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, login
 from tests.pages.helpers import body_rows, page_text, table
 from tests.pages.test_accessibility_structure import assert_accessible
 
@@ -178,21 +178,22 @@ def test_a_milestone_or_phase_of_another_engagement_is_404(client, session, memb
     assert _events(session, engagement, "engagement.rescheduled") == []
 
 
-def test_other_consultants_get_403(client, session, logged_in):
+def test_other_consultants_get_404(client, session, logged_in):
+    """Off the team, the engagement is not found (tests/test_idor.py)."""
     logged_in(Role.CONSULTANT)
     lead = factories.make_staff_member(session)
     engagement = factories.make_engagement(session, lead=lead, status=S.AKTIV)
     selfcheck = _milestone(engagement, SELFCHECK)
     path = _url(engagement, f"milestone={selfcheck.id}")
-    assert client.get(path).status_code == 403
-    assert client.get(f"/engagements/{engagement.id}/extend").status_code == 403
+    assert client.get(path).status_code == 404
+    assert client.get(f"/engagements/{engagement.id}/extend").status_code == 404
     data = {
         "csrf_token": csrf_token(client, "/engagements"),
         "version": str(engagement.version),
         "new_date": "2025-03-20",
         "save": "Verschieben",
     }
-    assert client.post(path, data=data).status_code == 403
+    assert client.post(path, data=data).status_code == 404
     assert _due(session, selfcheck) == date(2025, 3, 23)
 
 
@@ -432,11 +433,12 @@ def test_extending_saves_and_redirects(client, session, engagement):
     assert len(_events(session, engagement, "engagement.extended")) == 1
 
 
-def test_a_second_extension_shows_and_keeps_the_first_reason(client, session, engagement):
+def test_a_second_extension_shows_and_keeps_the_first_reason(client, session, engagement, member):
     path = _extend_url(engagement)
     assert "Bisherige Verlängerungen" not in page_text(client.get(path))
     assert _post(client, path, new_end="2026-03-31", reason="Personalwechsel").status_code == 302
     with clock.frozen(date(2025, 9, 1)):
+        login(client, member.email)  # half a year later: the first session has ended
         response = client.get(path)
         assert_accessible(response)
         assert "Bisherige Verlängerungen 10.03.2025: bis 31.03.2026 – Personalwechsel" in (

@@ -441,9 +441,9 @@ def test_planned_and_closed_engagements_keep_their_ends(session):
 
 
 def test_the_cell_list_shows_an_overrun_in_the_current_month(client, session, logged_in):
-    logged_in(Role.LEAD)
     lead, _engagement = _overrun(session)
     with clock.frozen(date(2025, 9, 15)):
+        logged_in(Role.LEAD)  # on the day: a session from months before would have ended
         cells = _cells(client.get("/capacity"), "Olga Overrun")
         rows = _cell_rows(client.get(f"/capacity/{lead.id}/2025-09"))
     assert cells["09/2025"] == (1, 0, LimitState.WITHIN)
@@ -460,9 +460,9 @@ def test_the_cell_list_shows_an_overrun_in_the_current_month(client, session, lo
 
 
 def test_cell_links_name_the_person_and_month_for_screen_readers(client, session, logged_in):
-    logged_in(Role.LEAD)
     lead, _engagement = _overrun(session)
     with clock.frozen(date(2025, 3, 10)):
+        logged_in(Role.LEAD)  # on the day: a session from months before would have ended
         html = client.get("/capacity").get_data(as_text=True)
     link = f'<a href="/capacity/{lead.id}/2025-05">'
     assert (

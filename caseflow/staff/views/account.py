@@ -9,6 +9,7 @@ from markupsafe import Markup
 
 from caseflow import clock
 from caseflow.extensions import db, limiter
+from caseflow.settings.services import current as current_setting
 from caseflow.staff import two_factor
 from caseflow.staff.access import staff_required
 from caseflow.staff.forms import CodeForm, PasswordChangeForm
@@ -18,6 +19,7 @@ from caseflow.staff.services import StaffError, set_password, two_factor_roles
 from caseflow.staff.sessions import (
     PASSWORD,
     REVOKED,
+    Timeouts,
     end_all_sessions,
     hash_token,
     open_sessions,
@@ -35,7 +37,7 @@ def _account_key() -> str:
 
 # Password and code checks on this page are limited like the login: they are guesses too.
 _limited = limiter.limit(
-    lambda: current_app.config["LOGIN_RATE_LIMIT_ACCOUNT"],
+    lambda: current_setting("LOGIN_RATE_LIMIT_ACCOUNT"),
     methods=["POST"],
     key_func=_account_key,
     scope="account-security",
@@ -60,6 +62,7 @@ def _page(
             recovery_left=two_factor.unused_recovery_codes(db.session, me),
             sessions=open_sessions(db.session, me.id),
             current_hash=hash_token(me.session_token or ""),
+            timeouts=Timeouts.in_effect(),
         ),
         status,
     )
