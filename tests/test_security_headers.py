@@ -30,6 +30,7 @@ NO_REFERRER_ENDPOINTS = {
     "intake.apply_done",
     "intake.status",
     "intake.withdraw",
+    "staff.password_reset",
 }
 
 # What a CSP without 'unsafe-inline' blocks: style attributes, <style> blocks, inline

@@ -10,22 +10,15 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
-from caseflow.engagements.rules import ProgrammeWindow
 from caseflow.extensions import db
 from caseflow.intake.models import Application
-from caseflow.intake.services.mailing import send_applicant_mail
+from caseflow.intake.services.mailing import mail_skip_reason, send_applicant_mail
 from caseflow.staff.models import StaffMember
 
 CONFLICT_MESSAGE = _l(
     "Jemand anderes hat diese Bewerbung gerade geändert. Ihre Änderung wurde nicht "
     "gespeichert; bitte prüfen Sie den aktuellen Stand und versuchen Sie es noch einmal."
 )
-
-
-def programme_window() -> ProgrammeWindow:
-    return ProgrammeWindow(
-        current_app.config["PROGRAMME_START"], current_app.config["PROGRAMME_END"]
-    )
 
 
 def acting_member() -> StaffMember:
@@ -73,7 +66,15 @@ def notify_applicant(application: Application, kind: str) -> None:
         actor=acting_member(),
     )
     db.session.commit()
-    if not sent:
+    if not sent and mail_skip_reason(application) is not None:
+        flash(
+            _(
+                "Die Verarbeitung der Daten dieser Ansprechperson ist eingeschränkt; es wurde "
+                "keine E-Mail gesendet. Bitte informieren Sie sie, wenn nötig, auf anderem Weg."
+            ),
+            "info",
+        )
+    elif not sent:
         flash(
             _(
                 "Die E-Mail an die Ansprechperson konnte nicht gesendet werden. Bitte "

@@ -24,10 +24,11 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
 from caseflow import clock
-from caseflow.engagements.rules import ProgrammeWindow
+from caseflow.engagements.services.window import programme_window
 from caseflow.extensions import csrf, db, limiter
 from caseflow.intake.forms.public import NOT_SENT, SESSION_EXPIRED, ApplicationForm, WithdrawForm
 from caseflow.intake.models import Application
+from caseflow.intake.notices import PrivacyNotice, current_notice, notice_of, published
 from caseflow.intake.queries import find_by_token
 from caseflow.intake.services.mailing import send_applicant_mail
 from caseflow.intake.services.submission import (
@@ -40,16 +41,11 @@ from caseflow.intake.services.submission import (
     withdraw_application,
 )
 from caseflow.intake.views.blueprint import bp
+from caseflow.settings.services import current as current_setting
 from caseflow.staff.access import public
 
 # The confirmation of a submission, kept in the session until the confirmation page shows it.
 DONE_KEY = "intake.apply_done"
-
-
-def _programme_window() -> ProgrammeWindow:
-    return ProgrammeWindow(
-        current_app.config["PROGRAMME_START"], current_app.config["PROGRAMME_END"]
-    )
 
 
 def _secret() -> str:
@@ -103,7 +99,7 @@ def _is_stored(response: Response) -> bool:
 @public
 @csrf.exempt
 @limiter.limit(
-    lambda: current_app.config["APPLY_RATE_LIMIT"],
+    lambda: current_setting("APPLY_RATE_LIMIT"),
     methods=["POST"],
     scope="apply-ip",
     deduct_when=_is_stored,
@@ -115,7 +111,9 @@ def apply():
         upcoming = next_round(db.session, now)
         status = 409 if request.method == "POST" else 200
         return render_template("intake/apply_closed.html", next_round=upcoming), status
-    form = ApplicationForm(today=clock.today(), window=_programme_window())
+    form = ApplicationForm(today=clock.today(), window=programme_window())
+    if not form.is_submitted():
+        form.privacy_notice_version.data = current_notice(clock.today()).version
     if form.is_submitted():
         if form.is_spam:
             # Stores nothing and says nothing about why; a person whose browser filled the
@@ -218,7 +216,29 @@ def withdraw(token: str):
 @bp.get("/datenschutz")
 @public
 def privacy():
-    return render_template("intake/privacy.html", consent_version=CONSENT_TEXT_VERSION)
+    """The privacy notice that applies today."""
+    return _privacy_page(current_notice(clock.today()))
+
+
+@bp.get("/datenschutz/<version>")
+@public
+def privacy_version(version: str):
+    """One version of the privacy notice, as an application may have linked it."""
+    notice = notice_of(version, clock.today())
+    if notice is None:
+        abort(404)
+    return _privacy_page(notice)
+
+
+def _privacy_page(notice: PrivacyNotice) -> str:
+    today = clock.today()
+    return render_template(
+        "intake/privacy.html",
+        notice=notice,
+        current=current_notice(today),
+        notices=published(today),
+        consent_version=CONSENT_TEXT_VERSION,
+    )
 
 
 @bp.get("/barrierefreiheit")
