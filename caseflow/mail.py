@@ -73,6 +73,27 @@ class MailError(RuntimeError):
     """Sending failed; the message is for the log, not for the visitor."""
 
 
+# The longest error text kept for a failed mail (``safe_reason``).
+ERROR_LENGTH = 500
+
+
+def safe_reason(error: Exception, recipient: str) -> str:
+    """The error of a failed mail for the log and the admins: no password, no address (server
+    replies may quote the recipient), not too long."""
+    text = str(error).replace(recipient, "<recipient>") if recipient else str(error)
+    config = current_app.config
+    try:
+        url_password = urlsplit(config.get("MAIL_URL") or "").password
+    except ValueError:
+        url_password = None
+    for secret in (config.get("MAIL_PASSWORD"), url_password and unquote(url_password)):
+        if secret:
+            text = text.replace(str(secret), "***")
+    if len(text) > ERROR_LENGTH:
+        text = text[: ERROR_LENGTH - 1] + "…"
+    return text
+
+
 @dataclass(frozen=True)
 class SmtpBackend:
     host: str

@@ -36,7 +36,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 from flask import current_app, has_request_context, request
 from flask_babel import force_locale
@@ -47,7 +46,7 @@ from caseflow.audit.services import Actor, record
 from caseflow.followups.models import MailStatus, Notification
 from caseflow.followups.notify import page_path
 from caseflow.followups.preferences import EMAIL, KINDS_BY_KEY, channel_of, stored_channels
-from caseflow.mail import MailError, MailMessage, compose, send_mail
+from caseflow.mail import MailError, MailMessage, compose, safe_reason, send_mail
 from caseflow.staff.models import StaffMember
 from caseflow.web.errors import error_kinds
 
@@ -64,7 +63,6 @@ MAX_FAILURES_IN_A_ROW = 3
 DEVELOPMENT_ORIGIN = "http://127.0.0.1:5000"
 # RFC 3834: an automatic message; no out-of-office replies, please.
 AUTO_HEADERS = (("Auto-Submitted", "auto-generated"), ("X-Auto-Response-Suppress", "All"))
-ERROR_LENGTH = 500
 
 
 @dataclass(frozen=True)
@@ -253,22 +251,6 @@ def compose_notification(row: Row[Any]) -> MailMessage:
         headers=(*AUTO_HEADERS, ("Content-Language", locale)),
         message_id=message_id(row.id, row.dedup_key),
     )
-
-
-def safe_reason(error: Exception, recipient: str) -> str:
-    """The error for the log and the admins: no password, no address, not too long."""
-    text = str(error).replace(recipient, "<recipient>")
-    config = current_app.config
-    try:
-        url_password = urlsplit(config.get("MAIL_URL") or "").password
-    except ValueError:
-        url_password = None
-    for secret in (config.get("MAIL_PASSWORD"), url_password and unquote(url_password)):
-        if secret:
-            text = text.replace(str(secret), "***")
-    if len(text) > ERROR_LENGTH:
-        text = text[: ERROR_LENGTH - 1] + "…"
-    return text
 
 
 # -- sending -----------------------------------------------------------------------------------

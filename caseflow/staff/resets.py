@@ -21,7 +21,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from caseflow.audit.services import Actor, record
-from caseflow.mail import MailError, MailMessage, compose, send_mail
+from caseflow.mail import MailError, MailMessage, compose, safe_reason, send_mail
 from caseflow.staff.models import PasswordResetToken, StaffMember
 from caseflow.staff.passwords import hash_password, policy_problems
 from caseflow.staff.sessions import PASSWORD, end_all_sessions
@@ -253,7 +253,7 @@ def send_link_mail(
     try:
         send_mail(reset_mail(member, token, purpose=purpose, hours=hours))
     except MailError as error:
-        reason = str(error).replace(member.email or "", "<recipient>")
+        reason = safe_reason(error, member.email or "")
         log.warning("password link mail for staff member %s failed: %s", member.id, reason)
         record(
             session,

@@ -25,7 +25,7 @@ from caseflow.followups.delivery import (
 from caseflow.followups.models import MailStatus, Notification, NotificationPreference
 from caseflow.followups.notify import notify
 from caseflow.followups.preferences import KINDS_BY_KEY, Kind
-from caseflow.mail import MailError
+from caseflow.mail import MailError, safe_reason
 from caseflow.staff.models import StaffMember
 from tests.mail_server import LocalSmtpServer, free_port
 
@@ -463,7 +463,7 @@ def test_stored_errors_hold_no_password_and_no_address(
     monkeypatch.setitem(app.config, "MAIL_URL", "smtp://user:ge%40heim@mail.example.org:587")
     monkeypatch.setitem(app.config, "MAIL_PASSWORD", None)
     error = MailError("535 login user/ge@heim refused for ada@example.org " + "x" * 600)
-    reason = delivery.safe_reason(error, "ada@example.org")
+    reason = safe_reason(error, "ada@example.org")
     assert "ge@heim" not in reason and "ada@example.org" not in reason
     assert reason.startswith("535 login user/*** refused for <recipient> x")
     assert len(reason) == 500

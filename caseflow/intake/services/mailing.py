@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from caseflow.audit.services import Actor, record
 from caseflow.intake.models import Application
 from caseflow.intake.tokens import current_token, issue_token
-from caseflow.mail import MailError, compose, send_mail
+from caseflow.mail import MailError, compose, safe_reason, send_mail
 from caseflow.web.urls import absolute_url
 
 log = logging.getLogger(__name__)
@@ -114,8 +114,7 @@ def send_applicant_mail(
         )
         send_mail(message)
     except MailError as error:
-        # Server replies may quote the address: the log keeps no personal data.
-        reason = str(error).replace(application.contact_email, "<recipient>")
+        reason = safe_reason(error, application.contact_email)
         log.warning("mail %s for application %s failed: %s", kind, application.reference, reason)
         record(
             session,
