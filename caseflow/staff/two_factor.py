@@ -21,7 +21,7 @@ from datetime import datetime
 
 import pyotp
 import segno
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from caseflow.audit.services import record
@@ -183,12 +183,10 @@ def use_recovery_code(session: Session, member: StaffMember, code: str, *, now: 
 
 
 def unused_recovery_codes(session: Session, member: StaffMember) -> int:
-    return len(
-        session.scalars(
-            select(RecoveryCode.id).where(
-                RecoveryCode.staff_member_id == member.id, RecoveryCode.used_at.is_(None)
-            )
-        ).all()
+    return session.scalar(
+        select(func.count(RecoveryCode.id)).where(
+            RecoveryCode.staff_member_id == member.id, RecoveryCode.used_at.is_(None)
+        )
     )
 
 
