@@ -103,7 +103,7 @@ def login():
                 if not two_factor.is_enrolled(member):
                     return redirect(url_for("staff.two_factor_setup"))
                 if form.code.data:
-                    return _second_step(member, form.code.data)
+                    return _second_step(member, form.code.data, next_url)
                 return redirect(url_for("staff.login_code"))
             return _finish_login(member.id, password=form.password.data, next_url=next_url)
         db.session.rollback()
@@ -180,12 +180,13 @@ def _code_failed(form: CodeForm) -> tuple[str, int]:
     return render_template("staff/login_code.html", form=form), 422
 
 
-def _second_step(member: StaffMember, code: str) -> Response | tuple[str, int]:
+def _second_step(
+    member: StaffMember, code: str, next_url: str | None
+) -> Response | tuple[str, int]:
     now = clock.now()
     if two_factor.verify_code(db.session, member, code, now=now) or (
         two_factor.use_recovery_code(db.session, member, code, now=now)
     ):
-        _, next_url = _pending_member()
         return _finish_login(member.id, password=None, next_url=next_url)
     return _code_failed(CodeForm(formdata=None))
 
@@ -206,12 +207,12 @@ def _expired_pending() -> Response:
 )
 def login_code():
     """The second step: the code from the authenticator app (field ``code``)."""
-    member, _next = _pending_member()
+    member, next_url = _pending_member()
     if member is None or not two_factor.is_enrolled(member):
         return _expired_pending()
     form = CodeForm()
     if form.validate_on_submit():
-        return _second_step(member, form.code.data)
+        return _second_step(member, form.code.data, next_url)
     status = 422 if form.errors else 200
     return render_template("staff/login_code.html", form=form), status
 
