@@ -12,7 +12,7 @@ PORT   ?= 5000
 DEMO_DATE ?= 2025-10-15
 PYTEST_ARGS ?=
 
-.PHONY: run test install install-test lint translations clean lock audit
+.PHONY: run test install install-test lint translations clean lock audit e2e-tools proof bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,10 +43,32 @@ run: install
 	trap 'exit 130' INT; trap 'exit 143' TERM; \
 	$(BIN)/caseflow run --host $(HOST) --port $(PORT)
 
-test: install-test
+test: install-test e2e-tools
 	$(BIN)/ruff check caseflow tests bench migrations/env.py
 	$(BIN)/ruff format --check caseflow tests bench
+	@test -x $(CHROMIUM) || echo "*** $(CHROMIUM) fehlt: die Browser-Tests (tests/e2e) werden übersprungen. Installieren mit: apt-get install chromium ***"
 	$(BIN)/pytest $(PYTEST_ARGS)
+	@test -x $(CHROMIUM) || echo "*** Browser-Tests übersprungen: $(CHROMIUM) fehlt ***"
+
+# The checkers the browser tests use (axe-core, the Nu HTML Checker), from the npm registry
+# with the versions in tests/e2e/package-lock.json; the browser itself is Debian's Chromium.
+E2E_TOOLS := tests/e2e/node_modules/.installed
+CHROMIUM  ?= /usr/bin/chromium
+e2e-tools: $(E2E_TOOLS)
+$(E2E_TOOLS): tests/e2e/package-lock.json
+	@if command -v npm >/dev/null; then \
+	  npm ci --prefix tests/e2e --no-audit --no-fund --ignore-scripts --loglevel=error && touch $@; \
+	else echo "*** npm fehlt: axe-core und der Nu HTML Checker fehlen, ihre Tests werden übersprungen ***"; fi
+
+# The long load and fault runs (tests/load, PostgreSQL): 200 simultaneous applications, mixed
+# staff load, PostgreSQL stopped for OUTAGE_SECONDS, the scheduler killed mid-sweep.
+# LOAD_SECONDS bounds the staff load (60 s by default; CI runs it shorter).
+proof: install-test
+	$(BIN)/pytest -m load tests/load -p no:cacheprovider -s $(PYTEST_ARGS)
+
+# caseflow against a minimal Flask baseline (bench/run.py; README "Benchmark").
+bench: install-test
+	$(BIN)/python bench/run.py --markdown bench-results.md $(BENCH_ARGS)
 
 lint: install-test
 	$(BIN)/ruff check caseflow tests

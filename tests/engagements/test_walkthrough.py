@@ -369,19 +369,20 @@ def test_one_engagement_from_acceptance_to_completion(app, session, make_staff):
             lead=str(lead.member.id),
             note="Amtsleitung unterstützt, Steuerungsgruppe steht.",
         )
-        application_page = lead.follow(response, f"/applications/{application.id}")
-        assert (
-            "Die Bewerbung ist angenommen; die Prozessbegleitung ab 01.03.2025 ist geplant."
-            in page_text(application_page)
-        )
         session.expire_all()
         application = session.get(Application, application.id)
         assert application.status is ApplicationStatus.ANGENOMMEN
         engagement_id = application.engagement_id
         assert engagement_id is not None
-        # The application page leads to the new engagement.
+        # Accepting leads on to the new engagement, with the news at the top.
+        page = lead.follow(response, f"/engagements/{engagement_id}")
+        assert (
+            "Die Bewerbung ist angenommen; die Prozessbegleitung ab 01.03.2025 ist geplant."
+            in page_text(page)
+        )
+        # The application page links the engagement too.
+        application_page = lead.get(f"/applications/{application.id}")
         assert f'href="/engagements/{engagement_id}"' in application_page.get_data(as_text=True)
-        page = lead.get(f"/engagements/{engagement_id}")
         engagement = session.get(Engagement, engagement_id)
         assert engagement.status is EngagementStatus.GEPLANT
         assert (engagement.start_date, engagement.planned_end_date) == (

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
@@ -167,4 +167,5 @@ def accept(application_id: int) -> Response | tuple[str, int]:
         "success",
     )
     notify_applicant(application, "angenommen")
-    return redirect(page_url(application_id, "decision-title"))
+    # On to the new engagement: its phases and milestones are what comes next.
+    return redirect(url_for("engagements.detail", engagement_id=engagement.id))
