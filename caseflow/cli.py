@@ -1,12 +1,14 @@
 """The ``caseflow`` command line: ``caseflow`` is ``flask --app caseflow``.
 
-Commands: ``backup [--to FOLDER]``, ``db …`` (Flask-Migrate), ``demo``, ``jobs run [--now
-ISO]``, ``restore FILE [--yes]``, ``scheduler``, ``staff import FILE``, ``users create``.
+Commands: ``backup [--to FOLDER]``, ``bench …`` (bench/run.py of a checkout), ``db …``
+(Flask-Migrate), ``demo``, ``jobs run [--now ISO]``, ``restore FILE [--yes]``, ``scheduler``,
+``staff import FILE``, ``users create``.
 """
 
 from __future__ import annotations
 
 import logging
+import subprocess
 import sys
 from datetime import UTC, date, datetime, time
 from pathlib import Path
@@ -251,6 +253,26 @@ def scheduler(lock_retry: float, heartbeat_seconds: int) -> None:
         raise SystemExit(1)
 
 
+@click.command(
+    "bench",
+    context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+    add_help_option=False,
+)
+@click.argument("arguments", nargs=-1, type=click.UNPROCESSED)
+def bench(arguments: tuple[str, ...]) -> None:
+    """Run the benchmark against a minimal Flask baseline (bench/run.py of a checkout;
+    ``caseflow bench --help`` lists its options)."""
+    runner = Path(__file__).resolve().parent.parent / "bench" / "run.py"
+    if not runner.is_file():
+        raise click.ClickException(
+            "Der Benchmark (bench/run.py) gehört nicht zum installierten Paket; "
+            "bitte aus einem Checkout des Repositorys starten. "
+            "(The benchmark is not part of the installed package; run it from a checkout.)"
+        )
+    result = subprocess.run([sys.executable, str(runner), *arguments], check=False)  # noqa: S603
+    raise SystemExit(result.returncode)
+
+
 def register_cli(app: Flask) -> None:
     app.cli.add_command(staff_cli)
     app.cli.add_command(users_cli)
@@ -259,10 +281,12 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(backup)
     app.cli.add_command(restore)
     app.cli.add_command(scheduler)
+    app.cli.add_command(bench)
 
 
 def main() -> None:
     """The console script: the same as ``flask --app caseflow …``."""
-    FlaskGroup(name="caseflow").main(
-        args=["--app", "caseflow", *sys.argv[1:]], prog_name="caseflow"
-    )
+    group = FlaskGroup(name="caseflow")
+    # The benchmark builds its own apps and servers: it must not need this one's configuration.
+    group.add_command(bench)
+    group.main(args=["--app", "caseflow", *sys.argv[1:]], prog_name="caseflow")

@@ -46,7 +46,11 @@ def format_day(value: date | datetime | None) -> str:
         return ""
     if isinstance(value, datetime):
         value = local(value).date()
-    return format_date(value, "dd.MM.yyyy" if _is_german() else "d MMM yyyy")
+    if _is_german():
+        # Babel's pattern "dd.MM.yyyy" spelled out: list pages format hundreds of dates, and
+        # Babel's pattern machinery was most of the cost of each (bench/run.py --profile).
+        return f"{value.day:02d}.{value.month:02d}.{value.year:04d}"
+    return format_date(value, "d MMM yyyy")
 
 
 def format_moment(value: datetime | None) -> str:

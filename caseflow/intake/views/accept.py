@@ -47,7 +47,6 @@ from caseflow.intake.views.common import (
     conflict,
     load_application,
     notify_applicant,
-    page_url,
     refused,
 )
 from caseflow.organisations.models import Organisation
