@@ -8,6 +8,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -15,9 +16,11 @@ import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -31,7 +34,10 @@ def fresh_database(database_url: str, folder: Path) -> Iterator[str]:
         yield f"sqlite:///{folder / f'live-{uuid.uuid4().hex[:8]}.sqlite3'}"
         return
     name = f"caseflow_live_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    # No pool: a connection kept from CREATE would be dead at DROP after a server restart.
+    admin = create_engine(
+        url.set(database="postgres"), isolation_level="AUTOCOMMIT", poolclass=NullPool
+    )
     try:
         with admin.connect() as connection:
             connection.execute(text(f'CREATE DATABASE "{name}"'))
@@ -85,50 +91,50 @@ def run_cli(env: Mapping[str, str], *args: str) -> subprocess.CompletedProcess[s
 
 
 @contextmanager
-def gunicorn(env: Mapping[str, str], *, workers: int = 4, threads: int = 2) -> Iterator[str]:
-    """Serve ``wsgi:app`` with gunicorn; yields the base URL once /healthz answers."""
-    port = _free_port()
-    process = subprocess.Popen(
-        [
+def gunicorn(
+    env: Mapping[str, str], *, workers: int = 4, threads: int = 2, log_path: Path | None = None
+) -> Iterator[str]:
+    """Serve ``wsgi:app`` with gunicorn; yields the base URL once /healthz answers. The
+    server's output goes to ``log_path`` (for a test that reads it) or a temporary file."""
+    # A file, not a pipe: a pipe nobody reads while the server runs fills up (64 KB of
+    # tracebacks, as in an outage) and then blocks every worker in its next log call.
+    with (
+        open(log_path, "w+", encoding="utf-8")
+        if log_path
+        else tempfile.TemporaryFile("w+", encoding="utf-8")
+    ) as log:
+        port = _free_port()
+        command = [
             str(BIN / "gunicorn"),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(workers),
-            "--threads",
-            str(threads),
-            "--log-level",
-            "warning",
-            "wsgi:app",
-        ],
-        env=dict(env),
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            if process.poll() is not None:
-                raise AssertionError(f"gunicorn exited:\n{process.stdout.read()}")
-            try:
-                with urllib.request.urlopen(base + "/healthz", timeout=2) as response:  # noqa: S310
-                    if response.status == 200:
-                        break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
-            if time.monotonic() > deadline:
-                raise AssertionError("gunicorn did not answer /healthz within 30 s")
-            time.sleep(0.2)
-        yield base
-    finally:
-        process.terminate()
+            *("--bind", f"127.0.0.1:{port}", "--workers", str(workers)),
+            *("--threads", str(threads), "--log-level", "warning", "wsgi:app"),
+        ]
+        process = subprocess.Popen(
+            command, env=dict(env), cwd=ROOT, stdout=log, stderr=subprocess.STDOUT
+        )
         try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        if process.stdout is not None:
-            process.stdout.close()
+            yield _wait_for_health(f"http://127.0.0.1:{port}", process, log)
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def _wait_for_health(base: str, process: subprocess.Popen, log: IO[str]) -> str:
+    deadline = time.monotonic() + 30
+    while True:
+        if process.poll() is not None:
+            log.seek(0)
+            raise AssertionError(f"gunicorn exited:\n{log.read()}")
+        try:
+            with urllib.request.urlopen(base + "/healthz", timeout=2) as response:  # noqa: S310
+                if response.status == 200:
+                    return base
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        if time.monotonic() > deadline:
+            raise AssertionError("gunicorn did not answer /healthz within 30 s")
+        time.sleep(0.2)

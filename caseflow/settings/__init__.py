@@ -32,9 +32,19 @@ def _programme_context() -> dict[str, Any]:
     return {
         "programme_start": start,
         "programme_end": end,
-        # The demo banner says when nobody needs a second factor (the demo data's setting).
-        "two_factor_off": lambda: not current("TWO_FACTOR_ROLES"),
+        "two_factor_off": _two_factor_off,
     }
+
+
+def _two_factor_off() -> bool:
+    """Whether nobody needs a second factor (the demo data's setting), for the demo banner.
+    False when the settings cannot be read: the 503 page of a database outage shows the
+    banner too, and must render without the database."""
+    try:
+        return not current("TWO_FACTOR_ROLES")
+    except SQLAlchemyError:
+        db.session.rollback()
+        return False
 
 
 def _mail_sender() -> str:

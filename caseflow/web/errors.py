@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
 from caseflow.extensions import db, limiter, login_manager
@@ -167,8 +167,24 @@ def _handle_unexpected(error: Exception):
     return render_error(500)
 
 
+def _close_session(error: BaseException | None) -> None:
+    """End the request's database session before Flask-SQLAlchemy's own teardown does
+    (teardown functions run in reverse order of registration; this one is registered after
+    ``db.init_app``). When the database server went away after the request's last statement
+    (a restart cuts every connection), the rollback of that end fails; then the session's
+    connections are dropped without a rollback, so that the answer already made (a page, or
+    the 503 page) reaches the browser instead of a bare 500 from the server."""
+    try:
+        db.session.remove()
+    except SQLAlchemyError as exc:
+        log.warning("database connection lost at the end of a request (%s)", type(exc).__name__)
+        db.session().invalidate()
+        db.session.remove()
+
+
 def register_error_handlers(app: Flask) -> None:
     app.log_exception = _log_exception  # type: ignore[method-assign]
+    app.teardown_appcontext(_close_session)
     app.register_error_handler(CSRFError, _handle_csrf)
     app.register_error_handler(RateLimitExceeded, _handle_rate_limit)
     app.register_error_handler(HTTPException, _handle_http)
