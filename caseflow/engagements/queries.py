@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Protocol, TypeVar
 
-from sqlalchemy import ColumnElement, Subquery, case, func, select
+from sqlalchemy import ColumnElement, Select, Subquery, case, func, select
 from sqlalchemy.orm import (
     Session,
     contains_eager,
@@ -143,7 +143,9 @@ def current_phase(engagement: Engagement, today: date) -> Phase | None:
     return current_of(engagement.phases, today, is_closed=engagement.status in CLOSED_STATUSES)
 
 
-def _milestone_figures(today: date) -> Subquery:
+def _milestone_figures(
+    today: date, *, engagement_ids: Select[tuple[int]] | None = None
+) -> Subquery:
     """A derived table, one row per engagement with milestones: ``total`` (not dropped),
     ``done``, ``overdue`` (open and due before ``today``) and the ``next_title`` and
     ``next_due`` of the next open milestone (None when none is open).
@@ -153,7 +155,8 @@ def _milestone_figures(today: date) -> Subquery:
     milestones (open ones first, in that order) and the aggregate picks rank 1 if it is
     open. (A correlated subquery per engagement looked through every open milestone of the
     database for each one; a separate derived table for rank 1 gets no index on SQLite and
-    is scanned per engagement.)
+    is scanned per engagement.) ``engagement_ids`` (a select of ids) limits the pass to those
+    engagements, so that a page of a long list reads only its own milestones.
     """
     is_open = Milestone.status == MilestoneStatus.OFFEN
     ranked = (
@@ -176,6 +179,7 @@ def _milestone_figures(today: date) -> Subquery:
             .label("rank"),
         )
         .join(Milestone, Milestone.phase_id == Phase.id)
+        .where(*([Phase.engagement_id.in_(engagement_ids)] if engagement_ids is not None else []))
         .subquery()
     )
     ranked_open = ranked.c.status == MilestoneStatus.OFFEN
@@ -221,6 +225,185 @@ def end_date_column() -> ColumnElement[date]:
     return func.coalesce(Engagement.actual_end_date, Engagement.planned_end_date)
 
 
+@dataclass(frozen=True)
+class EngagementFilter:
+    """Which engagements a list holds: every field that is given must hold.
+
+    ``viewer``: only what they may see (``visible_to``; None: no such limit, for callers that
+    are not a person's page); ``statuses`` (None: all); ``staff_member_id`` and ``member_id``:
+    on the team as lead or co (both given: both on it); ``lead_id``: the lead consultant;
+    ``organisation_id``; the organisation's ``sector`` and ``district``; the start date between
+    ``starts_from`` and ``starts_to`` and the end (``end_date_column``: actual end when
+    closed, else planned end) between ``ends_from`` and ``ends_to`` (inclusive, each bound
+    optional); ``overdue_only``: not closed, with at least one open milestone due before
+    the list's ``today``.
+    """
+
+    statuses: Collection[EngagementStatus] | None = None
+    staff_member_id: int | None = None
+    organisation_id: int | None = None
+    overdue_only: bool = False
+    lead_id: int | None = None
+    member_id: int | None = None
+    sector: Sector | None = None
+    district: District | None = None
+    starts_from: date | None = None
+    starts_to: date | None = None
+    ends_from: date | None = None
+    ends_to: date | None = None
+    viewer: StaffMember | None = None
+
+    def conditions(self, today: date) -> list[ColumnElement[bool]]:
+        """The filter as conditions on ``Engagement`` joined with its ``Organisation``."""
+        conditions: list[ColumnElement[bool]] = []
+        if self.viewer is not None and (visible := visible_to(self.viewer)) is not None:
+            conditions.append(visible)
+        if self.statuses is not None:
+            conditions.append(Engagement.status.in_(list(self.statuses)))
+        for team_member_id in (self.staff_member_id, self.member_id):
+            if team_member_id is not None:
+                conditions.append(_on_team(team_member_id))
+        if self.lead_id is not None:
+            conditions.append(_on_team(self.lead_id, as_lead=True))
+        if self.organisation_id is not None:
+            conditions.append(Engagement.organisation_id == self.organisation_id)
+        if self.sector is not None:
+            conditions.append(Organisation.sector == self.sector)
+        if self.district is not None:
+            conditions.append(Organisation.district == self.district)
+        if self.starts_from is not None:
+            conditions.append(Engagement.start_date >= self.starts_from)
+        if self.starts_to is not None:
+            conditions.append(Engagement.start_date <= self.starts_to)
+        if self.ends_from is not None:
+            conditions.append(end_date_column() >= self.ends_from)
+        if self.ends_to is not None:
+            conditions.append(end_date_column() <= self.ends_to)
+        if self.overdue_only:
+            conditions.append(~Engagement.status.in_(CLOSED_STATUSES) & _has_overdue(today))
+        return conditions
+
+
+def _has_overdue(today: date) -> ColumnElement[bool]:
+    """A condition: the engagement has an open milestone due before ``today``.
+
+    Not correlated: the overdue milestones are looked up once (through the index on status
+    and due date) for the whole list; a correlated EXISTS let SQLite read them for every
+    engagement."""
+    return Engagement.id.in_(
+        select(Phase.engagement_id)
+        .join(Milestone, Milestone.phase_id == Phase.id)
+        .where(Milestone.status == MilestoneStatus.OFFEN, Milestone.due_date < today)
+    )
+
+
+def _list_order() -> tuple[ColumnElement[object], ...]:
+    """The order of every engagement list: running and planned work first, closed engagements
+    after them; then by start date and organisation name. The id last makes the order total,
+    so that pages (LIMIT/OFFSET) never overlap nor skip an engagement."""
+    return (
+        case((Engagement.status.in_(CLOSED_STATUSES), 1), else_=0),
+        Engagement.start_date,
+        Organisation.name,
+        Engagement.id,
+    )
+
+
+@dataclass(frozen=True)
+class EngagementSlice:
+    """Some rows of an engagement list, with the number of rows of the whole list."""
+
+    rows: list[EngagementRow]
+    total: int  # rows matching the filter; 0 also when the slice starts past the end
+
+    @property
+    def rest(self) -> int:
+        """How many rows of the list come after this slice (for a slice from the start)."""
+        return max(0, self.total - len(self.rows))
+
+
+def count_engagements(session: Session, filters: EngagementFilter, *, today: date) -> int:
+    """How many engagements match ``filters``; one statement."""
+    statement = (
+        select(func.count(Engagement.id))
+        .select_from(Engagement)
+        .join(Engagement.organisation)
+        .where(*filters.conditions(today))
+    )
+    return session.scalar(statement) or 0
+
+
+def engagement_slice(
+    session: Session,
+    filters: EngagementFilter,
+    *,
+    today: date,
+    limit: int | None = None,
+    offset: int = 0,
+) -> EngagementSlice:
+    """The rows ``offset`` to ``offset + limit`` (None: all) of the engagement list matching
+    ``filters``, in ``_list_order``, with organisation, team, current phase and milestone
+    figures, and the number of all matching rows.
+
+    Progress counts done milestones against all milestones that were not dropped; the next
+    milestone is the earliest open one (it may be overdue); closed engagements have no current
+    phase, no next milestone and nothing overdue. One statement, whatever the filters and
+    the number of rows: the slice's ids are chosen first (a CTE that also counts every match
+    with a window), and the milestone figures are computed for those engagements only, so a
+    page of 50 costs the same however many engagements there are.
+    """
+    chosen = (
+        select(Engagement.id.label("id"), func.count().over().label("total"))
+        .join(Engagement.organisation)
+        .where(*filters.conditions(today))
+        .order_by(*_list_order())
+        .offset(offset or None)
+        .limit(limit)
+        .cte("chosen")
+    )
+    stats = _milestone_figures(today, engagement_ids=select(chosen.c.id))
+    # A closed engagement has no current phase, nothing overdue and no next milestone, even
+    # when milestones were left open (cancelling keeps them as they were).
+    is_closed = Engagement.status.in_(CLOSED_STATUSES)
+    statement = (
+        select(
+            Engagement,
+            case((is_closed, None), else_=current_phase_name(today)),
+            func.coalesce(stats.c.done, 0),
+            func.coalesce(stats.c.total, 0),
+            case((is_closed, 0), else_=func.coalesce(stats.c.overdue, 0)),
+            case((is_closed, None), else_=stats.c.next_title),
+            case((is_closed, None), else_=stats.c.next_due),
+            chosen.c.total,
+        )
+        .join(chosen, chosen.c.id == Engagement.id)
+        .join(Engagement.organisation)
+        .outerjoin(stats, stats.c.engagement_id == Engagement.id)
+        # The team joined in (staff member included, ``lazy="joined"``): one statement
+        # however many engagements; a select-in load would add one per 500 of them. The
+        # LIMIT sits in ``chosen``, so the extra rows per team member do not cut it short.
+        .options(contains_eager(Engagement.organisation), joinedload(Engagement.assignments))
+        .order_by(*_list_order())
+    )
+    rows = []
+    total = 0
+    # One row per team member: ``unique`` folds them back into one per engagement.
+    for row in session.execute(statement).unique():
+        engagement, phase, done, milestones, overdue, next_title, next_due, total = row
+        rows.append(
+            EngagementRow(
+                engagement=engagement,
+                current_phase=phase,
+                milestones_done=done,
+                milestones_total=milestones,
+                overdue_count=overdue,
+                next_milestone_title=next_title,
+                next_milestone_due=next_due,
+            )
+        )
+    return EngagementSlice(rows=rows, total=total)
+
+
 def list_engagements(
     session: Session,
     *,
@@ -239,91 +422,25 @@ def list_engagements(
     ends_to: date | None = None,
     viewer: StaffMember | None = None,
 ) -> list[EngagementRow]:
-    """Engagements with organisation, team, current phase and milestone figures.
-
-    Filters (all that are given must hold): ``viewer`` (only what they may see,
-    ``visible_to``; None: no such limit, for callers that are not a person's page),
-    ``statuses`` (None: all), ``staff_member_id`` and
-    ``member_id`` (on the team as lead or co; both given: both on it), ``lead_id`` (the lead
-    consultant), ``organisation_id``, the organisation's ``sector`` and ``district``, the start
-    date between ``starts_from`` and ``starts_to`` and the end (``end_date_column``: actual
-    end when closed, else planned end) between ``ends_from`` and ``ends_to`` (inclusive, each
-    bound optional), ``overdue_only`` (at least one open milestone due before ``today``).
-    Progress counts done milestones against all milestones that were not dropped; the next
-    milestone is the earliest open one (it may be overdue); closed engagements have no current
-    phase, no next milestone and nothing overdue. One statement, whatever the filters and
-    the number of rows.
-    """
-    stats = _milestone_figures(today)
-    # A closed engagement has no current phase, nothing overdue and no next milestone, even
-    # when milestones were left open (cancelling keeps them as they were).
-    is_closed = Engagement.status.in_(CLOSED_STATUSES)
-    statement = (
-        select(
-            Engagement,
-            case((is_closed, None), else_=current_phase_name(today)),
-            func.coalesce(stats.c.done, 0),
-            func.coalesce(stats.c.total, 0),
-            case((is_closed, 0), else_=func.coalesce(stats.c.overdue, 0)),
-            case((is_closed, None), else_=stats.c.next_title),
-            case((is_closed, None), else_=stats.c.next_due),
-        )
-        .join(Engagement.organisation)
-        .outerjoin(stats, stats.c.engagement_id == Engagement.id)
-        # The team joined in (staff member included, ``lazy="joined"``): one statement
-        # however many engagements; a select-in load would add one per 500 of them.
-        .options(contains_eager(Engagement.organisation), joinedload(Engagement.assignments))
-        # Running and planned work first; closed engagements after them.
-        .order_by(
-            case((Engagement.status.in_(CLOSED_STATUSES), 1), else_=0),
-            Engagement.start_date,
-            Organisation.name,
-            Engagement.id,
-        )
+    """Every engagement matching the filters (``EngagementFilter``), with organisation, team,
+    current phase and milestone figures (``engagement_slice``), for the lists that show all
+    of them (an organisation's engagements); one statement, whatever the number of rows."""
+    filters = EngagementFilter(
+        statuses=statuses,
+        staff_member_id=staff_member_id,
+        organisation_id=organisation_id,
+        overdue_only=overdue_only,
+        lead_id=lead_id,
+        member_id=member_id,
+        sector=sector,
+        district=district,
+        starts_from=starts_from,
+        starts_to=starts_to,
+        ends_from=ends_from,
+        ends_to=ends_to,
+        viewer=viewer,
     )
-    conditions: list[ColumnElement[bool]] = []
-    if viewer is not None and (visible := visible_to(viewer)) is not None:
-        conditions.append(visible)
-    if statuses is not None:
-        conditions.append(Engagement.status.in_(list(statuses)))
-    for team_member_id in (staff_member_id, member_id):
-        if team_member_id is not None:
-            conditions.append(_on_team(team_member_id))
-    if lead_id is not None:
-        conditions.append(_on_team(lead_id, as_lead=True))
-    if organisation_id is not None:
-        conditions.append(Engagement.organisation_id == organisation_id)
-    if sector is not None:
-        conditions.append(Organisation.sector == sector)
-    if district is not None:
-        conditions.append(Organisation.district == district)
-    if starts_from is not None:
-        conditions.append(Engagement.start_date >= starts_from)
-    if starts_to is not None:
-        conditions.append(Engagement.start_date <= starts_to)
-    if ends_from is not None:
-        conditions.append(end_date_column() >= ends_from)
-    if ends_to is not None:
-        conditions.append(end_date_column() <= ends_to)
-    if overdue_only:
-        conditions.append(~is_closed & (stats.c.overdue > 0))
-    if conditions:
-        statement = statement.where(*conditions)
-    return [
-        EngagementRow(
-            engagement=engagement,
-            current_phase=phase,
-            milestones_done=done,
-            milestones_total=total,
-            overdue_count=overdue,
-            next_milestone_title=next_title,
-            next_milestone_due=next_due,
-        )
-        # One row per team member: ``unique`` folds them back into one per engagement.
-        for engagement, phase, done, total, overdue, next_title, next_due in session.execute(
-            statement
-        ).unique()
-    ]
+    return engagement_slice(session, filters, today=today).rows
 
 
 @dataclass(frozen=True)

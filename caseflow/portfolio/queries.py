@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Generic, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, contains_eager
 
 from caseflow.clock import local
@@ -27,6 +28,10 @@ from caseflow.intake.models import Application, ApplicationStatus
 from caseflow.organisations.models import Organisation
 
 MILESTONE_HORIZON_DAYS = 14
+# How many rows each growing list of the dashboard shows at most (the rest: a link).
+DASHBOARD_ROWS = 20
+
+T = TypeVar("T")
 
 # Applications still waiting for a decision (or for a place) — the leads' to-do list.
 AWAITING_DECISION = (
@@ -45,6 +50,19 @@ class FollowUpRow:
     due_on: date
 
 
+@dataclass(frozen=True)
+class Shortlist(Generic[T]):
+    """The first rows of a list, with the number of rows of the whole list."""
+
+    items: list[T]
+    total: int
+
+    @property
+    def rest(self) -> int:
+        """How many rows of the list are not shown."""
+        return max(0, self.total - len(self.items))
+
+
 # Dashboard ------------------------------------------------------------------------------
 
 
@@ -54,14 +72,16 @@ def my_milestones(
     *,
     today: date,
     horizon_days: int = MILESTONE_HORIZON_DAYS,
-) -> list[Milestone]:
-    """Open milestones someone owns that are overdue or due within ``horizon_days``.
+    limit: int | None = DASHBOARD_ROWS,
+) -> Shortlist[Milestone]:
+    """The first ``limit`` (None: all) open milestones someone owns that are overdue or due
+    within ``horizon_days``, and how many there are in all.
 
     Only engagements that are not closed count. Overdue first (by due date), with phase,
-    engagement and organisation loaded; one statement.
+    engagement and organisation loaded; one statement (a window counts all of them).
     """
     statement = (
-        select(Milestone)
+        select(Milestone, func.count().over())
         .join(Milestone.phase)
         .join(Phase.engagement)
         .join(Engagement.organisation)
@@ -77,19 +97,30 @@ def my_milestones(
             .contains_eager(Engagement.organisation)
         )
         .order_by(Milestone.due_date, Organisation.name, Milestone.sort_order, Milestone.id)
+        .limit(limit)
     )
-    return list(session.scalars(statement))
+    return _shortlist(session.execute(statement).all())
+
+
+def _shortlist(rows: list[tuple[T, int]]) -> Shortlist[T]:
+    """The ``(item, total)`` rows of a statement that counts with a window as a shortlist."""
+    return Shortlist(items=[item for item, _total in rows], total=rows[0][1] if rows else 0)
 
 
 def open_follow_ups(
-    session: Session, *, assignee_id: int | None = None, engagement_id: int | None = None
-) -> list[FollowUpRow]:
-    """Open follow-ups, earliest first, with engagement, organisation and assignee loaded.
+    session: Session,
+    *,
+    assignee_id: int | None = None,
+    engagement_id: int | None = None,
+    limit: int | None = DASHBOARD_ROWS,
+) -> Shortlist[FollowUpRow]:
+    """The first ``limit`` (None: all) open follow-ups, earliest first, with engagement,
+    organisation and assignee loaded, and how many there are in all.
 
-    Filtered to one assignee and/or one engagement; one statement.
+    Filtered to one assignee and/or one engagement; one statement (a window counts them).
     """
     statement = (
-        select(FollowUp)
+        select(FollowUp, func.count().over())
         .join(FollowUp.engagement)
         .join(Engagement.organisation)
         .outerjoin(FollowUp.assignee)
@@ -99,15 +130,20 @@ def open_follow_ups(
             contains_eager(FollowUp.assignee),
         )
         .order_by(FollowUp.due_at, FollowUp.id)
+        .limit(limit)
     )
     if assignee_id is not None:
         statement = statement.where(FollowUp.assignee_id == assignee_id)
     if engagement_id is not None:
         statement = statement.where(FollowUp.engagement_id == engagement_id)
-    return [
-        FollowUpRow(follow_up=follow_up, due_on=local(follow_up.due_at).date())
-        for follow_up in session.scalars(statement)
-    ]
+    found = _shortlist(session.execute(statement).all())
+    return Shortlist(
+        items=[
+            FollowUpRow(follow_up=follow_up, due_on=local(follow_up.due_at).date())
+            for follow_up in found.items
+        ],
+        total=found.total,
+    )
 
 
 def applications_awaiting_decision(session: Session) -> dict[ApplicationStatus, int]:

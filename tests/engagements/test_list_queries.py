@@ -1,5 +1,6 @@
 """``list_engagements`` at scale and its next-milestone rule: one statement past SQLAlchemy's
-select-in batch of 500 parents, and the tie-breaking order of the next open milestone."""
+select-in batch of 500 parents, and the tie-breaking order of the next open milestone;
+``engagement_slice``: a slice of the list with whole teams and the count of all rows."""
 
 from __future__ import annotations
 
@@ -14,7 +15,12 @@ from caseflow.engagements.models import (
     EngagementStatus,
     Milestone,
 )
-from caseflow.engagements.queries import list_engagements
+from caseflow.engagements.queries import (
+    EngagementFilter,
+    count_engagements,
+    engagement_slice,
+    list_engagements,
+)
 from tests import factories
 
 TODAY = date(2025, 3, 10)
@@ -74,6 +80,36 @@ def test_the_list_stays_one_statement_past_the_select_in_batch(session, count_qu
     assert len({row.engagement.id for row in rows}) == MANY
     assert teams == [["Lea Leitung", "Cem Co"]] * MANY
     assert one.count == many.count, many.statements
+
+
+def test_a_slice_holds_whole_engagements_and_counts_them_all(session, count_queries):
+    """The LIMIT counts engagements, not the rows per team member; equal sort keys are
+    ordered by id, so slices neither overlap nor skip."""
+    lead = factories.make_staff_member(session, name="Lea Leitung")
+    co = factories.make_staff_member(session, name="Cem Co")
+    organisation = factories.make_organisation(session, name="Jugendamt Mitte")
+    _add_engagements(session, organisation, lead, co, 120)
+    everything = [row.engagement.id for row in list_engagements(session, today=TODAY)]
+    assert everything == sorted(everything)
+    assert len(everything) == 120
+    session.expunge_all()
+    filters = EngagementFilter(staff_member_id=co.id)
+    with count_queries() as counter:
+        slices = [
+            engagement_slice(session, filters, today=TODAY, limit=50, offset=offset)
+            for offset in (0, 50, 100)
+        ]
+        teams = {len(row.engagement.team) for part in slices for row in part.rows}
+    assert counter.count == 3
+    assert [len(part.rows) for part in slices] == [50, 50, 20]
+    assert [row.engagement.id for part in slices for row in part.rows] == everything
+    assert teams == {2}
+    assert {part.total for part in slices} == {120}
+    assert slices[0].rest == 70
+    past = engagement_slice(session, filters, today=TODAY, limit=50, offset=150)
+    assert (past.rows, past.total) == ([], 0)
+    assert count_engagements(session, filters, today=TODAY) == 120
+    assert count_engagements(session, EngagementFilter(overdue_only=True), today=TODAY) == 0
 
 
 def _milestone(session, phase, title: str, due: date, sort_order: int) -> Milestone:

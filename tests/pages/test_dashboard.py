@@ -207,3 +207,62 @@ def test_empty_lead_sections(client, logged_in):
     text = page_text(response)
     assert "Keine Bewerbung wartet auf eine Entscheidung." in text
     assert "Keine laufende Prozessbegleitung hat überfällige Meilensteine." in text
+
+
+# Long lists ----------------------------------------------------------------------------------
+
+
+def test_long_lists_show_the_first_twenty_and_link_to_the_rest(
+    client, session, logged_in, count_queries
+):
+    """A lead with 25 running engagements (each with two overdue milestones and a follow-up
+    of their own): every list stops at 20, says how many there are and links to them all."""
+    me = logged_in(Role.LEAD, name="Lea Leitung")
+
+    def add(count: int) -> None:
+        for _ in range(count):
+            engagement = factories.make_engagement(session, lead=me, status=EngagementStatus.AKTIV)
+            factories.make_follow_up(session, engagement, assignee=me, due_on=date(2025, 3, 1))
+
+    def queries() -> int:
+        session.expunge_all()
+        with count_queries() as counter:
+            assert client.get("/dashboard").status_code == 200
+        return counter.count
+
+    with clock.frozen(TODAY):
+        add(1)
+        one = queries()
+        add(24)
+        many = queries()
+        response = client.get("/dashboard")
+    assert one == many
+    text = page_text(response)
+    for caption in (
+        "Meine Meilensteine",
+        "Laufende und geplante Prozessbegleitungen",
+        "Meine offenen Wiedervorlagen",
+        "Prozessbegleitungen mit überfälligen Meilensteinen",
+    ):
+        assert len(body_rows(table(response, caption))) == 20, caption
+    # Four of each engagement's milestones are overdue or due within 14 days.
+    assert "Gezeigt werden die ersten 20 von 100." in text
+    assert text.count("Gezeigt werden die ersten 20 von 25.") == 3
+    html = response.get_data(as_text=True)
+    assert html.count('<a href="/engagements?mine=1">Alle meine Prozessbegleitungen</a>') == 3
+    assert (
+        '<a href="/engagements?overdue=1">Alle Prozessbegleitungen mit überfälligen '
+        "Meilensteinen</a>" in html
+    )
+    # The most urgent first: every milestone shown is due no later than any one left out.
+    shown = body_rows(table(response, "Meine Meilensteine"))
+    assert all("überfällig seit" in row[-1] for row in shown)
+
+
+def test_short_lists_have_no_link_to_the_rest(client, session, logged_in):
+    me = logged_in(Role.CONSULTANT)
+    engagement = factories.make_engagement(session, lead=me, status=EngagementStatus.AKTIV)
+    factories.make_follow_up(session, engagement, assignee=me)
+    with clock.frozen(TODAY):
+        response = client.get("/dashboard")
+    assert "Gezeigt werden die ersten" not in page_text(response)

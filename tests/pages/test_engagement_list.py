@@ -13,6 +13,7 @@ from caseflow import clock
 from caseflow.engagements.models import EngagementStatus
 from caseflow.engagements.queries import current_phase, list_engagements
 from caseflow.engagements.rules import end_after_months
+from caseflow.engagements.views.listing import PER_PAGE
 from caseflow.organisations.choices import District, Sector
 from caseflow.staff.models import Role, StaffMember
 from tests import factories
@@ -395,6 +396,7 @@ FILTERED = [
     "&starts_from=2024-01-01&starts_to=2025-12-31&ends_from=2024-06-01&ends_to=2026-12-31&mine=0",
     "/engagements?status=unsinn&lead=abc&member=999999&sector=x&district=y"
     "&starts_from=2025-13-01&ends_from=2026-01-01&ends_to=2025-01-01",
+    "/engagements?overdue=1&mine=0",
 ]
 STATUSES = list(EngagementStatus)
 
@@ -460,9 +462,24 @@ def test_the_list_runs_a_fixed_number_of_queries(client, session, logged_in, cou
     # that loads the teams), and the large one shows many rows.
     assert len({count for count, rows in large.values() if rows}) == 1
     # A lead sees all 200; a consultant the ones they lead (every other one of the 5 and of
-    # the 195: 3 + 98), whatever ``mine`` says.
-    assert large["/engagements?mine=0"][1] == (200 if role is Role.LEAD else 3 + 98)
-    assert 0 < large[paths[3]][1] < 200
+    # the 195: 3 + 98), whatever ``mine`` says; 50 a page.
+    assert large["/engagements?mine=0"][1] == PER_PAGE
+    caption = table(client.get("/engagements?mine=0"), "Prozessbegleitungen").caption
+    assert caption.startswith(
+        "Alle Prozessbegleitungen: 200 Ergebnisse, Seite 1 von 4"
+        if role is Role.LEAD
+        else "Meine Prozessbegleitungen: 101 Ergebnisse, Seite 1 von 3"
+    )
+    assert 0 < large[paths[3]][1] < PER_PAGE
+    # Any page that exists costs what the first one costs (a consultant's third has 1 row).
+    assert _count(client, session, count_queries, "/engagements?page=2") == (
+        large["/engagements"][0],
+        PER_PAGE,
+    )
+    assert _count(client, session, count_queries, "/engagements?page=3") == (
+        large["/engagements"][0],
+        PER_PAGE if role is Role.LEAD else 1,
+    )
 
 
 def test_closed_engagements_show_nothing_overdue_and_no_next_milestone(client, session, make_staff):
@@ -531,3 +548,207 @@ def test_the_current_phase_is_the_last_one_begun_else_the_planned_one(session, m
     engagement.actual_end_date = day_in_third
     session.flush()
     assert names() == (None, None)
+
+
+# Pages ---------------------------------------------------------------------------------------
+
+_ROW_LINK = re.compile(r'<th scope="row"><a href="/engagements/(\d+)">')
+
+
+def _ids(response) -> list[int]:
+    assert response.status_code == 200
+    return [int(found) for found in _ROW_LINK.findall(response.get_data(as_text=True))]
+
+
+def _same_keys(session, count: int, lead: StaffMember) -> list[int]:
+    """``count`` engagements alike in everything the list sorts by (status group, start,
+    organisation name), so only the id orders them; their ids in creation order."""
+    organisation = factories.make_organisation(session, name="Amt Gleich")
+    return [
+        factories.make_engagement(
+            session, lead=lead, organisation=organisation, status=EngagementStatus.AKTIV
+        ).id
+        for _ in range(count)
+    ]
+
+
+def _nav(response) -> str:
+    match = re.search(
+        r'<nav class="pagination" aria-label="Seiten">(.*?)</nav>',
+        response.get_data(as_text=True),
+        re.S,
+    )
+    return match.group(1) if match else ""
+
+
+def test_exactly_fifty_fit_on_one_page(client, session, make_staff):
+    lea = make_staff(Role.LEAD, name="Lea Leitung")
+    ids = _same_keys(session, PER_PAGE, lea)
+    _as(client, lea)
+    response = client.get("/engagements")
+    assert _ids(response) == ids
+    assert table(response, "Prozessbegleitungen").caption == (
+        "Alle Prozessbegleitungen: 50 Ergebnisse"
+    )
+    assert _nav(response) == ""
+    assert "Prozessbegleitungen 1–50" not in page_text(response)
+
+
+def test_the_fifty_first_starts_a_second_page(client, session, make_staff):
+    lea = make_staff(Role.LEAD, name="Lea Leitung")
+    ids = _same_keys(session, PER_PAGE + 1, lea)
+    _as(client, lea)
+    first = client.get("/engagements")
+    assert _ids(first) == ids[:PER_PAGE]
+    assert "Prozessbegleitungen 1–50 von 51" in page_text(first)
+    assert table(first, "Prozessbegleitungen").caption == (
+        "Alle Prozessbegleitungen: 51 Ergebnisse, Seite 1 von 2"
+    )
+    nav = _nav(first)
+    assert '<a href="/engagements?page=1" aria-current="page">Seite 1 von 2</a>' in nav
+    assert '<a href="/engagements?page=2" rel="next">Nächste Seite</a>' in nav
+    assert "Vorherige Seite" not in nav
+
+    second = client.get("/engagements?page=2")
+    assert _ids(second) == ids[PER_PAGE:]
+    assert "Prozessbegleitungen 51–51 von 51" in page_text(second)
+    nav = _nav(second)
+    assert '<a href="/engagements?page=2" aria-current="page">Seite 2 von 2</a>' in nav
+    # The first page is linked without a page number, as the list is reached from the menu.
+    assert '<a href="/engagements" rel="prev">Vorherige Seite</a>' in nav
+    assert "Nächste Seite" not in nav
+    assert_accessible(second)
+
+
+def test_pages_neither_overlap_nor_skip_when_the_sort_keys_are_equal(client, session, make_staff):
+    lea = make_staff(Role.LEAD, name="Lea Leitung")
+    ids = _same_keys(session, 2 * PER_PAGE + 20, lea)
+    _as(client, lea)
+    pages = [_ids(client.get(f"/engagements?page={number}")) for number in (1, 2, 3)]
+    assert [len(page) for page in pages] == [50, 50, 20]
+    assert pages[0] + pages[1] + pages[2] == ids
+    text = page_text(client.get("/engagements?page=3"))
+    assert "Prozessbegleitungen 101–120 von 120" in text
+    # The middle page links both neighbours and every page (three in all).
+    nav = _nav(client.get("/engagements?page=2"))
+    assert 'href="/engagements?page=3" rel="next"' in nav
+    assert 'href="/engagements" rel="prev"' in nav
+    assert "…" not in nav
+
+
+def test_far_pages_are_linked_with_gaps(client, session, make_staff):
+    lea = make_staff(Role.LEAD, name="Lea Leitung")
+    _same_keys(session, 7 * PER_PAGE + 1, lea)
+    _as(client, lea)
+    nav = _nav(client.get("/engagements?page=5"))
+    numbers = [int(number) for number in re.findall(r"page=(\d+)\"", nav)]
+    # prev, 1, 3 4 [5] 6 7, 8, next
+    assert numbers == [4, 3, 4, 5, 6, 7, 8, 6]
+    assert 'href="/engagements"><span class="visually-hidden">Seite </span>1</a>' in nav
+    assert nav.count("…") == 1  # between 1 and 3; 7 and 8 are neighbours
+
+
+@pytest.mark.parametrize("value", ["abc", "0", "-1", "1.5", "000", "\uff12", "2e1", " "])
+def test_a_bad_page_number_shows_the_first_page_with_a_note(client, session, make_staff, value):
+    lea = make_staff(Role.LEAD, name="Lea Leitung")
+    ids = _same_keys(session, PER_PAGE + 5, lea)
+    _as(client, lea)
+    response = client.get("/engagements", query_string={"page": value})
+    assert response.status_code == 200
+    assert _ids(response) == ids[:PER_PAGE]
+    if value.strip():
+        assert f"„{value}“ ist keine gültige Seitenzahl; es wird die erste Seite gezeigt." in (
+            page_text(response)
+        )
+    assert '<a href="/engagements?page=1" aria-current="page">' in _nav(response)
+
+
+@pytest.mark.parametrize("value", ["3", "99", "0003", "99999999999999999999999999"])
+def test_a_page_past_the_end_shows_the_last_page_with_a_note(client, session, make_staff, value):
+    lea = make_staff(Role.LEAD, name="Lea Leitung")
+    ids = _same_keys(session, PER_PAGE + 5, lea)
+    _as(client, lea)
+    response = client.get(f"/engagements?page={value}")
+    assert response.status_code == 200
+    assert _ids(response) == ids[PER_PAGE:]
+    assert f"Seite {value} gibt es nicht; es wird die letzte Seite (2) gezeigt." in page_text(
+        response
+    )
+    assert "Prozessbegleitungen 51–55 von 55" in page_text(response)
+
+
+def test_a_page_of_an_empty_result(client, portfolio):
+    _as(client, portfolio.lea)
+    response = client.get("/engagements?district=lichtenberg&page=2")
+    text = page_text(response)
+    assert "Seite 2 gibt es nicht; es wird die letzte Seite (1) gezeigt." in text
+    assert "Es gibt keine Prozessbegleitung, die zu diesem Filter passt." in text
+
+
+def test_the_page_links_keep_the_filters(client, session, make_staff):
+    lea = make_staff(Role.LEAD, name="Lea Leitung")
+    kim = make_staff(Role.CONSULTANT, name="Kim Berater")
+    organisation = factories.make_organisation(session, name="Amt Mitte", district=District.MITTE)
+    ids = [
+        factories.make_engagement(
+            session, lead=kim, co=[lea], organisation=organisation, status=EngagementStatus.AKTIV
+        ).id
+        for _ in range(PER_PAGE + 1)
+    ]
+    _same_keys(session, 3, lea)  # led by Lea, not by Kim: filtered out
+    _as(client, lea)
+    query = (
+        f"status=aktiv&lead={kim.id}&district=mitte&starts_from=2024-01-01&ends_to=2026-12-31"
+        "&mine=1"
+    )
+    response = client.get(f"/engagements?{query}&page=2")
+    assert _ids(response) == ids[PER_PAGE:]
+    kept = (
+        f"status=aktiv&amp;lead={kim.id}&amp;district=mitte&amp;starts_from=2024-01-01"
+        "&amp;ends_to=2026-12-31&amp;mine=1"
+    )
+    nav = _nav(response)
+    assert f'<a href="/engagements?{kept}" rel="prev">Vorherige Seite</a>' in nav
+    assert f'<a href="/engagements?page=2&amp;{kept}" aria-current="page">' in nav
+    # Changing a filter in the form starts again at page 1: the form sends no page.
+    assert 'name="page"' not in response.get_data(as_text=True)
+
+
+def test_only_engagements_with_overdue_milestones(client, session, make_staff):
+    lea = make_staff(Role.LEAD, name="Lea Leitung")
+    late = factories.make_engagement(
+        session,
+        lead=lea,
+        organisation=factories.make_organisation(session, name="Spät"),
+        status=EngagementStatus.AKTIV,
+    )
+    factories.make_engagement(
+        session,
+        lead=lea,
+        organisation=factories.make_organisation(session, name="Pünktlich"),
+        start=date(2025, 3, 15),
+        end=date(2025, 9, 14),
+        status=EngagementStatus.AKTIV,
+    )
+    # Closed: its open milestones are not overdue work.
+    factories.make_engagement(
+        session,
+        lead=lea,
+        organisation=factories.make_organisation(session, name="Abgebrochen"),
+        status=EngagementStatus.ABGEBROCHEN,
+        actual_end=date(2025, 2, 1),
+    )
+    _as(client, lea)
+    response = client.get("/engagements?overdue=0&overdue=1")
+    assert _organisations(response) == ["Spät"]
+    assert 'id="filter-overdue" name="overdue" value="1" checked>' in (
+        response.get_data(as_text=True)
+    )
+    assert table(response, "Prozessbegleitungen").caption.startswith(
+        "Alle Prozessbegleitungen (gefiltert)"
+    )
+    assert _ids(response) == [late.id]
+    assert len(_organisations(client.get("/engagements?overdue=0"))) == 3
+    bad = client.get("/engagements?overdue=ja")
+    assert "Der Wert für „nur mit überfälligen Meilensteinen“ ist ungültig" in page_text(bad)
+    assert len(_organisations(bad)) == 3

@@ -1,4 +1,5 @@
-"""``/engagements``: the list with its filters, and the engagements on the organisation pages.
+"""``/engagements``: the list with its filters, 50 a page, and the engagements on the
+organisation pages.
 
 Both show only the engagements the logged-in person may see (``queries.visible_to``): leads
 and admins all of them, a consultant those whose team they are on. So a consultant's list is
@@ -12,6 +13,7 @@ from datetime import date
 from typing import Any
 
 from flask import render_template, request
+from flask_babel import format_number
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -21,8 +23,12 @@ from werkzeug.datastructures import MultiDict
 from caseflow import clock
 from caseflow.engagements.models import EngagementStatus
 from caseflow.engagements.queries import (
+    EngagementFilter,
+    EngagementRow,
     TeamMemberChoice,
+    count_engagements,
     engagement_counts_by_organisation,
+    engagement_slice,
     list_engagements,
     team_member_choices,
 )
@@ -33,7 +39,7 @@ from caseflow.organisations.choices import District, Sector
 from caseflow.organisations.models import Organisation
 from caseflow.organisations.views import organisation_list_columns, organisation_sections
 from caseflow.staff.access import staff_required
-from caseflow.staff.models import Role
+from caseflow.staff.models import Role, StaffMember
 from caseflow.web.filters import (
     UNKNOWN_DISTRICT,
     UNKNOWN_SECTOR,
@@ -53,6 +59,12 @@ ENDS_TO = _l("Ende bis")
 _MINE_ON = "1"
 _MINE_OFF = "0"
 
+PER_PAGE = 50
+# Longer page numbers are read as "past the last page" without converting them.
+_PAGE_DIGITS = 9
+# Pages linked around the current one in the page navigation.
+_PAGE_WINDOW = 2
+
 
 @dataclass(frozen=True)
 class ListFilters:
@@ -60,6 +72,8 @@ class ListFilters:
 
     mine: bool
     is_mine_default: bool
+    # Only engagements with an open milestone due before today (the dashboard links here).
+    overdue: bool = False
     # A consultant: the list holds only their own engagements, whatever ``mine`` says.
     is_restricted: bool = False
     status: EngagementStatus | None = None
@@ -75,19 +89,22 @@ class ListFilters:
     @property
     def is_narrowed(self) -> bool:
         """True when any filter besides "nur meine" narrows the list."""
-        return any(
-            value is not None
-            for value in (
-                self.status,
-                self.lead,
-                self.member,
-                self.sector,
-                self.district,
-                self.starts_from,
-                self.starts_to,
-                self.ends_from,
-                self.ends_to,
+        return (
+            any(
+                value is not None
+                for value in (
+                    self.status,
+                    self.lead,
+                    self.member,
+                    self.sector,
+                    self.district,
+                    self.starts_from,
+                    self.starts_to,
+                    self.ends_from,
+                    self.ends_to,
+                )
             )
+            or self.overdue
         )
 
     def args(self, **changes: object) -> dict[str, str]:
@@ -102,6 +119,7 @@ class ListFilters:
             "starts_to": self.starts_to,
             "ends_from": self.ends_from,
             "ends_to": self.ends_to,
+            "overdue": 1 if self.overdue else None,
             "mine": (
                 None if self.is_restricted or self.mine == self.is_mine_default else int(self.mine)
             ),
@@ -124,6 +142,18 @@ def _mine_filter(values: list[str], *, default: bool, notes: list[str]) -> bool:
         return False
     notes.append(_("Der Wert für „nur meine“ ist ungültig und wurde ignoriert."))
     return default
+
+
+def _overdue_filter(values: list[str], notes: list[str]) -> bool:
+    # Sent by the form like "nur meine" (a hidden "0" before the checkbox's "1").
+    if _MINE_ON in values:
+        return True
+    if all(value == _MINE_OFF for value in values):
+        return False
+    notes.append(
+        _("Der Wert für „nur mit überfälligen Meilensteinen“ ist ungültig und wurde ignoriert.")
+    )
+    return False
 
 
 def _date_range(
@@ -191,23 +221,12 @@ def _read_filters(
         starts_to=starts_to,
         ends_from=ends_from,
         ends_to=ends_to,
+        overdue=_overdue_filter(args.getlist("overdue"), notes),
     )
 
 
-@bp.get("/engagements")
-@staff_required
-def index() -> str:
-    """The engagements one may see (a consultant: their own; leads and admins: all, or their
-    own with "nur meine"), filtered by status, team, organisation and dates; bad filter
-    values are ignored with a note."""
-    notes: list[str] = []
-    viewer = acting_member()
-    choices = team_member_choices(db.session, viewer=viewer)
-    filters = _read_filters(request.args, choices, notes)
-    today = clock.today()
-    rows = list_engagements(
-        db.session,
-        today=today,
+def _query_filter(filters: ListFilters, viewer: StaffMember) -> EngagementFilter:
+    return EngagementFilter(
         viewer=viewer,
         statuses=[filters.status] if filters.status is not None else None,
         staff_member_id=viewer.id if filters.mine and not filters.is_restricted else None,
@@ -219,10 +238,101 @@ def index() -> str:
         starts_to=filters.starts_to,
         ends_from=filters.ends_from,
         ends_to=filters.ends_to,
+        overdue_only=filters.overdue,
+    )
+
+
+@dataclass(frozen=True)
+class ListPage:
+    """The page of the engagement list that is shown."""
+
+    rows: list[EngagementRow]
+    page: int  # from 1
+    pages: int  # at least 1, also when nothing matches
+    total: int  # engagements matching the filters, on all pages
+
+    @property
+    def first_number(self) -> int:
+        """The running number of the first row shown (0 when there is none)."""
+        return (self.page - 1) * PER_PAGE + 1 if self.rows else 0
+
+    @property
+    def last_number(self) -> int:
+        """The running number of the last row shown."""
+        return (self.page - 1) * PER_PAGE + len(self.rows)
+
+
+def _requested_page(raw: str | None, notes: list[str]) -> int | None:
+    """The page asked for (1 when none is), or None when it is past any page there can be."""
+    value = (raw or "").strip()
+    if not value:
+        return 1
+    if value.isascii() and value.isdigit() and (digits := value.lstrip("0")):
+        return int(digits) if len(digits) <= _PAGE_DIGITS else None
+    notes.append(
+        _("„%(value)s“ ist keine gültige Seitenzahl; es wird die erste Seite gezeigt.", value=raw)
+    )
+    return 1
+
+
+def _list_page(
+    filters: EngagementFilter, raw_page: str | None, *, today: date, notes: list[str]
+) -> ListPage:
+    """The requested page of the list; past the last page: the last one, with a note.
+
+    A page that exists costs one statement (it counts all matches with a window); only a
+    page past the end costs a count and a second look."""
+    number = _requested_page(raw_page, notes)
+    if number is not None:
+        found = engagement_slice(
+            db.session, filters, today=today, limit=PER_PAGE, offset=(number - 1) * PER_PAGE
+        )
+        if found.rows or number == 1:
+            pages = max(1, -(-found.total // PER_PAGE))
+            return ListPage(rows=found.rows, page=number, pages=pages, total=found.total)
+    total = count_engagements(db.session, filters, today=today)
+    pages = max(1, -(-total // PER_PAGE))
+    notes.append(
+        _(
+            "Seite %(value)s gibt es nicht; es wird die letzte Seite (%(last)s) gezeigt.",
+            value=raw_page,
+            last=format_number(pages),
+        )
+    )
+    found = engagement_slice(
+        db.session, filters, today=today, limit=PER_PAGE, offset=(pages - 1) * PER_PAGE
+    )
+    return ListPage(rows=found.rows, page=pages, pages=pages, total=found.total or total)
+
+
+def _page_links(page: int, pages: int) -> list[int]:
+    """The page numbers the navigation links: the first, the last, and a few around
+    ``page``; a gap between two of them is shown as an ellipsis (as on the audit log)."""
+    around = range(max(1, page - _PAGE_WINDOW), min(pages, page + _PAGE_WINDOW) + 1)
+    return sorted({1, pages, *around})
+
+
+@bp.get("/engagements")
+@staff_required
+def index() -> str:
+    """The engagements one may see (a consultant: their own; leads and admins: all, or their
+    own with "nur meine"), filtered by status, team, organisation, dates and overdue
+    milestones, 50 a page (``?page=``, from 1); bad filter values and page numbers are
+    ignored with a note."""
+    notes: list[str] = []
+    viewer = acting_member()
+    choices = team_member_choices(db.session, viewer=viewer)
+    filters = _read_filters(request.args, choices, notes)
+    today = clock.today()
+    page = _list_page(
+        _query_filter(filters, viewer), request.args.get("page"), today=today, notes=notes
     )
     return render_template(
         "engagements/index.html",
-        rows=rows,
+        rows=page.rows,
+        page=page,
+        page_links=_page_links(page.page, page.pages),
+        format_number=format_number,
         filters=filters,
         statuses=list(EngagementStatus),
         leads=[choice for choice in choices if choice.is_lead],

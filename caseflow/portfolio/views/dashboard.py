@@ -6,16 +6,20 @@
 from __future__ import annotations
 
 from flask import render_template
+from flask_babel import format_number
 from flask_login import current_user
 
 from caseflow import clock
 from caseflow.engagements.queries import (
     OPEN_STATUSES,
-    list_engagements,
+    EngagementFilter,
+    EngagementSlice,
+    engagement_slice,
 )
 from caseflow.extensions import db
 from caseflow.followups.inbox import latest_unread
 from caseflow.portfolio.queries import (
+    DASHBOARD_ROWS,
     MILESTONE_HORIZON_DAYS,
     applications_awaiting_decision,
     my_milestones,
@@ -34,7 +38,9 @@ DASHBOARD_NOTIFICATIONS = 5
 def dashboard() -> str:
     """The logged-in person's milestones, engagements, follow-ups and newest unread
     notifications; for leads also the applications awaiting a decision and the engagements
-    with overdue milestones."""
+    with overdue milestones. Each list shows its first ``DASHBOARD_ROWS`` (the most urgent
+    where there is an urgency) with the number of the others and a link to the full list,
+    so the page costs the same however much work there is."""
     today = clock.today()
     me = current_user.id
     is_lead = current_user.has_role(Role.LEAD)
@@ -43,16 +49,27 @@ def dashboard() -> str:
         today=today,
         horizon_days=MILESTONE_HORIZON_DAYS,
         milestones=my_milestones(db.session, me, today=today),
-        engagements=list_engagements(
-            db.session, today=today, statuses=OPEN_STATUSES, staff_member_id=me
+        engagements=engagement_slice(
+            db.session,
+            EngagementFilter(statuses=OPEN_STATUSES, staff_member_id=me),
+            today=today,
+            limit=DASHBOARD_ROWS,
         ),
         follow_ups=open_follow_ups(db.session, assignee_id=me),
         notifications=latest_unread(db.session, me, limit=DASHBOARD_NOTIFICATIONS),
         is_lead=is_lead,
+        # The full lists behind the shortened ones: a lead's own engagements need "nur meine".
+        mine_args={"mine": 1} if is_lead else {},
+        format_number=format_number,
         awaiting=applications_awaiting_decision(db.session) if is_lead else {},
         overdue_engagements=(
-            list_engagements(db.session, today=today, statuses=OPEN_STATUSES, overdue_only=True)
+            engagement_slice(
+                db.session,
+                EngagementFilter(statuses=OPEN_STATUSES, overdue_only=True),
+                today=today,
+                limit=DASHBOARD_ROWS,
+            )
             if is_lead
-            else []
+            else EngagementSlice(rows=[], total=0)
         ),
     )
