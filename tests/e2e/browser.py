@@ -54,10 +54,10 @@ AXE_ALLOWLIST: dict[tuple[str, str], str] = {}
 _UNSAFE = re.compile(r"[^a-z0-9-]+")
 
 
-def shot(page: Any, name: str) -> Path:
-    """A full-page PNG of what the browser shows now, under ``ARTIFACTS``."""
+def shot(page: Any, name: str, *, full_page: bool = True) -> Path:
+    """A PNG of what the browser shows now (the whole page, or the window), in ``ARTIFACTS``."""
     path = ARTIFACTS / f"{_UNSAFE.sub('-', name.lower())}.png"
-    page.screenshot(path=path, full_page=True)
+    page.screenshot(path=path, full_page=full_page)
     return path
 
 

@@ -45,7 +45,10 @@ class Server:
         return self.base + path
 
 
-@pytest.fixture(scope="session")
+# Package scope: the server and the browser end with the last browser test. Playwright's
+# sync API keeps an event loop running while it is open, which would stop later tests from
+# using asyncio.run (the benchmark's load generator).
+@pytest.fixture(scope="package")
 def server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """gunicorn (2 workers) on a fresh, migrated database with the demo data, on the demo day."""
     folder = tmp_path_factory.mktemp("e2e")
@@ -58,7 +61,7 @@ def server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
             yield Server(base, env, instance)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 

@@ -273,7 +273,7 @@ def test_d_lead_sees_it_on_the_timeline_and_in_the_report(page, journey) -> None
     moved = next(line for line in milestones.splitlines() if "Kooperationsvereinbarung" in line)
     assert new_day.strftime("%d.%m.%Y") in moved and old_day.strftime("%d.%m.%Y") in moved, moved
     bar.scroll_into_view_if_needed()
-    shot(page, "d1-zeitleiste")
+    shot(page, "d1-zeitleiste", full_page=False)  # the chart; the whole page is 12,000 px
 
     page.goto("/reports")
     shot(page, "d2-berichte")
