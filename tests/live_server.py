@@ -15,12 +15,18 @@ import urllib.request
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
+
+from caseflow import create_app
+from caseflow.extensions import db
+from caseflow.intake.models import ApplicationRound
+from tests.conftest import config_for_tests, dispose_engines
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -138,3 +144,23 @@ def _wait_for_health(base: str, process: subprocess.Popen, log: IO[str]) -> str:
         if time.monotonic() > deadline:
             raise AssertionError("gunicorn did not answer /healthz within 30 s")
         time.sleep(0.2)
+
+
+def open_round(database_url: str, instance: Path, now: datetime | None = None) -> None:
+    """An application round on ``database_url`` open from an hour before ``now`` (default:
+    the real now) for 30 days, so that the public form takes submissions."""
+    now = now or datetime.now(UTC)
+    app = create_app(config_for_tests(database_url, instance))
+    try:
+        with app.app_context():
+            db.session.add(
+                ApplicationRound(
+                    name="Lastprobe",
+                    opens_at=now - timedelta(hours=1),
+                    closes_at=now + timedelta(days=30),
+                    created_at=now,
+                )
+            )
+            db.session.commit()
+    finally:
+        dispose_engines(app)

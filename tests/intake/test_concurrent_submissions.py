@@ -17,30 +17,13 @@ from sqlalchemy import func, select
 
 from caseflow import create_app
 from caseflow.extensions import db
-from caseflow.intake.models import Application, ApplicationRound
+from caseflow.intake.models import Application
 from tests.conftest import config_for_tests, dispose_engines
-from tests.live_server import fresh_database, gunicorn, run_cli, server_environment
+from tests.live_server import fresh_database, gunicorn, open_round, run_cli, server_environment
 
 SUBMISSIONS = 50
 CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 REFERENCE = re.compile(r"DF-\d{4}-\d{4}")
-
-
-def _open_round(database_url: str, instance: Path, now: datetime) -> None:
-    app = create_app(config_for_tests(database_url, instance))
-    try:
-        with app.app_context():
-            db.session.add(
-                ApplicationRound(
-                    name="Lastprobe",
-                    opens_at=now - timedelta(hours=1),
-                    closes_at=now + timedelta(days=30),
-                    created_at=now,
-                )
-            )
-            db.session.commit()
-    finally:
-        dispose_engines(app)
 
 
 def _form(number: int, token: str, start: str) -> bytes:
@@ -95,7 +78,7 @@ def test_fifty_simultaneous_submissions_get_fifty_distinct_references(
             PROGRAMME_END=(today + timedelta(days=730)).isoformat(),
         )
         run_cli(env, "db", "upgrade")
-        _open_round(url, tmp_path / "setup", now)
+        open_round(url, tmp_path / "setup", now)
         start = (today + timedelta(days=30)).isoformat()
 
         with gunicorn(env, workers=4, threads=4) as base:

@@ -18,11 +18,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.pool import NullPool
 
-from caseflow import create_app
-from caseflow.extensions import db
-from caseflow.intake.models import ApplicationRound
-from tests.conftest import config_for_tests, dispose_engines
-from tests.live_server import fresh_database, gunicorn, run_cli, server_environment
+from tests.live_server import fresh_database, gunicorn, open_round, run_cli, server_environment
 
 DEMO_DATE = "2025-10-15"
 DEMO_PASSWORD = "caseflow-demo"
@@ -127,25 +123,6 @@ def own_database(admin_url: str, folder: Path) -> Iterator[str]:
         yield url.set(database=name).render_as_string(hide_password=False)
     finally:
         admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def open_round(database_url: str, instance: Path) -> None:
-    """An application round open from an hour ago for 30 days."""
-    now = datetime.now(UTC)
-    app = create_app(config_for_tests(database_url, instance))
-    try:
-        with app.app_context():
-            db.session.add(
-                ApplicationRound(
-                    name="Lastprobe",
-                    opens_at=now - timedelta(hours=1),
-                    closes_at=now + timedelta(days=30),
-                    created_at=now,
-                )
-            )
-            db.session.commit()
-    finally:
-        dispose_engines(app)
 
 
 def desired_start(today: date) -> str:
