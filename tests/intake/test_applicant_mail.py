@@ -9,6 +9,7 @@ from datetime import date
 import pytest
 from flask import Flask
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from caseflow import clock
 from caseflow.audit.models import AuditEvent
@@ -160,6 +161,30 @@ def test_unreachable_mail_server_does_not_break_the_form(
     monkeypatch.setitem(app.config, "MAIL_URL", "smtp://127.0.0.1:9")  # nobody listens
     assert _submit(client).status_code == 302
     assert "hat nicht geklappt" in page_text(client.get("/apply/done"))
+
+
+def test_a_database_gone_after_the_commit_still_confirms_the_stored_application(
+    client, session, smtp_server, open_round, monkeypatch
+):
+    """An outage between storing the application and recording its confirmation mail (seen
+    under load with PostgreSQL stopped, tests/load): the applicant gets the confirmation page
+    with reference and status link, not the 503 page that would make them send it again."""
+
+    def database_gone(*args, **kwargs):
+        raise OperationalError("SELECT 1", {}, ConnectionError("server closed the connection"))
+
+    monkeypatch.setattr("caseflow.intake.views.public.send_applicant_mail", database_gone)
+    response = _submit(client)
+    assert response.status_code == 302
+    assert response.location.endswith("/apply/done")
+    application = session.scalar(select(Application))
+    assert application.reference == "DF-2025-0001"
+    done = client.get("/apply/done")
+    text = page_text(done)
+    assert "DF-2025-0001" in text
+    assert "Die Bestätigung per E-Mail hat nicht geklappt" in text
+    assert LINK.search(done.get_data(as_text=True))
+    assert smtp_server.messages == []
 
 
 # --- decisions and withdrawal ----------------------------------------------------------------

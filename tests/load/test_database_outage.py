@@ -225,7 +225,16 @@ def test_database_outage_answers_503_and_recovers_by_itself(
         f"{len(confirmed)} confirmed (302), {len(refused)} refused (503), "
         f"{len(ours)} stored, {len(stored_but_refused)} stored although answered 503",
     )
-    assert not stored_but_refused, sorted(stored_but_refused)
+    # Stored although answered 503: only a COMMIT the server applied in the moment it was
+    # stopped, whose answer never came back (no client can know). A 503 for a failure after
+    # the commit (the confirmation mail's record) would be one too: the form now shows the
+    # confirmation page then (tests/intake/test_applicant_mail.py).
+    in_flight_at_the_stop = {
+        a.name
+        for a in submitted
+        if a.status == 503 and a.sent <= moments["stopped"] and a.answered >= moments["stopping"]
+    }
+    assert stored_but_refused <= in_flight_at_the_stop, sorted(stored_but_refused)
     assert unaudited == 0
     assert applications_after - applications_before == len(ours)
     assert audited >= len(ours)

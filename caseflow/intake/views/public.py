@@ -3,7 +3,9 @@ privacy notice and accessibility statement."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
+from contextlib import suppress
 from functools import wraps
 from typing import Any
 
@@ -20,6 +22,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
@@ -43,6 +46,8 @@ from caseflow.intake.services.submission import (
 from caseflow.intake.views.blueprint import bp
 from caseflow.settings.services import current as current_setting
 from caseflow.staff.access import public
+
+log = logging.getLogger(__name__)
 
 # The confirmation of a submission, kept in the session until the confirmation page shows it.
 DONE_KEY = "intake.apply_done"
@@ -129,22 +134,39 @@ def apply():
                 db.session.rollback()
                 form.form_errors.append(str(error))
             else:
-                db.session.commit()
-                mailed = send_applicant_mail(
-                    db.session, application, "eingang", secret=_secret(), actor=None
-                )
-                db.session.commit()
-                session[DONE_KEY] = {
+                done = {
                     "reference": application.reference,
                     "token": token,
                     "email": application.contact_email,
-                    "mailed": mailed,
                 }
+                db.session.commit()
+                session[DONE_KEY] = done | {"mailed": _confirm(application, done["reference"])}
                 return redirect(url_for("intake.apply_done"))
         elif form.csrf_failed:
             form.form_errors.insert(0, str(SESSION_EXPIRED))
     status = 422 if form.errors or form.form_errors else 200
     return render_template("intake/apply.html", form=form, round=round_), status
+
+
+def _confirm(application: Application, reference: str) -> bool:
+    """Send the confirmation of a stored (committed) application; whether it went out.
+
+    The application is stored whatever happens here. When the database goes away now (an
+    outage), the mail's record cannot be written: the applicant still gets the confirmation
+    page with the reference and the status link, as for a mail that failed, instead of an
+    error page that would make them believe nothing was stored and send it again."""
+    try:
+        mailed = send_applicant_mail(
+            db.session, application, "eingang", secret=_secret(), actor=None
+        )
+        db.session.commit()
+    except SQLAlchemyError as error:
+        log.warning("confirmation of %s not recorded: %s", reference, type(error).__name__)
+        # The connection may be gone; then the request's teardown discards it.
+        with suppress(SQLAlchemyError):
+            db.session.rollback()
+        return False
+    return mailed
 
 
 @bp.get("/apply/done")
