@@ -9,7 +9,10 @@ a time limit is reached. Used by the benchmark (``bench/run.py``) and the load a
 ``request(client, n)`` sends the n-th request (0-based, numbered across all users) and
 returns the response; ``setup(client)`` runs once per user before the clock starts. A
 request that raises (connection refused, timeout) counts as an error with its exception's
-name, not as a status code.
+name, not as a status code. One exception, as browsers make it: a GET on a kept-alive
+connection that the server closed just then (the server's keep-alive timeout racing the
+next request; "server disconnected without sending a response") is sent once more on a new
+connection, and counted in ``retried``.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ class LoadResult:
     latencies: list[float] = field(default_factory=list)
     statuses: Counter[int] = field(default_factory=Counter)
     errors: Counter[str] = field(default_factory=Counter)
+    retried: int = 0  # GETs sent again after the server closed their kept-alive connection
     elapsed: float = 0.0
 
     @property
@@ -100,7 +104,13 @@ async def run_load(
                     return
                 sent = time.perf_counter()
                 try:
-                    response = await request(client, n)
+                    try:
+                        response = await request(client, n)
+                    except httpx.RemoteProtocolError as error:
+                        if error.request.method not in ("GET", "HEAD"):
+                            raise
+                        result.retried += 1
+                        response = await request(client, n)
                 except (httpx.HTTPError, OSError) as error:
                     result.errors[type(error).__name__] += 1
                     continue

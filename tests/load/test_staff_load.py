@@ -92,7 +92,8 @@ def test_staff_click_through_the_programme_without_failures(
         f"staff load, {USERS} users for {seconds:g} s",
         f"{result.requests} requests, {result.rps:.1f} requests/s, "
         f"p50 {result.p50 * 1000:.0f} ms, p95 {result.p95 * 1000:.0f} ms, "
-        f"statuses {dict(result.statuses)}, errors {dict(result.errors)}",
+        f"statuses {dict(result.statuses)}, errors {dict(result.errors)}, "
+        f"GETs sent again after a closed keep-alive connection: {result.retried}",
     )
     figure("staff load, pages opened", str(dict(users.opened.most_common())))
     assert result.requests > 0
