@@ -110,3 +110,10 @@ def choice_filter(
         )
     )
     return None
+
+
+def page_links(page: int, pages: int, *, window: int = 2) -> list[int]:
+    """The page numbers a page navigation links: the first, the last, and ``window`` either
+    side of ``page``; a gap between two of them is shown as an ellipsis."""
+    around = range(max(1, page - window), min(pages, page + window) + 1)
+    return sorted({1, pages, *around})

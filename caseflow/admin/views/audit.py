@@ -46,7 +46,7 @@ from caseflow.staff.access import admin_required
 from caseflow.staff.models import StaffMember
 from caseflow.web.converters import MAX_ID
 from caseflow.web.errors import render_error
-from caseflow.web.filters import choice_filter, date_filter
+from caseflow.web.filters import choice_filter, date_filter, page_links
 
 # The language of the export, whatever the admin's interface language (as the reports).
 EXPORT_LOCALE = "de"
@@ -54,8 +54,6 @@ EXPORT_LOCALE = "de"
 SYSTEM = "system"
 _NUMBER = re.compile(r"[0-9]{1,12}")
 _PAGE_DIGITS = 6
-# Pages linked around the current one in the page navigation.
-_PAGE_WINDOW = 2
 
 ACTOR = _l("Wer")
 OBJECT_ID = _l("Objekt-ID")
@@ -334,13 +332,6 @@ def _rows(events: list[AuditEvent]) -> list[LogRow]:
     return rows
 
 
-def _page_links(page: int, pages: int) -> list[int]:
-    """The page numbers the navigation links: the first, the last, and a few around
-    ``page``; a gap between two of them is shown as an ellipsis."""
-    around = range(max(1, page - _PAGE_WINDOW), min(pages, page + _PAGE_WINDOW) + 1)
-    return sorted({1, pages, *around})
-
-
 @bp.get("/audit")
 @admin_required
 def audit_log() -> str:
@@ -365,7 +356,7 @@ def audit_log() -> str:
         "admin/audit.html",
         page=page,
         rows=_rows(page.events),
-        page_links=_page_links(page.page, page.pages),
+        page_links=page_links(page.page, page.pages),
         filters=filters,
         choices=choices,
         system=SYSTEM,

@@ -46,6 +46,7 @@ from caseflow.web.filters import (
     choice_filter,
     date_filter,
     enum_filter,
+    page_links,
 )
 from caseflow.web.sections import ListColumn, PageSection
 
@@ -62,8 +63,6 @@ _MINE_OFF = "0"
 PER_PAGE = 50
 # Longer page numbers are read as "past the last page" without converting them.
 _PAGE_DIGITS = 9
-# Pages linked around the current one in the page navigation.
-_PAGE_WINDOW = 2
 
 
 @dataclass(frozen=True)
@@ -305,13 +304,6 @@ def _list_page(
     return ListPage(rows=found.rows, page=pages, pages=pages, total=found.total or total)
 
 
-def _page_links(page: int, pages: int) -> list[int]:
-    """The page numbers the navigation links: the first, the last, and a few around
-    ``page``; a gap between two of them is shown as an ellipsis (as on the audit log)."""
-    around = range(max(1, page - _PAGE_WINDOW), min(pages, page + _PAGE_WINDOW) + 1)
-    return sorted({1, pages, *around})
-
-
 @bp.get("/engagements")
 @staff_required
 def index() -> str:
@@ -331,7 +323,7 @@ def index() -> str:
         "engagements/index.html",
         rows=page.rows,
         page=page,
-        page_links=_page_links(page.page, page.pages),
+        page_links=page_links(page.page, page.pages),
         format_number=format_number,
         filters=filters,
         statuses=list(EngagementStatus),
