@@ -1,6 +1,5 @@
 """The Flask extensions, unbound: ``create_app`` binds them to an application."""
 
-from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -9,6 +8,7 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 
 from caseflow.database import Model
+from caseflow.translating import Babel
 
 db = SQLAlchemy(model_class=Model)
 migrate = Migrate()

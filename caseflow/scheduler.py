@@ -36,7 +36,6 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
-from flask_babel import gettext as _
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -47,6 +46,7 @@ from caseflow.extensions import db
 from caseflow.followups.delivery import DeliveryResult, deliver_mail
 from caseflow.followups.heartbeat import beat
 from caseflow.followups.sweeps import SWEEPS, Sweep
+from caseflow.translating import gettext as _
 
 log = logging.getLogger(__name__)
 

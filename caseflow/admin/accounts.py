@@ -14,7 +14,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
@@ -25,6 +24,7 @@ from caseflow.staff.identity import is_valid_email, normalise_email
 from caseflow.staff.models import LoginSession, Role, StaffMember
 from caseflow.staff.passwords import hash_password
 from caseflow.staff.sessions import DEACTIVATED, REVOKED, Timeouts, end_all_sessions
+from caseflow.translating import gettext as _
 
 NAME_MAX_LENGTH = 200
 EMAIL_MAX_LENGTH = 254

@@ -26,8 +26,6 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
@@ -54,6 +52,8 @@ from caseflow.organisations.services import (
 )
 from caseflow.staff.identity import normalise_email
 from caseflow.staff.models import Role, StaffMember
+from caseflow.translating import gettext as _
+from caseflow.translating import lazy_gettext as _l
 
 EXPORT_FORMAT = "caseflow-datenauskunft/1"
 SEARCH_MIN_LENGTH = 2

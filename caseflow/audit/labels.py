@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
+from caseflow.translating import lazy_gettext as _l
 
 ACTION_LABELS = {
     "activity.created": _l("Aktivität erfasst"),

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from importlib import resources
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
@@ -21,6 +20,7 @@ from caseflow.engagements.models import (
     TemplateMilestone,
     TemplatePhase,
 )
+from caseflow.translating import gettext as _
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from dateutil.relativedelta import relativedelta
-from flask_babel import gettext as _
 
+from caseflow.translating import gettext as _
 from caseflow.web.i18n import format_day
 
 # The defaults of the shortest and longest engagement; admins may change them (the settings

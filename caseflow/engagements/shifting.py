@@ -25,9 +25,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from blinker import Namespace
-from flask_babel import gettext as _
-from flask_babel import ngettext
 
+from caseflow.translating import gettext as _
+from caseflow.translating import ngettext
 from caseflow.web.i18n import format_day
 
 _signals = Namespace()

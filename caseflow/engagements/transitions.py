@@ -9,9 +9,8 @@ final milestones to complete, a reason to cancel) are checked by the service.
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
-
 from caseflow.engagements.models import CLOSED_STATUSES, EngagementStatus
+from caseflow.translating import gettext as _
 
 S = EngagementStatus
 

@@ -55,7 +55,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask_babel import force_locale
-from flask_babel import gettext as _
 from icalendar import Calendar, Event
 from sqlalchemy import and_, delete, event, inspect, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -77,6 +76,7 @@ from caseflow.engagements.signals import team_left
 from caseflow.followups.models import CalendarToken, FollowUp, FollowUpKind, FollowUpStatus
 from caseflow.organisations.models import Organisation
 from caseflow.staff.models import StaffMember
+from caseflow.translating import gettext as _
 from caseflow.web.converters import MAX_ID
 
 SCOPE_ALL = "all"

@@ -14,7 +14,6 @@ from collections.abc import Callable, Sequence
 from datetime import date, time
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, RadioField, SelectField, TextAreaField, TimeField
 from wtforms.fields.choices import SelectChoice
@@ -25,6 +24,7 @@ from caseflow.followups.models import FollowUpKind
 from caseflow.followups.preferences import APP, EMAIL, KINDS, OFF, Kind
 from caseflow.followups.services import NOTE_MAX_LENGTH
 from caseflow.staff.models import StaffMember
+from caseflow.translating import lazy_gettext as _l
 from caseflow.web.converters import MAX_ID
 from caseflow.web.filters import FILTER_YEARS
 

@@ -14,7 +14,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -30,6 +29,7 @@ from caseflow.followups.preferences import (
     stored_channels,
 )
 from caseflow.staff.models import Role, StaffMember
+from caseflow.translating import gettext as _
 
 PER_PAGE = 50
 # Kinds only project leads (else admins) receive (``caseflow.followups.sweeps.applications``):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -13,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from caseflow.database import Model, UTCDateTime, enum_column_type
 from caseflow.engagements.models import Engagement
 from caseflow.staff.models import StaffMember
+from caseflow.translating import lazy_gettext as _l
 
 
 class FollowUpKind(enum.StrEnum):

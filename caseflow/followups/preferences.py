@@ -11,11 +11,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from caseflow.followups.models import NotificationPreference
+from caseflow.translating import lazy_gettext as _l
 
 APP = "app"
 EMAIL = "email"

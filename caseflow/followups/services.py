@@ -41,7 +41,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
 from dateutil.relativedelta import relativedelta
-from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, contains_eager
 
@@ -61,6 +60,7 @@ from caseflow.engagements.shifting import ShiftItem, shift_candidates
 from caseflow.engagements.signals import team_left
 from caseflow.followups.models import FollowUp, FollowUpKind, FollowUpStatus
 from caseflow.staff.models import StaffMember
+from caseflow.translating import gettext as _
 from caseflow.web.converters import MAX_ID
 from caseflow.web.i18n import format_day
 

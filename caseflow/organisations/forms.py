@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -45,6 +44,7 @@ from caseflow.organisations.services import (
     ContactData,
     OrganisationData,
 )
+from caseflow.translating import lazy_gettext as _l
 
 CHOOSE = _l("Bitte wählen")
 SECTOR_VALUES = frozenset(sector.value for sector in Sector)

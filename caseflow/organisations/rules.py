@@ -9,10 +9,10 @@ import re
 from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
-from flask_babel import gettext as _
 
 from caseflow.organisations.choices import SUBTYPES, Sector
 from caseflow.staff.identity import is_valid_email, normalise_email
+from caseflow.translating import gettext as _
 
 # A host name: labels of letters (also umlauts), digits and hyphens, at least one dot.
 _HOST = re.compile(r"(?=.{1,253}\Z)([\w-]{1,63}\.)+[^\W\d_]{2,63}\.?", re.UNICODE)

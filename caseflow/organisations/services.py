@@ -14,7 +14,6 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -29,6 +28,7 @@ from caseflow.organisations.rules import (
     website_problem,
 )
 from caseflow.staff.models import Role, StaffMember
+from caseflow.translating import gettext as _
 
 NAME_MAX_LENGTH = 200
 ADDRESS_MAX_LENGTH = 300

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from blinker import Namespace
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -46,6 +45,7 @@ from caseflow.organisations.services import (
 )
 from caseflow.staff.access import lead_required, staff_required
 from caseflow.staff.models import StaffMember
+from caseflow.translating import gettext as _
 from caseflow.web.filters import enum_filter
 from caseflow.web.sections import contributions
 

@@ -15,7 +15,6 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
 
-from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
@@ -24,6 +23,7 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from caseflow import clock
 from caseflow.portfolio.tables import NO_VALUE, Cell, ColumnKind, ReportTable, one_decimal
+from caseflow.translating import gettext as _
 
 # A text cell starting with one of these is read as a formula by spreadsheet programs.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")

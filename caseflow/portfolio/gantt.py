@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import format_date
-from flask_babel import gettext as _
 from markupsafe import Markup, escape
 from sqlalchemy.orm import Session
 
@@ -34,6 +33,7 @@ from caseflow.portfolio.timeline import (
     load_engagements,
 )
 from caseflow.portfolio.warnings import TimelineWarning, warnings_for
+from caseflow.translating import gettext as _
 from caseflow.web.i18n import format_day
 
 # The chart's fixed layout in SVG user units (pixels at 100 %).

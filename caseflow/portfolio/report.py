@@ -4,8 +4,6 @@ the CSV and XLSX exports all show these."""
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
-
 from caseflow.engagements.models import (
     ActivityKind,
     BarrierStatus,
@@ -21,6 +19,7 @@ from caseflow.portfolio.figures import (
     ReportFigures,
 )
 from caseflow.portfolio.tables import Cell, Column, ColumnKind, ReportTable
+from caseflow.translating import gettext as _
 from caseflow.web.i18n import format_day
 
 # Tables ------------------------------------------------------------------------------------

@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, Select, String, and_, select, type_coerce
 from sqlalchemy.orm import Session
 
@@ -29,6 +28,7 @@ from caseflow.engagements.queries import current_of
 from caseflow.organisations.choices import District, Sector
 from caseflow.organisations.models import Organisation
 from caseflow.staff.models import StaffMember
+from caseflow.translating import gettext as _
 
 
 class GroupBy(enum.StrEnum):

@@ -15,11 +15,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
 
-from flask_babel import gettext as _
-from flask_babel import ngettext
-
 from caseflow.engagements.models import CLOSED_STATUSES, EngagementStatus, MilestoneStatus
 from caseflow.engagements.rules import MAX_MONTHS, MIN_MONTHS, end_after_months
+from caseflow.translating import gettext as _
+from caseflow.translating import ngettext
 from caseflow.web.i18n import format_day
 
 # An open milestone is worth a warning once it is overdue by more than this many days.

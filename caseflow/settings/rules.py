@@ -19,9 +19,9 @@ from typing import Any
 
 import limits
 from dateutil.relativedelta import relativedelta
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
+from caseflow.translating import gettext as _
+from caseflow.translating import lazy_gettext as _l
 from caseflow.web.i18n import format_day
 
 Raw = str | Sequence[str]

@@ -25,7 +25,6 @@ from datetime import datetime
 from typing import Any
 
 from flask import Config, Flask, current_app, g, has_request_context
-from flask_babel import gettext as _
 from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -43,6 +42,7 @@ from caseflow.settings.rules import (
     conflicts,
     get,
 )
+from caseflow.translating import gettext as _
 
 log = logging.getLogger(__name__)
 

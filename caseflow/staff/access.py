@@ -7,10 +7,10 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from flask import abort
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from caseflow.staff.models import Role
+from caseflow.translating import lazy_gettext as _l
 
 F = TypeVar("F", bound=Callable[..., Any])
 

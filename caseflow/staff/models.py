@@ -5,12 +5,12 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from caseflow.database import Model, UTCDateTime, enum_column_type
+from caseflow.translating import lazy_gettext as _l
 
 
 class Role(enum.StrEnum):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from flask_babel import gettext as _
+
+from caseflow.translating import gettext as _
 
 # argon2-cffi's defaults follow RFC 9106's second recommended option (argon2id, 64 MiB, t=3).
 _hasher = PasswordHasher()

@@ -16,7 +16,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -25,6 +24,7 @@ from caseflow.mail import MailError, MailMessage, compose, safe_reason, send_mai
 from caseflow.staff.models import PasswordResetToken, StaffMember
 from caseflow.staff.passwords import hash_password, policy_problems
 from caseflow.staff.sessions import PASSWORD, end_all_sessions
+from caseflow.translating import gettext as _
 from caseflow.web.urls import absolute_url
 
 log = logging.getLogger(__name__)

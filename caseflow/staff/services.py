@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
@@ -14,6 +13,7 @@ from caseflow.settings.services import current as current_setting
 from caseflow.staff.identity import is_valid_email, name_key, normalise_email
 from caseflow.staff.models import Role, StaffMember
 from caseflow.staff.passwords import hash_password, needs_rehash, policy_problems, verify_password
+from caseflow.translating import gettext as _
 
 NAME_MAX_LENGTH = 200
 EMAIL_MAX_LENGTH = 254

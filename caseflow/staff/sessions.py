@@ -17,7 +17,6 @@ from datetime import datetime, timedelta
 
 from flask import flash, request
 from flask import session as cookie
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import update
 from sqlalchemy.orm import Session
@@ -26,6 +25,7 @@ from caseflow import clock
 from caseflow.extensions import db
 from caseflow.settings.services import values
 from caseflow.staff.models import LoginSession, StaffMember
+from caseflow.translating import lazy_gettext as _l
 
 # Why a session ended (LoginSession.end_reason).
 LOGOUT = "logout"

@@ -9,14 +9,14 @@ import traceback
 from typing import Any
 
 from flask import Flask, g, render_template, request
-from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
 from caseflow.extensions import db, limiter, login_manager
+from caseflow.translating import gettext as _
+from caseflow.translating import ngettext
 
 log = logging.getLogger(__name__)
 

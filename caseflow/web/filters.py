@@ -8,8 +8,8 @@ from datetime import date
 from enum import Enum
 from typing import Protocol, TypeVar
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from caseflow.translating import gettext as _
+from caseflow.translating import lazy_gettext as _l
 
 
 class Choice(Protocol):

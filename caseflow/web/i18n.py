@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask import Flask, current_app, has_request_context, session
-from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import format_date, format_datetime, format_decimal
 from flask_login import current_user
 
 from caseflow.clock import local
+from caseflow.translating import current_locale
 
 SESSION_KEY = "locale"
 
@@ -36,7 +37,7 @@ def select_locale() -> str:
 
 
 def _is_german() -> bool:
-    locale = get_locale()
+    locale = current_locale()
     return locale is None or locale.language == "de"
 
 
@@ -71,4 +72,4 @@ def register_i18n(app: Flask) -> None:
     app.add_template_filter(format_score, "score")
     app.add_template_filter(format_day, "day")
     app.add_template_filter(format_moment, "moment")
-    app.jinja_env.globals["current_locale"] = lambda: str(get_locale() or "de")
+    app.jinja_env.globals["current_locale"] = lambda: str(current_locale() or "de")

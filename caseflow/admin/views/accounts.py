@@ -6,8 +6,6 @@ created for a person of the staff directory, who gets a link to choose their pas
 from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy.exc import IntegrityError
@@ -39,6 +37,8 @@ from caseflow.staff.access import admin_required
 from caseflow.staff.models import Role, StaffMember
 from caseflow.staff.resets import Purpose, send_link_mail
 from caseflow.staff.sessions import Timeouts
+from caseflow.translating import gettext as _
+from caseflow.translating import lazy_gettext as _l
 
 ROLE_MESSAGE = _l("Bitte wählen Sie eine Rolle aus der Liste.")
 

@@ -18,8 +18,6 @@ from typing import Any
 
 from flask import Response, render_template, request, url_for
 from flask_babel import force_locale
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
@@ -44,6 +42,8 @@ from caseflow.extensions import db
 from caseflow.portfolio.exports import CSV_MIMETYPE, guard_formula
 from caseflow.staff.access import admin_required
 from caseflow.staff.models import StaffMember
+from caseflow.translating import gettext as _
+from caseflow.translating import lazy_gettext as _l
 from caseflow.web.converters import MAX_ID
 from caseflow.web.errors import render_error
 from caseflow.web.filters import choice_filter, date_filter, page_links

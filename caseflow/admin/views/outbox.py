@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import abort, flash, redirect, render_template, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -17,6 +16,7 @@ from caseflow.extensions import db
 from caseflow.followups.delivery import failed_mail_count, mail_problems, retry_mail
 from caseflow.mail import outbox_folder
 from caseflow.staff.access import admin_required
+from caseflow.translating import gettext as _
 from caseflow.web.outbox import list_messages, read_message
 
 # The admins' page lists the newest files only; the development page /outbox shows more.

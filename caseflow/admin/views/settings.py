@@ -8,7 +8,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -29,6 +28,7 @@ from caseflow.settings.services import (
 )
 from caseflow.staff.access import admin_required
 from caseflow.staff.models import StaffMember
+from caseflow.translating import gettext as _
 
 
 def _actor() -> StaffMember:

@@ -12,8 +12,6 @@ import json
 from typing import Any
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response as WerkzeugResponse
@@ -44,6 +42,8 @@ from caseflow.extensions import db
 from caseflow.organisations.forms import ContactDataForm
 from caseflow.staff.access import admin_required
 from caseflow.staff.models import StaffMember
+from caseflow.translating import gettext as _
+from caseflow.translating import lazy_gettext as _l
 
 # German labels of the export's keys, for the readable pages.
 LABELS: dict[str, Any] = {

@@ -4,7 +4,6 @@ make one the default, copy one. Engagements already planned keep their own phase
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
@@ -32,6 +31,7 @@ from caseflow.engagements.services.templates import (
 from caseflow.extensions import db
 from caseflow.staff.access import admin_required
 from caseflow.staff.models import StaffMember
+from caseflow.translating import gettext as _
 
 ADD_MILESTONE = "add_milestone-"
 

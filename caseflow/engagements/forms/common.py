@@ -8,12 +8,12 @@ from datetime import date
 from typing import Any
 
 from flask_babel import LazyString, format_number
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField
 from wtforms.validators import Length, ValidationError
 from wtforms.widgets import DateInput
 
+from caseflow.translating import lazy_gettext as _l
 from caseflow.web.filters import FILTER_YEARS
 
 VERSION_MESSAGE = _l(

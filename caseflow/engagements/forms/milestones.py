@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -20,6 +19,7 @@ from caseflow.engagements.forms.common import (
 )
 from caseflow.engagements.services.milestones import NOTE_MAX_LENGTH, TITLE_MAX_LENGTH
 from caseflow.staff.models import StaffMember
+from caseflow.translating import lazy_gettext as _l
 from caseflow.web.filters import FILTER_YEARS
 
 

@@ -9,8 +9,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from flask_babel import LazyString, format_number
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import Field, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -27,6 +25,8 @@ from caseflow.engagements.services.activities import (
 from caseflow.engagements.services.barriers import BarrierInput
 from caseflow.engagements.services.common import RECORD_TEXT_MAX_LENGTH
 from caseflow.staff.models import StaffMember
+from caseflow.translating import gettext as _
+from caseflow.translating import lazy_gettext as _l
 
 # Enough digits for any sensible number; longer input is not a number we could mean.
 _DIGITS = re.compile(r"[0-9]{1,9}")

@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask_babel import LazyString
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, StopValidation, ValidationError
@@ -20,6 +19,7 @@ from caseflow.engagements.forms.common import (
     max_length,
 )
 from caseflow.engagements.services.common import REASON_MAX_LENGTH
+from caseflow.translating import lazy_gettext as _l
 
 
 def _required_day(message: LazyString) -> Callable[[FlaskForm, DayField], None]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, TextAreaField
 from wtforms.validators import Optional, ValidationError
@@ -12,6 +11,7 @@ from wtforms.validators import Optional, ValidationError
 from caseflow.engagements.forms.common import VersionedForm, line_breaks, max_length
 from caseflow.engagements.models import EngagementStatus
 from caseflow.engagements.services import REASON_MAX_LENGTH
+from caseflow.translating import lazy_gettext as _l
 
 TARGET_MESSAGE = _l("Dieser Statuswechsel ist nicht möglich.")
 _TARGETS = {status.value for status in EngagementStatus}

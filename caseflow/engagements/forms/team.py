@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
@@ -14,6 +12,8 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from caseflow.engagements.forms.common import VERSION_MAX_DIGITS, VersionedForm
 from caseflow.engagements.services.team import Candidate
+from caseflow.translating import gettext as _
+from caseflow.translating import lazy_gettext as _l
 from caseflow.web.converters import MAX_ID
 
 UNKNOWN_CHOICE = _l("Bitte wählen Sie aus der Liste.")

@@ -11,8 +11,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import format_number
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
@@ -29,6 +27,8 @@ from caseflow.engagements.services.templates import (
     TemplateRefused,
     template_version,
 )
+from caseflow.translating import gettext as _
+from caseflow.translating import lazy_gettext as _l
 
 ORDER_MAX = 999
 _POSITIONS = {position.value for position in MilestonePosition}

@@ -23,7 +23,6 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask_babel import format_number
-from flask_babel import gettext as _
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
@@ -40,6 +39,7 @@ from caseflow.engagements.services.common import (
     require_editor,
 )
 from caseflow.staff.models import StaffMember
+from caseflow.translating import gettext as _
 
 ACTIVITY_SLACK_DAYS = 90
 MAX_DURATION_MINUTES = 1440

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from caseflow.audit.services import record, redacted
@@ -39,6 +38,7 @@ from caseflow.engagements.services.common import (
     touch,
 )
 from caseflow.staff.models import StaffMember
+from caseflow.translating import gettext as _
 
 BARRIER_TRANSITIONS: dict[BarrierStatus, frozenset[BarrierStatus]] = {
     BarrierStatus.ERKANNT: frozenset({BarrierStatus.IN_BEARBEITUNG}),

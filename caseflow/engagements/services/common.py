@@ -6,11 +6,11 @@ Services check the rules, change rows, write the audit trail and flush; the call
 from __future__ import annotations
 
 from flask_babel import format_number
-from flask_babel import gettext as _
 from sqlalchemy.orm.attributes import flag_modified
 
 from caseflow.engagements.models import Engagement
 from caseflow.staff.models import Role, StaffMember
+from caseflow.translating import gettext as _
 
 REASON_MAX_LENGTH = 2000
 TEXT_MAX_LENGTH = 2000

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask_babel import format_number
-from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from caseflow import clock
@@ -25,6 +24,7 @@ from caseflow.engagements.services.common import (
 )
 from caseflow.engagements.transitions import REASON_OPTIONAL, REASON_REQUIRED, check_transition
 from caseflow.staff.models import StaffMember
+from caseflow.translating import gettext as _
 from caseflow.web.i18n import format_day
 
 

@@ -10,8 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from flask_babel import format_date, ngettext
-from flask_babel import gettext as _
+from flask_babel import format_date
 from sqlalchemy.orm import Session
 
 from caseflow import clock
@@ -32,6 +31,8 @@ from caseflow.engagements.services.common import (
     touch,
 )
 from caseflow.staff.models import StaffMember
+from caseflow.translating import gettext as _
+from caseflow.translating import ngettext
 
 TITLE_MAX_LENGTH = 200
 NOTE_MAX_LENGTH = 2000

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from caseflow.audit.services import Actor, record
@@ -23,6 +22,7 @@ from caseflow.engagements.rules import ProgrammeWindow, check_dates
 from caseflow.engagements.services.common import EngagementError
 from caseflow.organisations.models import Organisation
 from caseflow.staff.models import StaffMember
+from caseflow.translating import gettext as _
 
 
 def plan_engagement(

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import partial
 
-from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from caseflow.audit.services import record, redacted
@@ -55,6 +54,7 @@ from caseflow.engagements.shifting import (
     shift_candidates,
 )
 from caseflow.staff.models import StaffMember
+from caseflow.translating import gettext as _
 from caseflow.web.i18n import format_day
 
 # The form field a refusal of a shift belongs to (the new date of the anchor).

@@ -7,8 +7,6 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from flask_babel import gettext as _
-from flask_babel import ngettext
 from sqlalchemy import case, exists, func, select
 from sqlalchemy.orm import Session, selectinload
 
@@ -31,6 +29,8 @@ from caseflow.engagements.services.common import (
 )
 from caseflow.engagements.signals import team_left
 from caseflow.staff.models import ENGAGEMENT_MEASURE, StaffMeasure, StaffMember
+from caseflow.translating import gettext as _
+from caseflow.translating import ngettext
 
 # Engagements that still take a consultant's time (the capacity check counts these).
 LOADING_STATUSES = (EngagementStatus.GEPLANT, EngagementStatus.AKTIV, EngagementStatus.PAUSIERT)

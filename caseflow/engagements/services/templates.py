@@ -16,7 +16,6 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from flask_babel import format_number
-from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -35,6 +34,7 @@ from caseflow.engagements.planning import (
     specs_of,
 )
 from caseflow.staff.models import Role, StaffMember
+from caseflow.translating import gettext as _
 
 NAME_MAX_LENGTH = 200
 MAX_PHASES = 20

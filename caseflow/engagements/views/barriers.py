@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, render_template, request
-from flask_babel import gettext as _
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
@@ -41,6 +40,7 @@ from caseflow.engagements.views.common import (
 )
 from caseflow.extensions import db
 from caseflow.staff.access import staff_required
+from caseflow.translating import gettext as _
 
 ANCHOR = "barriers-title"
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import abort, render_template
-from flask_babel import gettext as _
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
@@ -37,6 +36,7 @@ from caseflow.engagements.views.common import (
 )
 from caseflow.extensions import db
 from caseflow.staff.access import staff_required
+from caseflow.translating import gettext as _
 from caseflow.web.sections import contributions
 
 

@@ -14,8 +14,6 @@ from typing import Any
 
 from flask import render_template, request
 from flask_babel import format_number
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
@@ -40,6 +38,8 @@ from caseflow.organisations.models import Organisation
 from caseflow.organisations.views import organisation_list_columns, organisation_sections
 from caseflow.staff.access import staff_required
 from caseflow.staff.models import Role, StaffMember
+from caseflow.translating import gettext as _
+from caseflow.translating import lazy_gettext as _l
 from caseflow.web.filters import (
     UNKNOWN_DISTRICT,
     UNKNOWN_SECTOR,

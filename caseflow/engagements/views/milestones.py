@@ -8,7 +8,6 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask import abort, render_template, request
-from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from caseflow import clock
@@ -45,6 +44,7 @@ from caseflow.engagements.views.common import (
 )
 from caseflow.extensions import db
 from caseflow.staff.access import staff_required
+from caseflow.translating import gettext as _
 
 T = TypeVar("T")
 

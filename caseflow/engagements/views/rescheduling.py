@@ -4,8 +4,6 @@ preview) and ``/engagements/<id>/extend`` (a later planned end with a reason).""
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_babel import ngettext
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
@@ -42,6 +40,8 @@ from caseflow.engagements.views.common import (
 )
 from caseflow.extensions import db
 from caseflow.staff.access import staff_required
+from caseflow.translating import gettext as _
+from caseflow.translating import ngettext
 from caseflow.web.i18n import format_day
 
 # Ids in the query string: digits only, and not longer than any id we hand out.

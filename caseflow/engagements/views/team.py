@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from flask import render_template, request
-from flask_babel import gettext as _
-from flask_babel import ngettext
 
 from caseflow import clock
 from caseflow.engagements.forms.team import TeamForm
@@ -28,6 +26,8 @@ from caseflow.engagements.views.common import (
 from caseflow.extensions import db
 from caseflow.settings.services import current as current_setting
 from caseflow.staff.access import staff_required
+from caseflow.translating import gettext as _
+from caseflow.translating import ngettext
 
 ANCHOR = "team-title"
 

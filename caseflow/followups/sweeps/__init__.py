@@ -60,8 +60,6 @@ written in its recipient's language (``StaffMember.locale``, German when unset).
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
-
 from caseflow.followups.sweeps.applications import (
     applications_new,
     applications_undecided,
@@ -75,6 +73,7 @@ from caseflow.followups.sweeps.engagements import (
     milestone_reminders,
     sustainability_follow_ups,
 )
+from caseflow.translating import lazy_gettext as _l
 
 SWEEPS: tuple[Sweep, ...] = (
     Sweep("milestones", _l("Meilenstein-Erinnerungen"), milestone_reminders),

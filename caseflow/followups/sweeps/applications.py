@@ -11,7 +11,6 @@ from typing import Any
 
 from dateutil.relativedelta import relativedelta
 from flask import current_app
-from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -28,6 +27,7 @@ from caseflow.mail import prune_outbox
 from caseflow.settings.services import current as current_setting
 from caseflow.settings.services import values
 from caseflow.staff.models import Role, StaffMember
+from caseflow.translating import gettext as _
 from caseflow.web.i18n import format_day
 
 log = logging.getLogger(__name__)

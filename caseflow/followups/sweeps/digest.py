@@ -6,8 +6,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from flask_babel import gettext as _
-from flask_babel import ngettext
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
@@ -38,6 +36,8 @@ from caseflow.followups.sweeps.common import (
 )
 from caseflow.organisations.models import Organisation
 from caseflow.staff.models import StaffMember
+from caseflow.translating import gettext as _
+from caseflow.translating import ngettext
 from caseflow.web.i18n import format_day
 
 DIGEST_HOUR = 8  # Monday, local time

@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
-from flask_babel import gettext as _
 from sqlalchemy import String, cast, exists, literal, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
@@ -43,6 +42,7 @@ from caseflow.followups.sweeps.common import (
 )
 from caseflow.organisations.models import Organisation
 from caseflow.settings.services import current as current_setting
+from caseflow.translating import gettext as _
 from caseflow.web.i18n import format_day
 
 

@@ -19,7 +19,6 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
@@ -45,6 +44,7 @@ from caseflow.followups.calendar import (
 )
 from caseflow.followups.views.blueprint import bp
 from caseflow.staff.access import public, staff_required
+from caseflow.translating import gettext as _
 from caseflow.web.sections import PageSection
 from caseflow.web.urls import absolute_url
 

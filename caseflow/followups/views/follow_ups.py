@@ -7,7 +7,6 @@ from datetime import date
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, url_for
-from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
@@ -46,6 +45,7 @@ from caseflow.followups.views.blueprint import bp
 from caseflow.settings.services import current as current_setting
 from caseflow.staff.access import staff_required
 from caseflow.staff.models import StaffMember
+from caseflow.translating import gettext as _
 from caseflow.web.i18n import format_day
 from caseflow.web.sections import PageSection
 

@@ -16,8 +16,6 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
@@ -42,6 +40,8 @@ from caseflow.followups.inbox import (
 from caseflow.followups.models import Notification
 from caseflow.followups.views.blueprint import bp
 from caseflow.staff.access import staff_required
+from caseflow.translating import gettext as _
+from caseflow.translating import ngettext
 from caseflow.web.converters import MAX_ID
 from caseflow.web.urls import safe_next
 

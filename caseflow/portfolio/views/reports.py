@@ -8,7 +8,6 @@ from typing import Any
 
 from flask import Response, abort, render_template, request
 from flask_babel import force_locale
-from flask_babel import gettext as _
 
 from caseflow import clock
 from caseflow.extensions import db
@@ -19,6 +18,7 @@ from caseflow.portfolio.tables import display, table_by_slug
 from caseflow.portfolio.views.blueprint import bp
 from caseflow.settings.services import values
 from caseflow.staff.access import lead_required
+from caseflow.translating import gettext as _
 from caseflow.web.errors import render_error
 from caseflow.web.filters import date_filter
 

@@ -7,8 +7,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from flask import render_template, request, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from caseflow import clock
 from caseflow.engagements.models import EngagementStatus
@@ -21,6 +19,8 @@ from caseflow.portfolio.timeline import GroupBy, TimelineFilters
 from caseflow.portfolio.views.blueprint import bp
 from caseflow.portfolio.warnings import OVERDUE_GRACE_DAYS, PAUSE_LIMIT_DAYS
 from caseflow.staff.access import lead_required
+from caseflow.translating import gettext as _
+from caseflow.translating import lazy_gettext as _l
 from caseflow.web.filters import UNKNOWN_DISTRICT, UNKNOWN_SECTOR, choice_filter, enum_filter
 
 UNKNOWN_GROUP = _l(

@@ -7,10 +7,9 @@ import io
 import re
 from collections.abc import Iterator
 
-from flask_babel import gettext as _
-from flask_babel import ngettext
-
 from caseflow.staff.importing.records import RawEntry, StaffImportError, first_line
+from caseflow.translating import gettext as _
+from caseflow.translating import ngettext
 
 # Header cells are compared case-folded without blanks, hyphens and underscores ("E-Mail" ->
 # "email"; casefold turns "ß" into "ss", so "Maßnahmen" -> "massnahmen").

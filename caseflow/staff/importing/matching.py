@@ -6,12 +6,12 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from caseflow.staff.importing.records import StaffEntry, StaffImportError, name_key, problem_text
 from caseflow.staff.models import StaffMember
+from caseflow.translating import gettext as _
 
 
 @dataclass(frozen=True)

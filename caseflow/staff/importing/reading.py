@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask_babel import gettext as _
-
 from caseflow.staff.importing.csv_format import looks_like_csv_header, parse_csv
 from caseflow.staff.importing.records import StaffEntry, StaffImportError, first_line
 from caseflow.staff.importing.validation import check_entries
 from caseflow.staff.importing.vcard import parse_vcards
+from caseflow.translating import gettext as _
 
 CSV_SUFFIXES = frozenset({".csv"})
 VCARD_SUFFIXES = frozenset({".vcf", ".vcard"})

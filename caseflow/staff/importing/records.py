@@ -6,9 +6,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from flask_babel import ngettext
-
 from caseflow.staff.identity import name_key
+from caseflow.translating import ngettext
 
 MAX_PROBLEMS = 20
 

@@ -7,8 +7,6 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterator
 
-from flask_babel import gettext as _
-
 from caseflow.staff.identity import is_valid_email, normalise_email
 from caseflow.staff.importing.records import (
     MAX_LENGTHS,
@@ -19,6 +17,7 @@ from caseflow.staff.importing.records import (
     problem_text,
 )
 from caseflow.staff.models import MEASURES
+from caseflow.translating import gettext as _
 
 
 def check_entries(raws: list[RawEntry]) -> list[StaffEntry]:

@@ -6,9 +6,8 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 
-from flask_babel import gettext as _
-
 from caseflow.staff.importing.records import LINE_BREAK, RawEntry, StaffImportError
+from caseflow.translating import gettext as _
 
 VCARD_VERSIONS = frozenset({"3.0", "4.0"})
 # "Maßnahme 3", "Maßnahme3", "Maßnahme 3: Organisationsberatung" -> "3"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -25,6 +24,7 @@ from caseflow.staff.sessions import (
     open_sessions,
 )
 from caseflow.staff.views.blueprint import bp
+from caseflow.translating import gettext as _
 
 
 def _me() -> StaffMember:

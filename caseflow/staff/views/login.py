@@ -14,7 +14,6 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from markupsafe import Markup
 from werkzeug.wrappers import Response
@@ -37,6 +36,7 @@ from caseflow.staff.services import (
 )
 from caseflow.staff.sessions import LOGOUT, end_session, start_session
 from caseflow.staff.views.blueprint import bp
+from caseflow.translating import gettext as _
 from caseflow.web.i18n import SESSION_KEY as LOCALE_KEY
 from caseflow.web.urls import safe_next
 

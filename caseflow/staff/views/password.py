@@ -14,8 +14,6 @@ from functools import wraps
 from typing import Any
 
 from flask import current_app, flash, make_response, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import EmailField, PasswordField
@@ -39,6 +37,8 @@ from caseflow.staff.resets import (
 )
 from caseflow.staff.services import find_by_email
 from caseflow.staff.views.blueprint import bp
+from caseflow.translating import gettext as _
+from caseflow.translating import lazy_gettext as _l
 
 log = logging.getLogger(__name__)
 
