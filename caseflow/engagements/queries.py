@@ -7,9 +7,10 @@ its page shows in a fixed number of statements, whatever the number of rows.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
-from typing import Protocol, TypeVar
+from functools import lru_cache
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import ColumnElement, Select, Subquery, case, func, select
 from sqlalchemy.orm import (
@@ -236,7 +237,8 @@ class EngagementFilter:
     ``starts_from`` and ``starts_to`` and the end (``end_date_column``: actual end when
     closed, else planned end) between ``ends_from`` and ``ends_to`` (inclusive, each bound
     optional); ``overdue_only``: not closed, with at least one open milestone due before
-    the list's ``today``.
+    the list's ``today``. ``visible_team_of`` stands for a consultant ``viewer`` in
+    ``as_key``: only engagements with that staff member on the team.
     """
 
     statuses: Collection[EngagementStatus] | None = None
@@ -252,12 +254,24 @@ class EngagementFilter:
     ends_from: date | None = None
     ends_to: date | None = None
     viewer: StaffMember | None = None
+    visible_team_of: int | None = None
+
+    def as_key(self) -> EngagementFilter:
+        """The same filter in plain values that can key a cache: the viewer replaced by the
+        limit it sets (``visible_to``), the statuses sorted."""
+        team_of = self.visible_team_of
+        if self.viewer is not None and not self.viewer.has_role(Role.LEAD):
+            team_of = self.viewer.id
+        statuses = None if self.statuses is None else tuple(sorted(set(self.statuses)))
+        return replace(self, viewer=None, visible_team_of=team_of, statuses=statuses)
 
     def conditions(self, today: date) -> list[ColumnElement[bool]]:
         """The filter as conditions on ``Engagement`` joined with its ``Organisation``."""
         conditions: list[ColumnElement[bool]] = []
         if self.viewer is not None and (visible := visible_to(self.viewer)) is not None:
             conditions.append(visible)
+        if self.visible_team_of is not None:
+            conditions.append(_on_team(self.visible_team_of))
         if self.statuses is not None:
             conditions.append(Engagement.status.in_(list(self.statuses)))
         for team_member_id in (self.staff_member_id, self.member_id):
@@ -333,29 +347,27 @@ def count_engagements(session: Session, filters: EngagementFilter, *, today: dat
     return session.scalar(statement) or 0
 
 
-def engagement_slice(
-    session: Session,
-    filters: EngagementFilter,
-    *,
-    today: date,
-    limit: int | None = None,
-    offset: int = 0,
-) -> EngagementSlice:
-    """The rows ``offset`` to ``offset + limit`` (None: all) of the engagement list matching
-    ``filters``, in ``_list_order``, with organisation, team, current phase and milestone
-    figures, and the number of all matching rows.
-
-    Progress counts done milestones against all milestones that were not dropped; the next
-    milestone is the earliest open one (it may be overdue); closed engagements have no current
-    phase, no next milestone and nothing overdue. One statement, whatever the filters and
-    the number of rows: the slice's ids are chosen first (a CTE that also counts every match
-    with a window), and the milestone figures are computed for those engagements only, so a
-    page of 50 costs the same however many engagements there are.
-    """
-    chosen = (
-        select(Engagement.id.label("id"), func.count().over().label("total"))
+@lru_cache(maxsize=256)
+def _slice_statement(
+    filters: EngagementFilter, today: date, limit: int | None, offset: int
+) -> Select[tuple[Any, ...]]:
+    """The statement of ``engagement_slice``, built once per filter, day and page and kept:
+    building it took as long as running it (``bench/run.py --profile /engagements``).
+    ``filters`` must be ``EngagementFilter.as_key()``: plain values, no ORM objects."""
+    conditions = filters.conditions(today)
+    # Counted by a subquery that runs once, not by a window over the matching rows: the
+    # window kept every row to number them, which cost more than choosing the page.
+    matching = (
+        select(func.count())
+        .select_from(Engagement)
         .join(Engagement.organisation)
-        .where(*filters.conditions(today))
+        .where(*conditions)
+        .scalar_subquery()
+    )
+    chosen = (
+        select(Engagement.id.label("id"), matching.label("total"))
+        .join(Engagement.organisation)
+        .where(*conditions)
         .order_by(*_list_order())
         .offset(offset or None)
         .limit(limit)
@@ -385,6 +397,29 @@ def engagement_slice(
         .options(contains_eager(Engagement.organisation), joinedload(Engagement.assignments))
         .order_by(*_list_order())
     )
+    return statement
+
+
+def engagement_slice(
+    session: Session,
+    filters: EngagementFilter,
+    *,
+    today: date,
+    limit: int | None = None,
+    offset: int = 0,
+) -> EngagementSlice:
+    """The rows ``offset`` to ``offset + limit`` (None: all) of the engagement list matching
+    ``filters``, in ``_list_order``, with organisation, team, current phase and milestone
+    figures, and the number of all matching rows.
+
+    Progress counts done milestones against all milestones that were not dropped; the next
+    milestone is the earliest open one (it may be overdue); closed engagements have no current
+    phase, no next milestone and nothing overdue. One statement, whatever the filters and
+    the number of rows: the slice's ids are chosen first (a CTE that also counts every match),
+    and the milestone figures are computed for those engagements only, so a
+    page of 50 costs the same however many engagements there are.
+    """
+    statement = _slice_statement(filters.as_key(), today, limit, offset)
     rows = []
     total = 0
     # One row per team member: ``unique`` folds them back into one per engagement.

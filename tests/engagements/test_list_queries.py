@@ -21,6 +21,7 @@ from caseflow.engagements.queries import (
     engagement_slice,
     list_engagements,
 )
+from caseflow.staff.models import Role
 from tests import factories
 
 TODAY = date(2025, 3, 10)
@@ -181,3 +182,27 @@ def test_an_overdue_open_milestone_comes_before_later_ones(session):
         len(factories.milestones_of(engagement)) - 2,
         len(factories.milestones_of(engagement)),
     )
+
+
+def test_the_kept_statement_of_a_slice_is_the_viewers_own(session):
+    """``engagement_slice`` keeps its statement per filter (``EngagementFilter.as_key``): a
+    consultant's list after the lead's, and a second consultant's after the first, still
+    holds only what each may see."""
+    lead = factories.make_staff_member(session, name="Lea Leitung", role=Role.LEAD)
+    first = factories.make_staff_member(session, name="Cem Co")
+    second = factories.make_staff_member(session, name="Dana Zweite")
+    organisation = factories.make_organisation(session, name="Bürgeramt Nord")
+    _add_engagements(session, organisation, lead, first, 3)
+    _add_engagements(session, organisation, lead, second, 2)
+    assert EngagementFilter(viewer=lead).as_key() == EngagementFilter()
+    assert EngagementFilter(viewer=first, statuses=["aktiv", "aktiv"]).as_key() == (
+        EngagementFilter(visible_team_of=first.id, statuses=(EngagementStatus.AKTIV,))
+    )
+    totals = [
+        engagement_slice(session, EngagementFilter(viewer=viewer), today=TODAY, limit=50).total
+        for viewer in (lead, first, second, first, lead)
+    ]
+    assert totals == [5, 3, 2, 3, 5]
+    seen_by_second = engagement_slice(session, EngagementFilter(viewer=second), today=TODAY)
+    assert len(seen_by_second.rows) == 2
+    assert all(second.id in {m.id for m in row.engagement.team} for row in seen_by_second.rows)

@@ -279,7 +279,7 @@ def _list_page(
 ) -> ListPage:
     """The requested page of the list; past the last page: the last one, with a note.
 
-    A page that exists costs one statement (it counts all matches with a window); only a
+    A page that exists costs one statement (it counts all matches in a subquery); only a
     page past the end costs a count and a second look."""
     number = _requested_page(raw_page, notes)
     if number is not None:
