@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from flask import flash, request
 from flask import session as cookie
 from flask_login import current_user
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from caseflow import clock
@@ -90,8 +90,16 @@ def resume_session(session: Session, token: str, *, now: datetime, timeouts: Tim
     committed (``wrote`` says whether there was one)."""
     if not token.startswith(TOKEN_PREFIX):
         return Resumed(None)
-    row = session.query(LoginSession).filter_by(token_hash=hash_token(token)).one_or_none()
-    if row is None or row.ended_at is not None:
+    # The session row and its staff member in one statement: this runs before every page.
+    found = session.execute(
+        select(LoginSession, StaffMember)
+        .join(StaffMember, StaffMember.id == LoginSession.staff_member_id)
+        .where(LoginSession.token_hash == hash_token(token))
+    ).one_or_none()
+    if found is None:
+        return Resumed(None)
+    row, member = found
+    if row.ended_at is not None:
         return Resumed(None)
     reason = None
     if now - row.created_at >= timeouts.absolute:
@@ -101,8 +109,7 @@ def resume_session(session: Session, token: str, *, now: datetime, timeouts: Tim
     if reason is not None:
         _end(session, LoginSession.id == row.id, reason=reason, now=now)
         return Resumed(None, timed_out=True, wrote=True)
-    member = session.get(StaffMember, row.staff_member_id)
-    if member is None or not member.can_log_in:
+    if not member.can_log_in:
         return Resumed(None)
     member.session_token = token
     if now - row.last_seen_at < TOUCH_INTERVAL:
