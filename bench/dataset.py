@@ -9,6 +9,7 @@ consultant carries the copies' work.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
 from pathlib import Path
@@ -103,7 +104,11 @@ def _copied_row(table: Any, row: dict[str, Any], k: int) -> dict[str, Any]:
     if table.name == "application":
         row["reference_number"] += k * 10_000
         row["reference"] = f"{row['reference']}-{k}"
-        row["status_token_hash"] = f"{k:04d}{row['status_token_hash'][4:]}"
+        # A hash of its own: a copy's number put in front of the original's hash could
+        # equal another original's (one starting with "0093" for the 93rd copy).
+        row["status_token_hash"] = hashlib.sha256(
+            f"{k}:{row['status_token_hash']}".encode()
+        ).hexdigest()
     if table.name == "follow_up" and row.get("rule_key"):
         row["rule_key"] = f"{row['rule_key']}:{k}"
     return row
