@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy import ColumnElement, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -42,12 +42,15 @@ def is_unread() -> ColumnElement[bool]:
     return Notification.read_at.is_(None) & Notification.superseded_at.is_(None)
 
 
+# Built once: the bell asks on every staff page.
+_UNREAD_COUNT = select(func.count(Notification.id)).where(
+    Notification.recipient_id == bindparam("recipient_id"), is_unread()
+)
+
+
 def unread_count(session: Session, recipient_id: int) -> int:
     """How many unread notifications ``recipient_id`` has (the bell's badge); one query."""
-    statement = select(func.count(Notification.id)).where(
-        Notification.recipient_id == recipient_id, is_unread()
-    )
-    return session.scalar(statement) or 0
+    return session.scalar(_UNREAD_COUNT, {"recipient_id": recipient_id}) or 0
 
 
 def unread_state(session: Session, recipient_id: int) -> tuple[int, int | None]:

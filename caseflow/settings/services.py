@@ -184,11 +184,12 @@ class _Row:
     updated_by_id: int | None
 
 
+# Built once: every request reads the rows.
+_ROWS = select(AppSetting.key, AppSetting.value, AppSetting.updated_at, AppSetting.updated_by_id)
+
+
 def _read_rows(session: Session) -> dict[str, _Row]:
-    statement = select(
-        AppSetting.key, AppSetting.value, AppSetting.updated_at, AppSetting.updated_by_id
-    )
-    return {key: _Row(value, at, by) for key, value, at, by in session.execute(statement)}
+    return {key: _Row(value, at, by) for key, value, at, by in session.execute(_ROWS)}
 
 
 def _is_request_session(session: Session | None) -> bool:

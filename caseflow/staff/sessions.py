@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from flask import flash, request
 from flask import session as cookie
 from flask_login import current_user
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from caseflow import clock
@@ -73,6 +73,15 @@ def start_session(session: Session, member: StaffMember, *, now: datetime) -> st
     return token
 
 
+# The session row and its staff member in one statement, built once: it runs before every
+# staff page.
+_SESSION_AND_MEMBER = (
+    select(LoginSession, StaffMember)
+    .join(StaffMember, StaffMember.id == LoginSession.staff_member_id)
+    .where(LoginSession.token_hash == bindparam("token_hash"))
+)
+
+
 @dataclass(frozen=True)
 class Resumed:
     """The outcome of a request's session token: the member, or why there is none
@@ -90,12 +99,7 @@ def resume_session(session: Session, token: str, *, now: datetime, timeouts: Tim
     committed (``wrote`` says whether there was one)."""
     if not token.startswith(TOKEN_PREFIX):
         return Resumed(None)
-    # The session row and its staff member in one statement: this runs before every page.
-    found = session.execute(
-        select(LoginSession, StaffMember)
-        .join(StaffMember, StaffMember.id == LoginSession.staff_member_id)
-        .where(LoginSession.token_hash == hash_token(token))
-    ).one_or_none()
+    found = session.execute(_SESSION_AND_MEMBER, {"token_hash": hash_token(token)}).one_or_none()
     if found is None:
         return Resumed(None)
     row, member = found
