@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, bindparam, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from caseflow.audit.models import AuditEvent
@@ -20,15 +20,20 @@ SYSTEM_LABEL = "System"
 ONE_DAY = timedelta(days=1)
 
 
+# Built once: the pages of applications and engagements show their history.
+_HISTORY = (
+    select(AuditEvent)
+    .where(
+        AuditEvent.object_type == bindparam("object_type"),
+        AuditEvent.object_id == bindparam("object_id"),
+    )
+    .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
+)
+
+
 def history_of(session: Session, object_type: str, object_id: int) -> list[AuditEvent]:
     """The audit events recorded for one object, newest first."""
-    return list(
-        session.scalars(
-            select(AuditEvent)
-            .where(AuditEvent.object_type == object_type, AuditEvent.object_id == object_id)
-            .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
-        )
-    )
+    return list(session.scalars(_HISTORY, {"object_type": object_type, "object_id": object_id}))
 
 
 # -- the audit log viewer ------------------------------------------------------------------

@@ -12,7 +12,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import ColumnElement, Select, Subquery, case, func, select
+from sqlalchemy import ColumnElement, Select, Subquery, bindparam, case, func, select
 from sqlalchemy.orm import (
     Session,
     contains_eager,
@@ -524,6 +524,31 @@ def engagement_counts_by_organisation(
     return {organisation_id: count for organisation_id, count in session.execute(statement)}
 
 
+# The engagement page's statements, built once (building them with their loader options
+# cost about as much as running them).
+_DETAIL_ENGAGEMENT = (
+    select(Engagement)
+    .where(Engagement.id == bindparam("engagement_id"))
+    .options(
+        joinedload(Engagement.organisation),
+        selectinload(Engagement.assignments),
+        selectinload(Engagement.phases).selectinload(Phase.milestones).joinedload(Milestone.owner),
+    )
+)
+_DETAIL_ACTIVITIES = (
+    select(Activity)
+    .where(Activity.engagement_id == bindparam("engagement_id"))
+    .options(joinedload(Activity.author), selectinload(Activity.staff))
+    .order_by(Activity.occurred_on.desc(), Activity.id.desc())
+    .limit(RECENT_ACTIVITIES)
+)
+_DETAIL_BARRIERS = (
+    select(Barrier)
+    .where(Barrier.engagement_id == bindparam("engagement_id"))
+    .order_by(Barrier.identified_on, Barrier.id)
+)
+
+
 def engagement_detail(
     session: Session, engagement_id: int, *, today: date
 ) -> EngagementDetail | None:
@@ -533,35 +558,12 @@ def engagement_detail(
     last ``RECENT_ACTIVITIES`` activities, the barrier register and the engagement's audit
     events; a fixed number of statements.
     """
-    engagement = session.scalar(
-        select(Engagement)
-        .where(Engagement.id == engagement_id)
-        .options(
-            joinedload(Engagement.organisation),
-            selectinload(Engagement.assignments),
-            selectinload(Engagement.phases)
-            .selectinload(Phase.milestones)
-            .joinedload(Milestone.owner),
-        )
-    )
+    parameters = {"engagement_id": engagement_id}
+    engagement = session.scalar(_DETAIL_ENGAGEMENT, parameters)
     if engagement is None:
         return None
-    activities = list(
-        session.scalars(
-            select(Activity)
-            .where(Activity.engagement_id == engagement_id)
-            .options(joinedload(Activity.author), selectinload(Activity.staff))
-            .order_by(Activity.occurred_on.desc(), Activity.id.desc())
-            .limit(RECENT_ACTIVITIES)
-        )
-    )
-    barriers = list(
-        session.scalars(
-            select(Barrier)
-            .where(Barrier.engagement_id == engagement_id)
-            .order_by(Barrier.identified_on, Barrier.id)
-        )
-    )
+    activities = list(session.scalars(_DETAIL_ACTIVITIES, parameters))
+    barriers = list(session.scalars(_DETAIL_BARRIERS, parameters))
     history = history_of(session, "engagement", engagement_id)
     current = current_phase(engagement, today)
     return EngagementDetail(
