@@ -355,17 +355,22 @@ def _slice_statement(
     building it took as long as running it (``bench/run.py --profile /engagements``).
     ``filters`` must be ``EngagementFilter.as_key()``: plain values, no ORM objects."""
     conditions = filters.conditions(today)
-    # Counted by a subquery that runs once, not by a window over the matching rows: the
-    # window kept every row to number them, which cost more than choosing the page.
-    matching = (
-        select(func.count())
-        .select_from(Engagement)
-        .join(Engagement.organisation)
-        .where(*conditions)
-        .scalar_subquery()
-    )
+    # The matches are counted by a subquery that runs once: a window over the matching rows
+    # kept every row to number them, which cost more than choosing the page. But the
+    # subquery repeats the conditions, and the overdue one looks through the milestones:
+    # then the window is cheaper (SQLite and PostgreSQL at 100 × the demo).
+    if filters.overdue_only:
+        total: ColumnElement[int] = func.count().over()
+    else:
+        total = (
+            select(func.count())
+            .select_from(Engagement)
+            .join(Engagement.organisation)
+            .where(*conditions)
+            .scalar_subquery()
+        )
     chosen = (
-        select(Engagement.id.label("id"), matching.label("total"))
+        select(Engagement.id.label("id"), total.label("total"))
         .join(Engagement.organisation)
         .where(*conditions)
         .order_by(*_list_order())
