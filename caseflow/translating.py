@@ -106,9 +106,18 @@ def _template_gettext(eval_ctx: EvalContext, string: str, /, **variables: Any) -
         # Formatted before it is marked safe: the same text, without Markup's slower "%".
         translated %= variables
         return Markup(translated) if eval_ctx.autoescape else translated  # noqa: S704
-    if eval_ctx.autoescape:
-        translated = Markup(translated)  # noqa: S704 - variables are escaped by its "%"
-    return translated % variables
+    return _formatted(eval_ctx, translated, variables)
+
+
+def _formatted(eval_ctx: EvalContext, translated: str, variables: dict[str, Any]) -> str:
+    """``translated % variables``, safe markup where the template escapes: the variables are
+    escaped by Markup's ``%``, unless all are numbers, which hold nothing to escape (and
+    Markup's ``%`` wraps each value, the slower part of a list row's "3 von 12 erledigt")."""
+    if not eval_ctx.autoescape:
+        return translated % variables
+    if all(type(value) is int for value in variables.values()):
+        return Markup(translated % variables)  # noqa: S704 - whole numbers only
+    return Markup(translated) % variables  # noqa: S704 - variables are escaped by its "%"
 
 
 @pass_eval_context
@@ -118,9 +127,7 @@ def _template_ngettext(
     """A template's ``ngettext("…", "…", n, name=value)``; ``%(num)s`` is ``n``."""
     variables.setdefault("num", num)
     translated = translations().ungettext(singular, plural, num)
-    if eval_ctx.autoescape:
-        translated = Markup(translated)  # noqa: S704 - variables are escaped by its "%"
-    return translated % variables
+    return _formatted(eval_ctx, translated, variables)
 
 
 def gettext(string: str, **variables: Any) -> str:

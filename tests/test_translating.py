@@ -70,6 +70,9 @@ def test_templates_format_like_jinja_newstyle_gettext(app: Flask) -> None:
         assert (
             _render(app, "{{ ngettext('%(num)d Monat', '%(num)d Monate', n) }}", n=3) == "3 Monate"
         )
+        # Whole numbers need no escaping; the catalogue's markup stays markup.
+        assert _render(app, "{{ _('<b>%(n)d</b> von %(m)s', n=3, m=12) }}") == "<b>3</b> von 12"
+        assert _render(app, "{{ _('%(n)s', n=flag) }}", flag=True) == "True"
         # A plain-text mail template escapes nothing.
         mail = _mail_environment(app)
         assert (
