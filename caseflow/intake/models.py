@@ -5,7 +5,6 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime, time, timedelta
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -15,6 +14,7 @@ from caseflow.engagements.models import Engagement
 from caseflow.organisations.choices import District, Sector, subtype_check_sql, subtype_label
 from caseflow.organisations.models import Organisation
 from caseflow.staff.models import StaffMember
+from caseflow.translating import lazy_gettext as _l
 
 
 class ApplicationStatus(enum.StrEnum):

@@ -22,10 +22,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask_babel import gettext as _
-
 from caseflow.intake.models import ApplicationStatus
 from caseflow.staff.models import Role
+from caseflow.translating import gettext as _
 from caseflow.web.i18n import format_day
 
 S = ApplicationStatus

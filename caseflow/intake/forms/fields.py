@@ -9,11 +9,12 @@ import re
 from datetime import date
 from typing import Any
 
-from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from wtforms import Field, StringField
 from wtforms.validators import StopValidation
 from wtforms.widgets import DateInput
+
+from caseflow.translating import gettext as _
 
 # Length limits: the model's columns for short texts, a generous page or two for long ones.
 LONG_TEXT = 5000

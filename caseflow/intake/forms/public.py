@@ -9,8 +9,6 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -53,6 +51,8 @@ from caseflow.organisations.forms import (
     subtype_field,
 )
 from caseflow.organisations.rules import ascii_address, normalise_website
+from caseflow.translating import gettext as _
+from caseflow.translating import lazy_gettext as _l
 from caseflow.web.i18n import format_day
 
 SESSION_EXPIRED = _l(

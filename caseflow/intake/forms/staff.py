@@ -9,9 +9,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -25,6 +22,9 @@ from caseflow.intake.services.reviews import COMMENT_MAX_LENGTH, MAX_SCORE, MIN_
 from caseflow.intake.services.rounds import NAME_MAX_LENGTH
 from caseflow.organisations.models import Organisation
 from caseflow.staff.models import StaffMember
+from caseflow.translating import gettext as _
+from caseflow.translating import lazy_gettext as _l
+from caseflow.translating import ngettext
 from caseflow.web.filters import FILTER_YEARS
 
 SCORE_CHOICES = [SelectChoice(str(score), str(score)) for score in range(MIN_SCORE, MAX_SCORE + 1)]

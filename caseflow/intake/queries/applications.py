@@ -11,7 +11,6 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, Float, Select, cast, func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
@@ -28,6 +27,7 @@ from caseflow.intake.models import (
 from caseflow.intake.tokens import hash_token, is_well_formed
 from caseflow.organisations.choices import District, Sector
 from caseflow.staff.identity import name_key, normalise_email
+from caseflow.translating import lazy_gettext as _l
 
 # Applications nobody has decided on yet and the applicant has not withdrawn.
 OPEN_STATUSES = (

@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from caseflow import clock
@@ -30,6 +29,7 @@ from caseflow.intake.transitions import check_move
 from caseflow.organisations.models import ContactPerson, Organisation
 from caseflow.staff.identity import normalise_email
 from caseflow.staff.models import ENGAGEMENT_MEASURE, StaffMember
+from caseflow.translating import gettext as _
 from caseflow.web.i18n import format_day
 
 S = ApplicationStatus

@@ -14,7 +14,6 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask_babel import format_number
-from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from caseflow import clock
@@ -25,6 +24,7 @@ from caseflow.engagements.rules import (
 from caseflow.intake.models import Application, ApplicationStatus
 from caseflow.intake.transitions import DECISIONS, TalkDateError, check_move, check_talk_date
 from caseflow.staff.models import StaffMember
+from caseflow.translating import gettext as _
 from caseflow.web.i18n import format_day
 
 S = ApplicationStatus

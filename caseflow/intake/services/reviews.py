@@ -12,7 +12,6 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from flask_babel import format_number
-from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -24,6 +23,7 @@ from caseflow.intake.models import (
     ApplicationStatus,
 )
 from caseflow.staff.models import StaffMember
+from caseflow.translating import gettext as _
 
 MIN_SCORE = 1
 MAX_SCORE = 5

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -18,6 +17,7 @@ from caseflow import clock
 from caseflow.audit.services import changes_of, record
 from caseflow.intake.models import Application, ApplicationRound
 from caseflow.staff.models import StaffMember
+from caseflow.translating import gettext as _
 from caseflow.web.filters import FILTER_YEARS
 from caseflow.web.i18n import format_day
 

@@ -15,8 +15,6 @@ import logging
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -28,6 +26,8 @@ from caseflow.intake.notices import PrivacyNotice, current_notice, notice_of
 from caseflow.intake.tokens import issue_token
 from caseflow.intake.transitions import withdrawable_statuses
 from caseflow.organisations.choices import District, Sector
+from caseflow.translating import gettext as _
+from caseflow.translating import lazy_gettext as _l
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
@@ -52,6 +51,7 @@ from caseflow.intake.views.common import (
 from caseflow.organisations.models import Organisation
 from caseflow.staff.access import lead_required
 from caseflow.staff.models import StaffMember
+from caseflow.translating import gettext as _
 from caseflow.web.i18n import format_day
 
 

@@ -4,8 +4,6 @@ window, and the answers to refused or conflicting changes."""
 from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
@@ -14,6 +12,8 @@ from caseflow.extensions import db
 from caseflow.intake.models import Application
 from caseflow.intake.services.mailing import mail_skip_reason, send_applicant_mail
 from caseflow.staff.models import StaffMember
+from caseflow.translating import gettext as _
+from caseflow.translating import lazy_gettext as _l
 
 CONFLICT_MESSAGE = _l(
     "Jemand anderes hat diese Bewerbung gerade geändert. Ihre Änderung wurde nicht "

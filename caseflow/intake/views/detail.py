@@ -12,7 +12,6 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import abort, flash, redirect, render_template
-from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy.exc import IntegrityError
@@ -61,6 +60,7 @@ from caseflow.intake.views.common import (
     refused,
 )
 from caseflow.staff.access import lead_required, staff_required
+from caseflow.translating import gettext as _
 from caseflow.web.i18n import format_day
 
 

@@ -8,8 +8,6 @@ from datetime import date
 from typing import Any
 
 from flask import render_template, request
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from caseflow import clock
@@ -27,6 +25,8 @@ from caseflow.organisations.choices import District, Sector
 from caseflow.organisations.models import Organisation
 from caseflow.organisations.views import organisation_sections
 from caseflow.staff.access import staff_required
+from caseflow.translating import gettext as _
+from caseflow.translating import lazy_gettext as _l
 from caseflow.web.filters import UNKNOWN_DISTRICT, UNKNOWN_SECTOR, date_filter, enum_filter
 from caseflow.web.sections import PageSection
 

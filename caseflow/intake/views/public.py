@@ -20,7 +20,6 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
@@ -46,6 +45,7 @@ from caseflow.intake.services.submission import (
 from caseflow.intake.views.blueprint import bp
 from caseflow.settings.services import current as current_setting
 from caseflow.staff.access import public
+from caseflow.translating import gettext as _
 
 log = logging.getLogger(__name__)
 

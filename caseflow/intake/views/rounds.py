@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
-from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
@@ -16,6 +15,7 @@ from caseflow.intake.services.rounds import RoundError, save_round
 from caseflow.intake.views.blueprint import bp
 from caseflow.intake.views.common import acting_member, attach
 from caseflow.staff.access import lead_required
+from caseflow.translating import gettext as _
 
 
 @bp.get("/applications/rounds")
