@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from email.parser import BytesParser
+from email.policy import default as default_policy
+from email.utils import parsedate_to_datetime
 
 import pytest
 from flask import Flask
@@ -185,6 +188,57 @@ def test_a_database_gone_after_the_commit_still_confirms_the_stored_application(
     assert "Die Bestätigung per E-Mail hat nicht geklappt" in text
     assert LINK.search(done.get_data(as_text=True))
     assert smtp_server.messages == []
+
+
+def test_the_confirmation_in_the_outbox(
+    app: Flask, client, session, open_round, monkeypatch, tmp_path
+):
+    """Without a mail server the confirmation is a file in the outbox folder, with the same
+    fields and texts as the mail sent (mail programs and the email package read it)."""
+    monkeypatch.setitem(app.config, "MAIL_URL", f"outbox://{tmp_path}/outbox")
+    assert _submit(client).status_code == 302
+    application = session.scalar(select(Application))
+    [path] = (tmp_path / "outbox").glob("*.eml")
+    message = BytesParser(policy=default_policy).parsebytes(path.read_bytes())
+
+    assert message["From"] == "DiFair – BQN Berlin <difair@bqn-berlin.de>"
+    assert message["To"] == "dilek.yilmaz@ba-fk.example.org"
+    assert message["Subject"] == f"DiFair – Ihre Bewerbung {application.reference} ist eingegangen"
+    assert re.fullmatch(r"<[^<>@\s]+@bqn-berlin\.de>", message["Message-ID"])
+    assert parsedate_to_datetime(message["Date"]).tzinfo is not None
+    assert message.defects == []
+    assert [part.get_content_type() for part in message.iter_parts()] == [
+        "text/plain",
+        "text/html",
+    ]
+    text = _plain(message)
+    assert text.startswith("Guten Tag Dilek Yılmaz,")
+    assert f"Bewerbungsnummer: {application.reference}" in text
+    assert "Eingegangen am:   15.01.2025" in text
+    [link] = LINK.findall(text)
+    assert link in _html(message)
+    assert client.get(link.removeprefix("http://caseflow.test")).status_code == 200
+
+
+def test_the_confirmation_does_not_read_the_stored_application_back(
+    client, session, smtp_server, open_round, count_queries
+):
+    """The mail is written from the application the request has just stored and committed:
+    no query loads it again (every value the mail needs was set by the request)."""
+    data = factories.application_form()
+    data["csrf_token"] = csrf_token(client, "/apply")
+    with count_queries() as counter:
+        assert client.post("/apply", data=data).status_code == 302
+    assert [
+        statement
+        for statement in counter.statements
+        if statement.lstrip().upper().startswith("SELECT")
+        and re.search(r"\bFROM application\b(?!_)", statement)
+    ] == []
+    [message] = smtp_server.wait_for(1)
+    application = session.scalar(select(Application))
+    assert message["Subject"] == f"DiFair – Ihre Bewerbung {application.reference} ist eingegangen"
+    assert "Eingegangen am:   15.01.2025" in _plain(message)
 
 
 # --- decisions and withdrawal ----------------------------------------------------------------

@@ -206,8 +206,10 @@ class ApplicationForm(FlaskForm):
     )
 
     # The version of the privacy notice the form links (caseflow.intake.notices): what the
-    # applicant was shown, even if a newer version applies by the time they send it.
-    privacy_notice_version = HiddenField()
+    # applicant was shown, even if a newer version applies by the time they send it. Its
+    # label is never shown; without one, WTForms would load its own message catalogue on
+    # every request to translate a label made from the field name.
+    privacy_notice_version = HiddenField(label="")
 
     # The honeypot: hidden from people (CSS, aria-hidden, out of the tab order); bots that
     # fill every field give themselves away.

@@ -15,7 +15,7 @@ import logging
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select, text
+from sqlalchemy import bindparam, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -85,24 +85,33 @@ def _shown_notice(version: str | None, now: datetime) -> PrivacyNotice:
     return notice_of(version, today) or current_notice(today)
 
 
+# The statements of the two lookups below are built once, with ``now`` as a parameter: they
+# run on every public page and form submission, and building a statement (and the key
+# SQLAlchemy caches its SQL under) costs about as much as running it.
+_OPEN_ROUND = (
+    select(ApplicationRound)
+    .where(
+        ApplicationRound.opens_at <= bindparam("now"), ApplicationRound.closes_at > bindparam("now")
+    )
+    .order_by(ApplicationRound.closes_at, ApplicationRound.id)
+    .limit(1)
+)
+_NEXT_ROUND = (
+    select(ApplicationRound)
+    .where(ApplicationRound.opens_at > bindparam("now"))
+    .order_by(ApplicationRound.opens_at, ApplicationRound.id)
+    .limit(1)
+)
+
+
 def open_round(session: Session, now: datetime) -> ApplicationRound | None:
     """The round accepting applications at ``now`` (the one closing first if several are)."""
-    return session.scalar(
-        select(ApplicationRound)
-        .where(ApplicationRound.opens_at <= now, ApplicationRound.closes_at > now)
-        .order_by(ApplicationRound.closes_at, ApplicationRound.id)
-        .limit(1)
-    )
+    return session.scalar(_OPEN_ROUND, {"now": now})
 
 
 def next_round(session: Session, now: datetime) -> ApplicationRound | None:
     """The next round that opens after ``now``, or None when none is planned."""
-    return session.scalar(
-        select(ApplicationRound)
-        .where(ApplicationRound.opens_at > now)
-        .order_by(ApplicationRound.opens_at, ApplicationRound.id)
-        .limit(1)
-    )
+    return session.scalar(_NEXT_ROUND, {"now": now})
 
 
 def format_reference(year: int, number: int) -> str:

@@ -139,13 +139,26 @@ def apply():
                     "token": token,
                     "email": application.contact_email,
                 }
-                db.session.commit()
+                _commit_keeping_loaded()
                 session[DONE_KEY] = done | {"mailed": _confirm(application, done["reference"])}
                 return redirect(url_for("intake.apply_done"))
         elif form.csrf_failed:
             form.form_errors.insert(0, str(SESSION_EXPIRED))
     status = 422 if form.errors or form.form_errors else 200
     return render_template("intake/apply.html", form=form, round=round_), status
+
+
+def _commit_keeping_loaded() -> None:
+    """Commit the stored application without expiring what the session holds: the
+    confirmation mail reads the application right after, and every value it reads was set
+    by this request, so loading the row back would cost a query for the same values."""
+    current = db.session()
+    expire_on_commit = current.expire_on_commit
+    current.expire_on_commit = False
+    try:
+        current.commit()
+    finally:
+        current.expire_on_commit = expire_on_commit
 
 
 def _confirm(application: Application, reference: str) -> bool:
