@@ -3,6 +3,7 @@ and the development page /outbox."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 import socket
@@ -19,7 +20,7 @@ from flask import Flask, session
 from flask_babel import lazy_gettext as _l
 from jinja2 import ChoiceLoader, DictLoader
 
-from caseflow import create_app
+from caseflow import create_app, mail
 from caseflow.config import ConfigError
 from caseflow.mail import (
     OUTBOX_NAME,
@@ -28,6 +29,7 @@ from caseflow.mail import (
     OutboxBackend,
     SmtpBackend,
     backend_for,
+    build_message,
     compose,
     outbox_folder,
     parse_mail_url,
@@ -590,3 +592,38 @@ def test_unusable_extra_headers_raise(app: Flask, smtp_server, fields) -> None:
         send_mail(MailMessage(to="ok@example.org", subject="Betreff", text="Text", **fields))
     time.sleep(0.1)
     assert smtp_server.messages == []
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        MailMessage(to="a@example.org", subject="Kurz", text="Hallo\n"),
+        MailMessage(
+            to="Dilek Yılmaz <dilek.yilmaz@ba-fk.example.org>",
+            subject="DiFair – Ihre Bewerbung DF-2025-0042 ist eingegangen, "
+            "mit einem Betreff, der über eine Zeile hinausgeht und umbrochen wird",
+            text="Guten Tag,\n\nÄnderungen: " + "sehr lange Zeile " * 12 + "\n",
+            html="<p>Guten Tag,</p>" * 30,
+            reply_to="beratung@bqn-berlin.de",
+            headers=(("Content-Language", "de"), ("Auto-Submitted", "auto-generated")),
+        ),
+        MailMessage(to="x@bürgeramt.example", subject="Umlaut-Domain", text="ä\r\nö\n"),
+    ],
+)
+def test_the_mail_policy_writes_what_email_policy_default_writes(
+    monkeypatch: pytest.MonkeyPatch, message: MailMessage
+) -> None:
+    """MAIL_POLICY only keeps the header classes: a message reads and is written exactly as
+    with email.policy.default (but for its Date, the moment it is built, and the random
+    boundary between the parts)."""
+    message = dataclasses.replace(message, message_id="test.1")
+    sender = "DiFair – BQN Berlin <difair@bqn-berlin.de>"
+
+    def written() -> bytes:
+        email = build_message(message, sender=sender)
+        del email["Date"]
+        return re.sub(rb"={15}\d+==", b"BOUNDARY", email.as_bytes(policy=mail.MAIL_POLICY))
+
+    ours = written()
+    monkeypatch.setattr(mail, "MAIL_POLICY", default_policy)
+    assert written() == ours
