@@ -18,8 +18,11 @@ afterwards) holding the demo N times (``bench/dataset.py``), then:
    day, rate limits off) and measures each page with ``bench/load.py`` at ``--concurrency``
    users (each logged in once, or for the public form: one GET of ``/apply`` for its CSRF
    token, then POSTs with valid fields), after one warm-up round;
-3. starts the baseline (``bench/baseline.py``) the same way on the same database server and
-   measures its ``GET /rows`` (50 rows through Jinja) and ``POST /rows`` (insert one).
+3. starts the baseline (``bench/baseline.py``) the same way on the same database server, at
+   the same time, and measures its ``GET /rows`` (50 rows through Jinja) and ``POST /rows``
+   (insert one) before and after caseflow's pages: the ratios use the mean of the two, so
+   that a machine whose speed drifts during the run (a shared virtual machine's does, by up
+   to half) shifts both sides alike, and the two rows show how much it drifted.
 
 It prints (and with ``--markdown`` writes) the machine, the data-set sizes, a table per
 database × size (status codes, p50/p95, requests per second, the ratio of the requests per
@@ -124,6 +127,14 @@ class Row:
     load: LoadResult
     queries: int | None = None
     shown: int | None = None
+    # For the baseline: measured "before" or "after" caseflow's pages.
+    when: str | None = None
+
+    @property
+    def name(self) -> str:
+        if self.when is None:
+            return self.page.label
+        return f"baseline {self.page.label}, {self.when}"
 
     @property
     def failures(self) -> int:
@@ -149,10 +160,18 @@ class Stage:
     profile: str | None = None
 
     def row(self, label: str) -> Row:
-        return next(row for row in self.rows if row.page.label == label)
+        """caseflow's row of the page ``label``."""
+        return next(row for row in self.rows if row.page.label == label and row.when is None)
+
+    def reference(self, label: str) -> float:
+        """The baseline's requests per second for ``label``: the mean of its runs before
+        and after caseflow's pages, so that a machine that slows down or speeds up during
+        the run shifts both sides alike."""
+        runs = [row.load.rps for row in self.rows if row.page.label == label and row.when]
+        return sum(runs) / len(runs) if runs else float("nan")
 
     def ratio(self, row: Row) -> float:
-        base = self.row(row.page.compare_to).load.rps
+        base = self.reference(row.page.compare_to)
         return row.load.rps / base if base else float("nan")
 
 
@@ -492,17 +511,26 @@ def run_stage(kind: str, copies: int, options: Options) -> Stage:
                 db.engine.dispose()
         baseline.prepare(url)
         stage = Stage(kind, copies, sizes, build, os.getloadavg()[0], profile=profile)
-        say("  caseflow under gunicorn:")
-        with gunicorn("wsgi:app", caseflow_environment(url, instance), options.workers) as base:
-            stage.rows += measure(base, pages, options)
+        env = {**caseflow_environment(url, instance), "BASELINE_DATABASE_URL": url}
+        # Both servers run at once (an idle one costs nothing); the baseline is measured
+        # before and after caseflow's pages, and the ratios use the mean of the two.
+        with (
+            gunicorn("wsgi:app", caseflow_environment(url, instance), options.workers) as ours,
+            gunicorn("bench.baseline:create_app()", env, options.workers) as theirs,
+        ):
+            say("  baseline under gunicorn, before:")
+            before = measure(theirs, BASELINE_PAGES, options)
+            say("  caseflow under gunicorn:")
+            stage.rows += measure(ours, pages, options)
+            say("  baseline under gunicorn, after:")
+            after = measure(theirs, BASELINE_PAGES, options)
         for row in stage.rows:
             row.queries, row.shown = figures[row.page.label]
-        say("  baseline under gunicorn:")
-        env = {**caseflow_environment(url, instance), "BASELINE_DATABASE_URL": url}
-        with gunicorn("bench.baseline:create_app()", env, options.workers) as base:
-            stage.rows += measure(base, BASELINE_PAGES, options)
-        for row in stage.rows[-len(BASELINE_PAGES) :]:
-            row.queries = _baseline_queries(url, row.page)
+        for when, rows in (("before", before), ("after", after)):
+            for row in rows:
+                row.when = when
+                row.queries = _baseline_queries(url, row.page)
+            stage.rows += rows
     return stage
 
 
@@ -591,9 +619,8 @@ def render_stage(stage: Stage) -> list[str]:
     for row in stage.rows:
         shown = "" if row.shown is None else str(row.shown)
         queries = "" if row.queries is None else str(row.queries)
-        name = f"baseline {row.page.label}" if row.page in BASELINE_PAGES else row.page.label
         lines.append(
-            f"| {name} | {shown} | {row.statuses} | {_ms(row.load.p50)} | {_ms(row.load.p95)} "
+            f"| {row.name} | {shown} | {row.statuses} | {_ms(row.load.p50)} | {_ms(row.load.p95)} "
             f"| {row.load.rps:.1f} | {stage.ratio(row):.2f} | {queries} |"
         )
     lines.append("")
@@ -634,7 +661,7 @@ def render_targets(stages: Sequence[Stage]) -> list[str]:
         differing = [
             f"{row.page.label} {row.queries} → {last.row(row.page.label).queries}"
             for row in first.rows
-            if row.queries != last.row(row.page.label).queries
+            if row.when is None and row.queries != last.row(row.page.label).queries
         ]
         lines.append(
             f"- {kind}: queries per request identical at {first.copies}× and {last.copies}×: "
