@@ -65,11 +65,15 @@ def email_problem(value: str) -> str | None:
     """Why ``value`` is no usable email address (German), or None. Refused too: characters
     before the @ that need SMTPUTF8 (``jürgen@amt.de``), as few mail servers deliver to such
     addresses."""
-    if "\r" in value or "\n" in value or not is_valid_email(value):
-        return _("Bitte geben Sie eine gültige E-Mail-Adresse an, zum Beispiel name@amt.de.")
+    invalid = _("Bitte geben Sie eine gültige E-Mail-Adresse an, zum Beispiel name@amt.de.")
+    if "\r" in value or "\n" in value:
+        return invalid
+    # The stricter check first: most addresses pass it, and then one check is enough.
     try:
         validate_email(value, allow_smtputf8=False, check_deliverability=False)
     except EmailNotValidError:
+        if not is_valid_email(value):
+            return invalid
         return _(
             "An Adressen mit Umlauten oder anderen Sonderzeichen vor dem @ können wir "
             "leider keine E-Mails senden. Bitte geben Sie eine Adresse ohne solche Zeichen "
