@@ -389,8 +389,13 @@ def _write_outbox(folder: Path, email: EmailMessage) -> Path:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     name = f"{stamp}-{secrets.token_hex(8)}.eml"
     try:
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         data = email.as_bytes(policy=MAIL_POLICY)
+    except (UnicodeError, ValueError) as exc:
+        # A sender from the configuration with a non-ASCII domain, say (the settings page
+        # refuses one): say so as a mail failure instead of failing the request.
+        raise MailError(f"the message cannot be written: {exc.__class__.__name__}") from exc
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd, temporary = tempfile.mkstemp(dir=folder, prefix=".", suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as handle:

@@ -340,6 +340,19 @@ def test_unwritable_outbox_raises_mail_error(app: Flask, tmp_path: Path, monkeyp
         send_mail(MailMessage(to="a@example.org", subject="S", text="x"))
 
 
+def test_a_sender_the_outbox_cannot_write_raises_mail_error(
+    app: Flask, tmp_path: Path, monkeypatch
+) -> None:
+    """A configured sender with a non-ASCII domain (the settings page refuses one) fails
+    like any mail, and leaves no file behind."""
+    monkeypatch.setitem(app.config, "MAIL_URL", f"outbox://{tmp_path}/post")
+    monkeypatch.setitem(app.config, "MAIL_DEFAULT_SENDER", "DiFair <difair@bürgeramt.de>")
+    monkeypatch.delitem(app.extensions, mail.SENDER_PROVIDER_KEY, raising=False)
+    with app.app_context(), pytest.raises(MailError, match="cannot be written"):
+        send_mail(MailMessage(to="a@example.org", subject="S", text="x"))
+    assert not (tmp_path / "post").exists() or not list((tmp_path / "post").iterdir())
+
+
 # --- configuration -----------------------------------------------------------------------------
 
 
