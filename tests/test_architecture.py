@@ -54,6 +54,7 @@ def test_wheel_ships_templates_migrations_static_and_data(wheel: zipfile.ZipFile
     assert any(name.startswith("caseflow/migrations/versions/0001") for name in names)
     assert "caseflow/static/css/caseflow.css" in names
     assert "caseflow/data/phase_template.json" in names
+    assert "caseflow/data/selfcheck_statements.json" in names
     assert "caseflow/data/contact_list.csv" in names
     assert any(name.endswith("en/LC_MESSAGES/messages.mo") for name in names)
 
