@@ -29,10 +29,30 @@ UNKNOWN_DISTRICT = _l("Den Bezirk „%(value)s“ gibt es nicht; der Filter wurd
 _ID = re.compile(r"[0-9]{1,12}")
 
 # What a date input sends: YYYY-MM-DD (``date.fromisoformat`` alone would also take
-# "20250203" or "2025-W06-1"). Years outside FILTER_YEARS are refused so that day arithmetic
-# in queries (the next day, midnight in UTC) cannot overflow.
-_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# "20250203" or "2025-W06-1"); and, typed where a browser shows a plain text box, the German
+# day as pages show it: 3.2.2025 or 03.02.2025. Years outside FILTER_YEARS are refused so that
+# day arithmetic in queries (the next day, midnight in UTC) cannot overflow.
+_ISO_DAY = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+_GERMAN_DAY = re.compile(r"([0-9]{1,2})\.([0-9]{1,2})\.([0-9]{4})")
 FILTER_YEARS = range(1900, 3000)
+# The message of a form's date field whose value ``parse_day`` cannot read.
+DATE_MESSAGE = _l("Bitte geben Sie ein gültiges Datum an, zum Beispiel 01.09.2025.")
+
+
+def parse_day(value: str) -> date | None:
+    """The calendar day in ``value`` (``2025-02-03`` or ``3.2.2025``), or None when it is not
+    a real day written one of these ways."""
+    value = value.strip()
+    if match := _ISO_DAY.fullmatch(value):
+        year, month, day = match.groups()
+    elif match := _GERMAN_DAY.fullmatch(value):
+        day, month, year = match.groups()
+    else:
+        return None
+    try:
+        return date(int(year), int(month), int(day))
+    except ValueError:
+        return None
 
 
 def enum_filter(
@@ -58,15 +78,11 @@ def enum_filter(
 
 
 def date_filter(raw: str | None, notes: list[str], *, label: str) -> date | None:
-    """The ISO date (``2025-02-03``) in ``raw``; None (and a German note naming the filter
-    ``label``) when it is not a real date or lies outside ``FILTER_YEARS``."""
+    """The day (``2025-02-03`` or ``3.2.2025``) in ``raw``; None (and a German note naming
+    the filter ``label``) when it is not a real date or lies outside ``FILTER_YEARS``."""
     if not raw:
         return None
-    value = raw.strip()
-    try:
-        day = date.fromisoformat(value) if _ISO_DAY.fullmatch(value) else None
-    except ValueError:
-        day = None
+    day = parse_day(raw)
     if day is None:
         notes.append(
             _(

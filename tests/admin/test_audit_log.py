@@ -289,7 +289,7 @@ def test_filters_combine(client, session, admin, make_staff):
         ("object_id=99999999999", "Objekt-ID: „99999999999“ ist keine gültige Nummer"),
         ("object_id=1", "Eine Objekt-ID gilt nur zusammen mit einer Objektart"),
         ("from=2025-13-01", "Von: „2025-13-01“ ist kein gültiges Datum"),
-        ("to=01.02.2025", "Bis: „01.02.2025“ ist kein gültiges Datum"),
+        ("to=31.02.2025", "Bis: „31.02.2025“ ist kein gültiges Datum"),
         ("from=0001-01-01", "liegt außerhalb des möglichen Zeitraums"),
         ("from=2025-06-02&to=2025-06-01", "„Von“ (02.06.2025) liegt nach „Bis“ (01.06.2025)"),
         ("page=0", "„0“ ist keine gültige Seitenzahl"),

@@ -375,9 +375,10 @@ def test_whitespace_only_counts_as_empty(client, session, open_round) -> None:
             "99999999999999999999",
             "Bitte geben Sie die Zahl der Mitarbeitenden als ganze Zahl an.",
         ),
-        ("desired_start", "2025-02-30", "Bitte geben Sie ein gültiges Datum im Format JJJJ-MM-TT"),
-        ("desired_start", "01.03.2025", "Bitte geben Sie ein gültiges Datum im Format JJJJ-MM-TT"),
-        ("desired_start", "morgen", "Bitte geben Sie ein gültiges Datum im Format JJJJ-MM-TT"),
+        ("desired_start", "2025-02-30", "Bitte geben Sie ein gültiges Datum an"),
+        ("desired_start", "30.02.2025", "Bitte geben Sie ein gültiges Datum an"),
+        ("desired_start", "1.3.25", "Bitte geben Sie ein gültiges Datum an"),
+        ("desired_start", "morgen", "Bitte geben Sie ein gültiges Datum an"),
         (
             "desired_start",
             "2025-01-14",
@@ -435,6 +436,18 @@ def test_subtype_of_each_sector_is_accepted(client, session, open_round) -> None
 # --- dates -----------------------------------------------------------------------------------
 
 
+def test_a_day_typed_the_german_way_is_read(client, session, open_round) -> None:
+    """Where a browser shows a plain text box, "1.3.2025" is what people type."""
+    assert _post(client, desired_start="1.3.2025").status_code == 302
+    assert session.scalar(select(Application.desired_start)) == date(2025, 3, 1)
+
+
+def test_a_day_read_goes_back_to_the_date_input_as_it_needs_it(client, open_round) -> None:
+    response = _post(client, desired_start="01.03.2025", desired_duration_months="abc")
+    assert response.status_code == 422
+    assert 'value="2025-03-01"' in response.get_data(as_text=True)
+
+
 def test_start_too_late_for_the_duration_names_the_latest_start(client, session, open_round):
     # 18 months must end by 31.07.2026: the latest start is 01.02.2025.
     response = _post(client, desired_start="2025-03-01", desired_duration_months="18")
@@ -483,8 +496,9 @@ def test_start_after_the_programme_end_is_refused(client, session, open_round) -
             "12",
             "Der gewünschte Beginn darf nicht in der Vergangenheit liegen (frühestens 15.01.2025).",
         ),
-        ("0000-01-01", "12", "Bitte geben Sie ein gültiges Datum im Format JJJJ-MM-TT ein"),
-        ("１９９９-０１-０１", "12", "Bitte geben Sie ein gültiges Datum im Format JJJJ-MM-TT ein"),
+        ("0000-01-01", "12", "Bitte geben Sie ein gültiges Datum an"),
+        ("１９９９-０１-０１", "12", "Bitte geben Sie ein gültiges Datum an"),
+        ("０１.０３.２０２５", "12", "Bitte geben Sie ein gültiges Datum an"),
     ],
 )
 def test_dates_at_the_ends_of_the_calendar_get_the_normal_message(

@@ -155,7 +155,7 @@ def test_logging_an_activity_from_the_engagement_page(client, session, me, engag
         ({"occurred_on": "2025-03-11"}, "occurred_on", "wenn sie stattgefunden haben"),
         ({"occurred_on": "2024-10-02"}, "occurred_on", "nicht vor dem 03.10.2024"),
         ({"occurred_on": "2025-02-30"}, "occurred_on", "gültiges Datum"),
-        ({"occurred_on": "10.03.2025"}, "occurred_on", "gültiges Datum"),
+        ({"occurred_on": "31.04.2025"}, "occurred_on", "gültiges Datum"),
         ({"occurred_on": "99999-01-01"}, "occurred_on", "gültiges Datum"),
         ({"occurred_on": ""}, "occurred_on", "wann die Aktivität stattfand"),
         ({"duration_minutes": "1441"}, "duration_minutes", "von 0 bis 1.440 Minuten"),

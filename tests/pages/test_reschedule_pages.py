@@ -268,8 +268,8 @@ def test_saving_without_the_later_items(client, session, engagement):
     [
         ("", "Bitte geben Sie das neue Datum an."),
         ("   ", "Bitte geben Sie das neue Datum an."),
-        ("31.12.2025", "Bitte geben Sie ein gültiges Datum im Format JJJJ-MM-TT ein"),
-        ("2025-02-30", "Bitte geben Sie ein gültiges Datum im Format JJJJ-MM-TT ein"),
+        ("31.02.2025", "Bitte geben Sie ein gültiges Datum an"),
+        ("2025-02-30", "Bitte geben Sie ein gültiges Datum an"),
         ("9999-12-31", "Bitte geben Sie ein Datum in den Jahren 1900 bis 2999 an."),
         ("2025-03-23", "Das neue Datum ist das bisherige. Es gibt nichts zu verschieben."),
         ("2999-12-31", "läge nach dem geplanten Ende 31.12.2025"),
@@ -458,7 +458,7 @@ def test_a_second_extension_shows_and_keeps_the_first_reason(client, session, en
     [
         ({"new_end": "2025-11-30", "reason": "x"}, "new_end", "nur verlängern, nicht verkürzen"),
         ({"new_end": "2026-12-31", "reason": "x"}, "new_end", "und dem 30.06.2026 liegen"),
-        ({"new_end": "morgen", "reason": "x"}, "new_end", "im Format JJJJ-MM-TT"),
+        ({"new_end": "morgen", "reason": "x"}, "new_end", "ein gültiges Datum an"),
         ({"new_end": "", "reason": "x"}, "new_end", "Bitte geben Sie das neue geplante Ende an."),
         (
             {"new_end": "2026-03-31", "reason": "  "},

@@ -240,9 +240,9 @@ def test_unusable_periods_show_a_message_and_the_programme(client, logged_in, qu
 
 @pytest.mark.parametrize(
     "typed",
-    # What date.fromisoformat alone would take, and the German form the date input never
-    # sends: the app's list filters (web.filters.date_filter) refuse them all.
-    ["20250301", "2025-W10-1", "\u0662\u0660\u0662\u0665-\u0660\u0663-\u0660\u0661", "01.03.2025"],
+    # What date.fromisoformat alone would take, and a German day that does not exist: the
+    # app's list filters (web.filters.date_filter) refuse them all.
+    ["20250301", "2025-W10-1", "\u0662\u0660\u0662\u0665-\u0660\u0663-\u0660\u0661", "30.02.2025"],
 )
 def test_only_iso_dates_count_and_the_form_keeps_what_was_typed(client, logged_in, typed):
     logged_in(Role.LEAD)
@@ -262,6 +262,18 @@ def test_only_iso_dates_count_and_the_form_keeps_what_was_typed(client, logged_i
     assert 'id="report-to" name="to" value="2025-03-31"' in html
     assert 'href="/reports/export.xlsx?from=2024-04-01&amp;to=2026-07-31"' in html
     assert csv_response.status_code == 400
+
+
+def test_a_day_typed_the_german_way_counts_and_goes_back_in_iso(client, logged_in):
+    """A browser without a date picker shows a text box, where "1.3.2025" is what people
+    type; the date input gets the day back as it needs it."""
+    logged_in(Role.LEAD)
+    with clock.frozen(TODAY):
+        response = client.get("/reports", query_string={"from": "1.3.2025", "to": "31.03.2025"})
+    assert "Zeitraum: 01.03.2025 bis 31.03.2025" in page_text(response)
+    html = response.get_data(as_text=True)
+    assert 'id="report-from" name="from" value="2025-03-01"' in html
+    assert 'id="report-to" name="to" value="2025-03-31"' in html
 
 
 def test_a_period_from_after_to_says_so(client, logged_in):

@@ -3,7 +3,6 @@ messages of hidden fields shown at the top of the form, and the calendar day fie
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import Any
 
@@ -14,7 +13,7 @@ from wtforms.validators import Length, ValidationError
 from wtforms.widgets import DateInput
 
 from caseflow.translating import lazy_gettext as _l
-from caseflow.web.filters import FILTER_YEARS
+from caseflow.web.filters import DATE_MESSAGE, FILTER_YEARS, parse_day
 
 VERSION_MESSAGE = _l(
     "Dieses Formular ist veraltet oder unvollständig. Bitte laden Sie die Seite neu und "
@@ -23,10 +22,6 @@ VERSION_MESSAGE = _l(
 # Versions count up from 1; anything longer than this is not one we handed out.
 VERSION_MAX_DIGITS = 18
 
-_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-DATE_MESSAGE = _l(
-    "Bitte geben Sie ein gültiges Datum im Format JJJJ-MM-TT ein, zum Beispiel 2025-09-01."
-)
 YEARS_MESSAGE = _l(
     "Bitte geben Sie ein Datum in den Jahren %(first)d bis %(last)d an.",
     first=FILTER_YEARS.start,
@@ -54,7 +49,8 @@ def max_length(limit: int) -> Length:
 
 
 class DayField(StringField):
-    """A calendar day as ``YYYY-MM-DD`` (what ``<input type="date">`` sends), in
+    """A calendar day as ``YYYY-MM-DD`` (what ``<input type="date">`` sends; typed into a
+    plain text box also ``TT.MM.JJJJ``, ``caseflow.web.filters.parse_day``), in
     ``FILTER_YEARS`` (day arithmetic on 9999-12-31 would leave the calendar). A malformed day
     gets ``DATE_MESSAGE``, a day in another year ``year_message`` (by default the same)."""
 
@@ -68,11 +64,7 @@ class DayField(StringField):
         self.data = None
         if not valuelist or not valuelist[0].strip():
             return
-        raw = valuelist[0].strip()
-        try:
-            day = date.fromisoformat(raw) if _ISO_DAY.fullmatch(raw) else None
-        except ValueError:
-            day = None
+        day = parse_day(valuelist[0])
         if day is None:
             raise ValueError(str(DATE_MESSAGE))
         if day.year not in FILTER_YEARS:
@@ -80,9 +72,10 @@ class DayField(StringField):
         self.data = day
 
     def _value(self) -> str:
-        if self.raw_data:
-            return self.raw_data[0]
-        return self.data.isoformat() if isinstance(self.data, date) else ""
+        # A day that was read goes back as the date input needs it, whatever was typed.
+        if isinstance(self.data, date):
+            return self.data.isoformat()
+        return self.raw_data[0] if self.raw_data else ""
 
 
 def version_number(form: FlaskForm, field: HiddenField) -> None:

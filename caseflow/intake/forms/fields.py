@@ -5,7 +5,6 @@ choice fields and the website and email checks are the organisation pages' own
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import Any
 
@@ -14,12 +13,11 @@ from wtforms import Field, StringField
 from wtforms.validators import StopValidation
 from wtforms.widgets import DateInput
 
-from caseflow.translating import gettext as _
+from caseflow.web.filters import DATE_MESSAGE, parse_day
 
 # Length limits: the model's columns for short texts, a generous page or two for long ones.
 LONG_TEXT = 5000
 MEDIUM_TEXT = 2000
-ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 class Required:
@@ -53,7 +51,8 @@ class Optional:
 
 
 class IsoDateField(StringField):
-    """A calendar date as ``YYYY-MM-DD`` (what ``<input type="date">`` sends)."""
+    """A calendar date as ``YYYY-MM-DD`` (what ``<input type="date">`` sends) or, typed into
+    a browser's plain text box, as ``TT.MM.JJJJ`` (``caseflow.web.filters.parse_day``)."""
 
     widget = DateInput()
 
@@ -61,20 +60,12 @@ class IsoDateField(StringField):
         self.data = None
         if not valuelist or not valuelist[0].strip():
             return
-        raw = valuelist[0].strip()
-        try:
-            if ISO_DATE.fullmatch(raw) is None:
-                raise ValueError(raw)
-            self.data = date.fromisoformat(raw)
-        except ValueError:
-            raise ValueError(
-                _(
-                    "Bitte geben Sie ein gültiges Datum im Format JJJJ-MM-TT ein, "
-                    "zum Beispiel 2025-09-01."
-                )
-            ) from None
+        self.data = parse_day(valuelist[0])
+        if self.data is None:
+            raise ValueError(str(DATE_MESSAGE))
 
     def _value(self) -> str:
-        if self.raw_data:
-            return self.raw_data[0]
-        return self.data.isoformat() if self.data else ""
+        # A day that was read goes back as the date input needs it, whatever was typed.
+        if isinstance(self.data, date):
+            return self.data.isoformat()
+        return self.raw_data[0] if self.raw_data else ""
