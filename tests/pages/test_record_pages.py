@@ -149,6 +149,14 @@ def test_logging_an_activity_from_the_engagement_page(client, session, me, engag
     assert _actions(session, engagement, "activity.") == ["activity.created"]
 
 
+def test_an_activity_day_typed_the_german_way_is_read(client, session, engagement):
+    path = f"/engagements/{engagement.id}/activities/new"
+    response = _post(client, path, _activity_form(occurred_on="5.3.2025"))
+    assert response.status_code == 302
+    (activity,) = _activities(session, engagement)
+    assert activity.occurred_on == date(2025, 3, 5)
+
+
 @pytest.mark.parametrize(
     ("values", "field", "message"),
     [
