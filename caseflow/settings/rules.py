@@ -22,6 +22,7 @@ from dateutil.relativedelta import relativedelta
 
 from caseflow.translating import gettext as _
 from caseflow.translating import lazy_gettext as _l
+from caseflow.web.filters import parse_day
 from caseflow.web.i18n import format_day
 
 Raw = str | Sequence[str]
@@ -57,17 +58,7 @@ class DateKind:
     latest: date = date(2100, 12, 31)
 
     def parse(self, raw: Raw) -> date:
-        text = _required(raw)
-        day: date | None = None
-        try:
-            day = date.fromisoformat(text)
-        except ValueError:
-            match = re.fullmatch(r"(\d{1,2})\.(\d{1,2})\.(\d{4})", text)
-            if match:
-                try:
-                    day = date(int(match[3]), int(match[2]), int(match[1]))
-                except ValueError:
-                    day = None
+        day = parse_day(_required(raw))
         if day is None:
             raise SettingError(
                 _("Bitte geben Sie ein gültiges Datum ein, z. B. 2026-07-31 oder 31.07.2026.")
