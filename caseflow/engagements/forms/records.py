@@ -1,6 +1,7 @@
 """The forms of activities and of the barrier register. They read what a browser sends
-(ISO days, whole numbers, known choices, text lengths) with German messages at the fields;
-the services in ``services/activities.py`` and ``services/barriers.py`` check the rules."""
+(days as date inputs send them or typed the German way, whole numbers, known choices, text
+lengths) with German messages at the fields; the services in ``services/activities.py``
+and ``services/barriers.py`` check the rules."""
 
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
 """Fields and validators of the public application form: required and optional fields with
-German messages, ISO dates typed as text. Whole numbers, length limits, the organisation's
-choice fields and the website and email checks are the organisation pages' own
-(``caseflow.organisations.forms`` and ``rules``), so that both say the same."""
+German messages, dates as the date input sends them or typed the German way. Whole numbers,
+length limits, the organisation's choice fields and the website and email checks are the
+organisation pages' own (``caseflow.organisations.forms`` and ``rules``), so that both say
+the same."""
 
 from __future__ import annotations
 

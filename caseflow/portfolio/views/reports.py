@@ -57,8 +57,9 @@ class PeriodChoice:
 def choose_period(args: Any, *, default: ReportPeriod) -> PeriodChoice:
     """The period from ``from`` and ``to`` in ``args``; a missing bound is the default's.
 
-    Dates are read as the app's list filters read them (``web.filters.date_filter``: ISO
-    ``2025-03-01`` only — what ``<input type="date">`` sends — within ``FILTER_YEARS``). An
+    Dates are read as the app's list filters read them (``web.filters.date_filter``:
+    ``2025-03-01`` as ``<input type="date">`` sends it, or ``1.3.2025`` typed into a plain text
+    box, within ``FILTER_YEARS``). An
     invalid date or ``from`` after ``to`` gives the default period and a message saying so.
     """
     raw_from = args.get("from", "").strip()
