@@ -13,6 +13,7 @@ from email_validator import EmailNotValidError, validate_email
 from caseflow.organisations.choices import SUBTYPES, Sector
 from caseflow.staff.identity import is_valid_email, normalise_email
 from caseflow.translating import gettext as _
+from caseflow.translating import lazy_gettext as _l
 
 # A host name: labels of letters (also umlauts), digits and hyphens, at least one dot.
 _HOST = re.compile(r"(?=.{1,253}\Z)([\w-]{1,63}\.)+[^\W\d_]{2,63}\.?", re.UNICODE)
@@ -61,19 +62,21 @@ def subtype_problem(sector: Sector, subtype: str) -> str | None:
     )
 
 
+INVALID_EMAIL = _l("Bitte geben Sie eine gültige E-Mail-Adresse an, zum Beispiel name@amt.de.")
+
+
 def email_problem(value: str) -> str | None:
     """Why ``value`` is no usable email address (German), or None. Refused too: characters
     before the @ that need SMTPUTF8 (``jürgen@amt.de``), as few mail servers deliver to such
     addresses."""
-    invalid = _("Bitte geben Sie eine gültige E-Mail-Adresse an, zum Beispiel name@amt.de.")
     if "\r" in value or "\n" in value:
-        return invalid
+        return str(INVALID_EMAIL)
     # The stricter check first: most addresses pass it, and then one check is enough.
     try:
         validate_email(value, allow_smtputf8=False, check_deliverability=False)
     except EmailNotValidError:
         if not is_valid_email(value):
-            return invalid
+            return str(INVALID_EMAIL)
         return _(
             "An Adressen mit Umlauten oder anderen Sonderzeichen vor dem @ können wir "
             "leider keine E-Mails senden. Bitte geben Sie eine Adresse ohne solche Zeichen "
