@@ -389,7 +389,7 @@ def _write_outbox(folder: Path, email: EmailMessage) -> Path:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     name = f"{stamp}-{secrets.token_hex(8)}.eml"
     try:
-        data = email.as_bytes(policy=MAIL_POLICY)
+        data = email.as_bytes()  # in its own policy, MAIL_POLICY
     except (UnicodeError, ValueError) as exc:
         # A sender from the configuration with a non-ASCII domain, say (the settings page
         # refuses one): say so as a mail failure instead of failing the request.
