@@ -215,9 +215,14 @@ def visible_to(viewer: StaffMember) -> ColumnElement[bool] | None:
     The SQL form of ``caseflow.engagements.services.common.may_view`` (leads and admins see
     every engagement, a consultant those whose team they are on); every list of engagements
     shown to a staff member narrows by it."""
-    if viewer.has_role(Role.LEAD):
-        return None
-    return _on_team(viewer.id)
+    team_of = _team_limit(viewer)
+    return None if team_of is None else _on_team(team_of)
+
+
+def _team_limit(viewer: StaffMember) -> int | None:
+    """Whose team an engagement must have for ``viewer`` to see it: their own for a
+    consultant, none for leads and admins."""
+    return None if viewer.has_role(Role.LEAD) else viewer.id
 
 
 def end_date_column() -> ColumnElement[date]:
@@ -260,8 +265,8 @@ class EngagementFilter:
         """The same filter in plain values that can key a cache: the viewer replaced by the
         limit it sets (``visible_to``), the statuses sorted."""
         team_of = self.visible_team_of
-        if self.viewer is not None and not self.viewer.has_role(Role.LEAD):
-            team_of = self.viewer.id
+        if self.viewer is not None and (limit := _team_limit(self.viewer)) is not None:
+            team_of = limit
         statuses = None if self.statuses is None else tuple(sorted(set(self.statuses)))
         return replace(self, viewer=None, visible_team_of=team_of, statuses=statuses)
 
@@ -338,13 +343,17 @@ class EngagementSlice:
 
 def count_engagements(session: Session, filters: EngagementFilter, *, today: date) -> int:
     """How many engagements match ``filters``; one statement."""
-    statement = (
+    return session.scalar(_matching(filters.conditions(today))) or 0
+
+
+def _matching(conditions: Sequence[ColumnElement[bool]]) -> Select[tuple[int]]:
+    """The number of engagements (joined with their organisation) meeting ``conditions``."""
+    return (
         select(func.count(Engagement.id))
         .select_from(Engagement)
         .join(Engagement.organisation)
-        .where(*filters.conditions(today))
+        .where(*conditions)
     )
-    return session.scalar(statement) or 0
 
 
 @lru_cache(maxsize=256)
@@ -362,13 +371,7 @@ def _slice_statement(
     if filters.overdue_only:
         total: ColumnElement[int] = func.count().over()
     else:
-        total = (
-            select(func.count())
-            .select_from(Engagement)
-            .join(Engagement.organisation)
-            .where(*conditions)
-            .scalar_subquery()
-        )
+        total = _matching(conditions).scalar_subquery()
     chosen = (
         select(Engagement.id.label("id"), total.label("total"))
         .join(Engagement.organisation)
@@ -421,8 +424,8 @@ def engagement_slice(
     milestone is the earliest open one (it may be overdue); closed engagements have no current
     phase, no next milestone and nothing overdue. One statement, whatever the filters and
     the number of rows: the slice's ids are chosen first (a CTE that also counts every match),
-    and the milestone figures are computed for those engagements only, so a
-    page of 50 costs the same however many engagements there are.
+    and the milestone figures are computed for those engagements only, so a page of 50 costs
+    the same however many engagements there are.
     """
     statement = _slice_statement(filters.as_key(), today, limit, offset)
     rows = []
