@@ -26,6 +26,7 @@ from caseflow.intake.views import bp as intake_bp
 from caseflow.mail import init_mail
 from caseflow.models import __all__ as _all_models  # noqa: F401  (every table on the metadata)
 from caseflow.organisations.views import bp as organisations_bp
+from caseflow.outcomes.views import bp as outcomes_bp
 from caseflow.portfolio.views import bp as portfolio_bp
 from caseflow.settings import init_app as init_settings
 from caseflow.staff.access import LOGIN_MESSAGE
@@ -119,6 +120,7 @@ def register_blueprints(app: Flask) -> None:
         engagements_bp,
         followups_bp,
         portfolio_bp,
+        outcomes_bp,
         admin_bp,
     ):
         app.register_blueprint(blueprint)

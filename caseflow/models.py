@@ -22,6 +22,14 @@ from caseflow.followups.models import (
 )
 from caseflow.intake.models import Application, ApplicationReview, ApplicationRound
 from caseflow.organisations.models import ContactPerson, Organisation
+from caseflow.outcomes.models import (
+    ClientLink,
+    SelfcheckAnswer,
+    SelfcheckResponse,
+    SelfcheckRound,
+    SelfcheckRoundStatement,
+    SelfcheckStatement,
+)
 from caseflow.settings.models import AppSetting
 from caseflow.staff.models import (
     LoginSession,
@@ -41,6 +49,7 @@ __all__ = [
     "AuditEvent",
     "Barrier",
     "CalendarToken",
+    "ClientLink",
     "ContactPerson",
     "Engagement",
     "FollowUp",
@@ -49,11 +58,16 @@ __all__ = [
     "Notification",
     "NotificationPreference",
     "Organisation",
-    "Phase",
     "PasswordResetToken",
+    "Phase",
     "PhaseTemplate",
     "RecoveryCode",
     "SchedulerHeartbeat",
+    "SelfcheckAnswer",
+    "SelfcheckResponse",
+    "SelfcheckRound",
+    "SelfcheckRoundStatement",
+    "SelfcheckStatement",
     "StaffMeasure",
     "StaffMember",
     "TemplateMilestone",

@@ -11,9 +11,10 @@ from caseflow.engagements.models import CLOSED_STATUSES
 from caseflow.engagements.views.common import require_view
 from caseflow.extensions import db
 from caseflow.portfolio.handout import engagement_handout
-from caseflow.portfolio.views.blueprint import bp
+from caseflow.portfolio.views.blueprint import bp, handout_sections
 from caseflow.settings.services import current as current_setting
 from caseflow.staff.access import staff_required
+from caseflow.web.sections import contributions
 
 
 @bp.get("/engagements/<int:engagement_id>/export")
@@ -21,7 +22,7 @@ from caseflow.staff.access import staff_required
 def engagement_export(engagement_id: int) -> str:
     """The handout of one engagement, for whoever may see the engagement page (404 for
     anyone else, ``require_view``); staff-internal notes are left out (see
-    ``portfolio.handout``)."""
+    ``portfolio.handout``). Features above add their sections (``handout_sections``)."""
     handout = engagement_handout(db.session, engagement_id)
     require_view(handout.engagement if handout is not None else None)
     return render_template(
@@ -31,6 +32,7 @@ def engagement_export(engagement_id: int) -> str:
         today=clock.today(),
         closed_statuses=CLOSED_STATUSES,
         contact_email=contact_email(),
+        sections=contributions(handout_sections, handout.engagement, session=db.session),
     )
 
 

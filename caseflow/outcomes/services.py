@@ -1,0 +1,573 @@
+"""Running the Selbstcheck: opening a round and its secret link, people answering through
+it (drafts, then submitted), the team closing and reopening, and the results.
+
+Services check the rules, change rows, write the audit trail and flush; the caller commits.
+Staff actions raise the engagement feature's errors (``EngagementError``,
+``EngagementNotPermitted``); what a respondent sends is refused with ``SelfcheckError``.
+Nothing of a refused change is kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask_babel import format_number
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from caseflow import clock
+from caseflow.audit.services import record, redacted
+from caseflow.engagements.models import (
+    Engagement,
+    EngagementStatus,
+    Milestone,
+    MilestoneStatus,
+    Phase,
+)
+from caseflow.engagements.services.common import (
+    EngagementError,
+    require_editor,
+    touch,
+)
+from caseflow.outcomes.models import (
+    COMMENT_LENGTH,
+    NAME_LENGTH,
+    RoundKind,
+    SelfcheckAnswer,
+    SelfcheckResponse,
+    SelfcheckRound,
+    SelfcheckRoundStatement,
+    SelfcheckStatement,
+)
+from caseflow.outcomes.rules import (
+    Comparison,
+    Rating,
+    Response,
+    RoundResult,
+    Statement,
+    combine,
+    compare,
+)
+from caseflow.staff.models import StaffMember
+from caseflow.translating import gettext as _
+from caseflow.web.tokens import (
+    derive,
+    derive_again,
+    hash_token,
+    is_well_formed,
+    new_salt,
+    random_token,
+)
+
+_PURPOSE = b"caseflow selfcheck round link\x00"
+# The template milestone the first round's first submitted response checks.
+MILESTONE_TITLE = "Selbstcheck durchgeführt"
+
+
+class SelfcheckError(ValueError):
+    """What a respondent sent was refused; the message is German and meant for them.
+    ``field`` names the offending input when there is one."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+# --- the questionnaire ----------------------------------------------------------------
+
+
+def current_statements(session: Session) -> list[SelfcheckStatement]:
+    """The questionnaire as a new round would ask it: every current statement, in order."""
+    return list(
+        session.scalars(
+            select(SelfcheckStatement)
+            .where(SelfcheckStatement.retired_at.is_(None))
+            .order_by(SelfcheckStatement.position, SelfcheckStatement.id)
+        )
+    )
+
+
+# --- rounds and their links -----------------------------------------------------------
+
+
+def rounds_of(session: Session, engagement_id: int) -> dict[RoundKind, SelfcheckRound]:
+    """The engagement's rounds by kind, with their statements, responses and answers
+    (four statements, however many people answered)."""
+    rounds = session.scalars(
+        select(SelfcheckRound)
+        .where(SelfcheckRound.engagement_id == engagement_id)
+        .options(
+            selectinload(SelfcheckRound.statements).joinedload(SelfcheckRoundStatement.statement),
+            selectinload(SelfcheckRound.responses).selectinload(SelfcheckResponse.answers),
+        )
+    )
+    return {round_.kind: round_ for round_ in rounds}
+
+
+def round_link_token(round_: SelfcheckRound, secret: str) -> str | None:
+    """The round's link token again (None when revoked or the ``SECRET_KEY`` changed)."""
+    return derive_again(_PURPOSE, round_.token_salt, round_.token_hash, secret)
+
+
+def _issue_link(round_: SelfcheckRound, secret: str) -> str:
+    salt = new_salt()
+    token = derive(_PURPOSE, salt, secret)
+    round_.token_salt = salt
+    round_.token_hash = hash_token(token)
+    return token
+
+
+def open_round(
+    session: Session,
+    engagement: Engagement,
+    kind: RoundKind,
+    *,
+    actor: StaffMember,
+    now: datetime,
+    secret: str,
+) -> tuple[SelfcheckRound, str]:
+    """Open the engagement's round of ``kind`` with the current questionnaire and a new
+    secret link; return the round and the link's token.
+
+    Refused (``EngagementError``) for an engagement that was cancelled, for a kind that is
+    already open, and when the questionnaire has no current statement. One
+    ``selfcheck.round_opened`` audit event; flushed (a concurrent opening of the same kind
+    fails there on the unique constraint)."""
+    require_editor(engagement, actor)
+    if engagement.status is EngagementStatus.ABGEBROCHEN:
+        raise EngagementError(
+            _("Für eine abgebrochene Prozessbegleitung kann kein Selbstcheck begonnen werden.")
+        )
+    exists = session.scalar(
+        select(func.count())
+        .select_from(SelfcheckRound)
+        .where(SelfcheckRound.engagement_id == engagement.id, SelfcheckRound.kind == kind)
+    )
+    if exists:
+        raise EngagementError(_("Der %(round)s wurde bereits begonnen.", round=kind.label))
+    statements = current_statements(session)
+    if not statements:
+        raise EngagementError(
+            _("Der Fragebogen enthält keine Aussagen; bitte wenden Sie sich an die Verwaltung.")
+        )
+    round_ = SelfcheckRound(
+        engagement_id=engagement.id, kind=kind, opened_at=now, opened_by_id=actor.id
+    )
+    round_.statements = [
+        SelfcheckRoundStatement(statement_id=statement.id, position=position)
+        for position, statement in enumerate(statements, start=1)
+    ]
+    token = _issue_link(round_, secret)
+    session.add(round_)
+    session.flush()
+    record(
+        session,
+        actor=actor,
+        action="selfcheck.round_opened",
+        object_type="engagement",
+        object_id=engagement.id,
+        changes={"round": round_.id, "kind": kind, "statements": len(statements)},
+        at=now,
+    )
+    session.flush()
+    return round_, token
+
+
+def _staff_change(
+    session: Session,
+    round_: SelfcheckRound,
+    *,
+    action: str,
+    actor: StaffMember,
+    now: datetime,
+    changes: Mapping[str, object],
+) -> None:
+    record(
+        session,
+        actor=actor,
+        action=action,
+        object_type="engagement",
+        object_id=round_.engagement_id,
+        changes={"round": round_.id, "kind": round_.kind, **changes},
+        at=now,
+    )
+    session.flush()
+
+
+def renew_link(
+    session: Session, round_: SelfcheckRound, *, actor: StaffMember, now: datetime, secret: str
+) -> str:
+    """Give the round a new link; the old one opens nothing any more. Drafts stay (their
+    own resume links still need the round's link)."""
+    require_editor(round_.engagement, actor)
+    token = _issue_link(round_, secret)
+    _staff_change(
+        session, round_, action="selfcheck.link_renewed", actor=actor, now=now, changes={}
+    )
+    return token
+
+
+def revoke_link(
+    session: Session, round_: SelfcheckRound, *, actor: StaffMember, now: datetime
+) -> None:
+    """Switch the round's link off; a new one can be issued with ``renew_link``."""
+    require_editor(round_.engagement, actor)
+    if round_.token_hash is None:
+        return
+    round_.token_hash = None
+    round_.token_salt = None
+    _staff_change(
+        session, round_, action="selfcheck.link_revoked", actor=actor, now=now, changes={}
+    )
+
+
+def close_round(
+    session: Session, round_: SelfcheckRound, *, actor: StaffMember, now: datetime
+) -> None:
+    """No new answers: drafts can no longer be submitted and no one can begin."""
+    require_editor(round_.engagement, actor)
+    if round_.closed_at is not None:
+        raise EngagementError(
+            _("Der %(round)s ist bereits abgeschlossen.", round=round_.kind.label)
+        )
+    round_.closed_at = now
+    _staff_change(
+        session,
+        round_,
+        "selfcheck.round_closed",
+        actor=actor,
+        now=now,
+        changes={"closed_at": [None, now]},
+    )
+
+
+def reopen_round(
+    session: Session, round_: SelfcheckRound, *, actor: StaffMember, now: datetime
+) -> None:
+    require_editor(round_.engagement, actor)
+    if round_.closed_at is None:
+        raise EngagementError(_("Der %(round)s ist nicht abgeschlossen.", round=round_.kind.label))
+    closed_at = round_.closed_at
+    round_.closed_at = None
+    _staff_change(
+        session,
+        round_,
+        "selfcheck.round_reopened",
+        actor=actor,
+        now=now,
+        changes={"closed_at": [closed_at, None]},
+    )
+
+
+def reopen_response(
+    session: Session, response: SelfcheckResponse, *, actor: StaffMember, now: datetime
+) -> None:
+    """Let the person change a submitted response again (through their own link); until
+    they submit it again it counts as a draft. Audited."""
+    round_ = response.round
+    require_editor(round_.engagement, actor)
+    if response.submitted_at is None:
+        raise EngagementError(_("Diese Antwort ist noch nicht abgesendet."))
+    submitted_at = response.submitted_at
+    response.submitted_at = None
+    _staff_change(
+        session,
+        round_,
+        "selfcheck.response_reopened",
+        actor=actor,
+        now=now,
+        changes={"response": response.id, "submitted_at": [submitted_at, None]},
+    )
+
+
+# --- answering ------------------------------------------------------------------------
+
+
+def round_by_token(session: Session, token: str) -> SelfcheckRound | None:
+    """The round whose current link is ``token``; None for anything else (malformed,
+    unknown or revoked)."""
+    if not is_well_formed(token):
+        return None
+    return session.scalar(
+        select(SelfcheckRound)
+        .where(SelfcheckRound.token_hash == hash_token(token))
+        .options(
+            selectinload(SelfcheckRound.statements).joinedload(SelfcheckRoundStatement.statement)
+        )
+    )
+
+
+def response_by_token(
+    session: Session, round_: SelfcheckRound, token: str
+) -> SelfcheckResponse | None:
+    """The response of ``round_`` that ``token`` resumes; None for anything else, including
+    a response of another round."""
+    if not is_well_formed(token):
+        return None
+    return session.scalar(
+        select(SelfcheckResponse)
+        .where(
+            SelfcheckResponse.resume_token_hash == hash_token(token),
+            SelfcheckResponse.round_id == round_.id,
+        )
+        .options(selectinload(SelfcheckResponse.answers))
+    )
+
+
+def _closed_message() -> str:
+    return _(
+        "Dieser Selbstcheck ist abgeschlossen; Antworten sind nicht mehr möglich. Bitte "
+        "wenden Sie sich an Ihre Prozessbegleitung."
+    )
+
+
+def _clean_short(value: str | None, field: str) -> str | None:
+    cleaned = " ".join((value or "").split())
+    if len(cleaned) > NAME_LENGTH:
+        raise SelfcheckError(
+            _("Bitte höchstens %(max)s Zeichen angeben.", max=format_number(NAME_LENGTH)),
+            field=field,
+        )
+    return cleaned or None
+
+
+def start_response(
+    session: Session,
+    round_: SelfcheckRound,
+    *,
+    name: str | None,
+    role: str | None,
+    now: datetime,
+) -> tuple[SelfcheckResponse, str]:
+    """Begin one person's answers (name and role are optional); return the response and the
+    token of its own resume link (shown to the person only: its hash is kept)."""
+    if round_.closed_at is not None:
+        raise SelfcheckError(_closed_message())
+    response = SelfcheckResponse(
+        respondent_name=_clean_short(name, "respondent_name"),
+        respondent_role=_clean_short(role, "respondent_role"),
+        started_at=now,
+        saved_at=now,
+    )
+    response.round = round_
+    token = random_token()
+    response.resume_token_hash = hash_token(token)
+    session.add(response)
+    session.flush()
+    record(
+        session,
+        actor=None,
+        action="selfcheck.response_started",
+        object_type="engagement",
+        object_id=round_.engagement_id,
+        changes={"round": round_.id, "response": response.id},
+        at=now,
+    )
+    session.flush()
+    return response, token
+
+
+@dataclass(frozen=True)
+class AnswerInput:
+    """One statement's answer as sent: a rating, ``None`` for "weiß nicht", or left out
+    (``given`` False); and the comment."""
+
+    given: bool
+    rating: Rating | None = None
+    comment: str | None = None
+
+
+def save_answers(
+    session: Session,
+    response: SelfcheckResponse,
+    answers: Mapping[int, AnswerInput],
+    *,
+    submit: bool,
+    now: datetime,
+) -> None:
+    """Keep ``answers`` (statement id → answer) as the response's answers, replacing what
+    was saved before; with ``submit`` the response is submitted and can no longer be changed.
+
+    Refused (``SelfcheckError``) when the response was submitted already, the round is
+    closed, an answer is for a statement the round does not ask (a tampered form), or a
+    comment is too long (``field`` ``comment-<statement id>``). Submitting the first
+    response of the round at the start checks the engagement's open milestone
+    "Selbstcheck durchgeführt". Audited without the answers' content; flushed."""
+    round_ = response.round
+    if response.submitted_at is not None:
+        raise SelfcheckError(
+            _(
+                "Ihre Antworten sind bereits abgesendet und können nicht mehr geändert werden. "
+                "Falls Sie etwas korrigieren möchten, wenden Sie sich bitte an Ihre "
+                "Prozessbegleitung."
+            )
+        )
+    if round_.closed_at is not None:
+        raise SelfcheckError(_closed_message())
+    asked = {item.statement_id for item in round_.statements}
+    unknown = set(answers) - asked
+    if unknown:
+        raise SelfcheckError(_("Das Formular passt nicht zu diesem Fragebogen."))
+    for statement_id, answer in answers.items():
+        if answer.comment is not None and len(answer.comment.strip()) > COMMENT_LENGTH:
+            raise SelfcheckError(
+                _(
+                    "Ein Kommentar darf höchstens %(max)s Zeichen lang sein (jetzt: %(length)s).",
+                    max=format_number(COMMENT_LENGTH),
+                    length=format_number(len(answer.comment.strip())),
+                ),
+                field=f"comment-{statement_id}",
+            )
+    kept = {answer.statement_id: answer for answer in response.answers}
+    for statement_id in asked:
+        answer = answers.get(statement_id)
+        comment = (answer.comment or "").strip() or None if answer is not None else None
+        wanted = answer is not None and (answer.given or comment is not None)
+        row = kept.get(statement_id)
+        if not wanted:
+            if row is not None:
+                response.answers.remove(row)
+            continue
+        assert answer is not None
+        rating = int(answer.rating) if answer.given and answer.rating is not None else None
+        dont_know = answer.given and answer.rating is None
+        if row is None:
+            response.answers.append(
+                SelfcheckAnswer(
+                    statement_id=statement_id, rating=rating, dont_know=dont_know, comment=comment
+                )
+            )
+        else:
+            row.rating, row.dont_know, row.comment = rating, dont_know, comment
+    response.saved_at = now
+    first_submission = False
+    if submit:
+        first_submission = not session.scalar(
+            select(func.count())
+            .select_from(SelfcheckResponse)
+            .where(
+                SelfcheckResponse.round_id == round_.id,
+                SelfcheckResponse.id != response.id,
+                SelfcheckResponse.submitted_at.is_not(None),
+            )
+        )
+        response.submitted_at = now
+    record(
+        session,
+        actor=None,
+        action="selfcheck.response_submitted" if submit else "selfcheck.response_saved",
+        object_type="engagement",
+        object_id=round_.engagement_id,
+        changes={
+            "round": round_.id,
+            "response": response.id,
+            "answered": sum(1 for answer in answers.values() if answer.given),
+            "comments": redacted("x") if any(a.comment for a in answers.values()) else None,
+        },
+        at=now,
+    )
+    if submit and first_submission and round_.kind is RoundKind.VORHER:
+        _check_milestone(session, round_, now)
+    session.flush()
+
+
+def _check_milestone(session: Session, round_: SelfcheckRound, now: datetime) -> None:
+    """Mark the engagement's open "Selbstcheck durchgeführt" milestone done (by the system,
+    on today's date), if it has one and the engagement has begun."""
+    engagement = round_.engagement
+    milestone = session.scalar(
+        select(Milestone)
+        .join(Phase)
+        .where(
+            Phase.engagement_id == engagement.id,
+            Milestone.title == MILESTONE_TITLE,
+            Milestone.status == MilestoneStatus.OFFEN,
+        )
+        .order_by(Milestone.due_date, Milestone.id)
+        .limit(1)
+    )
+    today = clock.local(now).date()
+    if milestone is None or today < engagement.start_date:
+        return
+    milestone.status = MilestoneStatus.ERLEDIGT
+    milestone.completed_on = today
+    milestone.completed_by_id = None
+    touch(engagement)
+    record(
+        session,
+        actor=None,
+        action="engagement.milestone_completed",
+        object_type="engagement",
+        object_id=engagement.id,
+        changes={
+            "milestone": milestone.id,
+            "status": [MilestoneStatus.OFFEN, MilestoneStatus.ERLEDIGT],
+            "completed_on": [None, today],
+            "by": "selfcheck",
+        },
+        at=now,
+    )
+
+
+# --- results --------------------------------------------------------------------------
+
+
+def asked_statements(round_: SelfcheckRound) -> list[Statement]:
+    """The round's statements as the rules see them, with the words the round asked."""
+    return [
+        Statement(
+            key=item.statement.key, category=item.statement.category, text=item.statement.text
+        )
+        for item in round_.statements
+    ]
+
+
+def as_response(round_: SelfcheckRound, response: SelfcheckResponse) -> Response:
+    keys = {item.statement_id: item.statement.key for item in round_.statements}
+    return Response(
+        answers={
+            keys[answer.statement_id]: None if answer.rating is None else Rating(answer.rating)
+            for answer in response.answers
+            if answer.statement_id in keys and (answer.rating is not None or answer.dont_know)
+        }
+    )
+
+
+def submitted(round_: SelfcheckRound) -> list[SelfcheckResponse]:
+    return [response for response in round_.responses if response.submitted_at is not None]
+
+
+def round_result(round_: SelfcheckRound) -> RoundResult:
+    """The combined result of the round's submitted responses (drafts do not count)."""
+    return combine(
+        asked_statements(round_), [as_response(round_, response) for response in submitted(round_)]
+    )
+
+
+def comparison_of(rounds: Mapping[RoundKind, SelfcheckRound]) -> Comparison | None:
+    """Before and after, when both rounds have at least one submitted response."""
+    before, after = rounds.get(RoundKind.VORHER), rounds.get(RoundKind.NACHHER)
+    if before is None or after is None or not submitted(before) or not submitted(after):
+        return None
+    return compare(round_result(before), round_result(after))
+
+
+def comments_by_statement(round_: SelfcheckRound) -> dict[int, list[str]]:
+    """The comments of the submitted responses, per statement id, in answering order."""
+    result: dict[int, list[str]] = {}
+    for response in submitted(round_):
+        for answer in response.answers:
+            if answer.comment:
+                result.setdefault(answer.statement_id, []).append(answer.comment)
+    return result
+
+
+def answered_count(response: SelfcheckResponse) -> int:
+    """How many statements the person answered (a rating or "weiß nicht")."""
+    return sum(1 for answer in response.answers if answer.rating is not None or answer.dont_know)
+
+
+def statement_ids(round_: SelfcheckRound) -> Sequence[int]:
+    return [item.statement_id for item in round_.statements]
