@@ -5,6 +5,7 @@ from caseflow.admin.views import (  # noqa: F401  (they register routes)
     audit,
     outbox,
     retention,
+    selfcheck,
     settings,
     subjects,
     templates,
