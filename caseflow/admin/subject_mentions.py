@@ -1,6 +1,7 @@
 """Mentions of a data subject in the team's free texts about their organisation's
 engagements: an engagement's notes and reasons, activity notes, barrier descriptions and
-measures, follow-up notes, milestone evidence and drop reasons.
+measures, follow-up notes, milestone evidence and drop reasons; and what people of the
+organisation wrote into its Selbstcheck (the optional name and role, comments).
 
 Those texts reference no person by key, but staff may have written a contact's name, email
 address or phone number into them. The export lists each mention with an excerpt; the
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session
 from caseflow.engagements.models import Activity, Barrier, Engagement, Milestone, Phase
 from caseflow.followups.models import FollowUp
 from caseflow.intake.services.retention import PLACEHOLDER
+from caseflow.outcomes.models import SelfcheckAnswer, SelfcheckResponse, SelfcheckRound
 
 MIN_TERM_LENGTH = 5
 EXCERPT_CHARACTERS = 60
@@ -31,6 +33,8 @@ MENTION_COLUMNS: dict[type, tuple[str, ...]] = {
     Barrier: ("description", "measure_taken"),
     FollowUp: ("note",),
     Milestone: ("evidence_note", "drop_reason"),
+    SelfcheckResponse: ("respondent_name", "respondent_role"),
+    SelfcheckAnswer: ("comment",),
 }
 
 
@@ -38,7 +42,9 @@ MENTION_COLUMNS: dict[type, tuple[str, ...]] = {
 class Mention:
     """One free text of ``row`` (its ``column``) that names the person."""
 
-    row: Engagement | Activity | Barrier | FollowUp | Milestone
+    row: (
+        Engagement | Activity | Barrier | FollowUp | Milestone | SelfcheckResponse | SelfcheckAnswer
+    )
     column: str
     pattern: re.Pattern[str]
 
@@ -86,7 +92,7 @@ def find_mentions(
     session: Session, organisation_id: int | None, pattern: re.Pattern[str] | None
 ) -> list[Mention]:
     """The free texts of ``organisation_id``'s engagements that match ``pattern``, by table
-    and id. Five statements (none without an organisation or a pattern)."""
+    and id. Seven statements (none without an organisation or a pattern)."""
     if organisation_id is None or pattern is None:
         return []
     engagement_ids = select(Engagement.id).where(Engagement.organisation_id == organisation_id)
@@ -98,6 +104,13 @@ def find_mentions(
         Milestone: select(Milestone)
         .join(Phase, Milestone.phase_id == Phase.id)
         .where(Phase.engagement_id.in_(engagement_ids)),
+        SelfcheckResponse: select(SelfcheckResponse)
+        .join(SelfcheckRound, SelfcheckResponse.round_id == SelfcheckRound.id)
+        .where(SelfcheckRound.engagement_id.in_(engagement_ids)),
+        SelfcheckAnswer: select(SelfcheckAnswer)
+        .join(SelfcheckResponse, SelfcheckAnswer.response_id == SelfcheckResponse.id)
+        .join(SelfcheckRound, SelfcheckResponse.round_id == SelfcheckRound.id)
+        .where(SelfcheckRound.engagement_id.in_(engagement_ids)),
     }
     mentions: list[Mention] = []
     for model, statement in statements.items():

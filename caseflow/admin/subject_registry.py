@@ -151,7 +151,25 @@ REGISTRY: dict[str, Covered | Mentioned | OutOfScope] = {
         ("note",),
         "Follow-ups for staff on an engagement; no reminder goes to a contact person.",
     ),
+    "selfcheck_response": Mentioned(
+        ("respondent_name", "respondent_role"),
+        "One person's Selbstcheck answers, reached through the round's link without an "
+        "account; name and role are optional and free text, so they are searched like notes.",
+    ),
+    "selfcheck_answer": Mentioned(
+        ("comment",),
+        "A rating of a Selbstcheck statement with an optional comment by someone of the "
+        "organisation.",
+    ),
     # --- no personal data of contact persons or applicants ---------------------------------
+    "selfcheck_statement": OutOfScope("The questionnaire's wording, no personal data."),
+    "selfcheck_round": OutOfScope(
+        "A Selbstcheck round of an engagement: dates, the link's hash; opened by staff."
+    ),
+    "selfcheck_round_statement": OutOfScope("Which statements a Selbstcheck round asked."),
+    "client_link": OutOfScope(
+        "The client view's link of an engagement: its hash and dates; created by staff."
+    ),
     "organisation": OutOfScope(
         "A public authority or service, no natural person; its name is exported as the "
         "context of a contact or application and stays for the reporting."

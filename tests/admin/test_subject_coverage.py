@@ -31,6 +31,8 @@ from caseflow.audit.services import origin, record
 from caseflow.database import Model
 from caseflow.intake.models import Application, ApplicationStatus
 from caseflow.organisations.models import ContactPerson
+from caseflow.outcomes.models import RoundKind
+from caseflow.outcomes.services import AnswerInput, open_round, save_answers, start_response
 from caseflow.staff.models import Role
 from tests import factories
 
@@ -211,6 +213,21 @@ def _mention(session: Session, application: Application, contact: ContactPerson)
         "barrier": factories.make_barrier(session, engagement),
         "follow_up": factories.make_follow_up(session, engagement, assignee=None),
     }
+    lead = next(a.staff_member for a in engagement.assignments if a.role.value == "lead")
+    round_, _link = open_round(
+        session, engagement, RoundKind.VORHER, actor=lead, now=clock.now(), secret="x"
+    )
+    response, _resume = start_response(session, round_, name=None, role=None, now=clock.now())
+    first = round_.statements[0].statement_id
+    save_answers(
+        session,
+        response,
+        {first: AnswerInput(given=False, comment="x")},
+        submit=False,
+        now=clock.now(),
+    )
+    rows["selfcheck_response"] = response
+    rows["selfcheck_answer"] = response.answers[0]
     dropped = engagement.phases[0].milestones[1]
     factories.drop_milestone(session, dropped, reason=text)  # a reason needs a dropped one
     for table, declared in REGISTRY.items():
