@@ -40,6 +40,8 @@ from caseflow.followups.models import Notification
 from caseflow.followups.notify import notify
 from caseflow.followups.services import fingerprint
 from caseflow.intake.models import ApplicationStatus
+from caseflow.outcomes.models import RoundKind
+from caseflow.outcomes.services import open_round, save_answers, start_response
 from caseflow.staff.models import Role, StaffMember
 from tests import factories
 from tests.conftest import CSRF_PATTERN, login
@@ -50,7 +52,14 @@ TODAY = date(2025, 2, 15)
 
 # Objects inside an engagement: their routes carry ``engagement_id`` too, and an object of
 # another engagement is a 404.
-ENGAGEMENT_CHILDREN = {"phase_id", "milestone_id", "activity_id", "barrier_id", "follow_up_id"}
+ENGAGEMENT_CHILDREN = {
+    "phase_id",
+    "milestone_id",
+    "activity_id",
+    "barrier_id",
+    "follow_up_id",
+    "response_id",
+}
 # Routes for every staff member, whatever the object (DESIGN.md §1: consultants review
 # applications; organisations are the staff's shared client list).
 STAFF_WIDE = {
@@ -73,7 +82,7 @@ ENDPOINT_OBJECTS = {
 # Query strings a route needs to reach its form (``reschedule`` moves one milestone).
 ENDPOINT_QUERY = {"engagements.reschedule": "?milestone={milestone_id}"}
 # Arguments that are not objects; what fills them.
-PLAIN_ARGUMENTS = {"month": "2025-01"}
+PLAIN_ARGUMENTS = {"month": "2025-01", "kind": "vorher"}
 
 ROLES = ("anonymous", "outsider", "member", "lead", "admin")
 _ROLE_OF = {
@@ -206,6 +215,14 @@ def _world(session: Session, people: People) -> dict[str, Any]:
     application = factories.make_application(
         session, status=ApplicationStatus.VORGESPRAECH, preliminary_talk_on=date(2025, 2, 1)
     )
+    # A Selbstcheck round of A with one submitted response (its results and reopening).
+    selfcheck, _link = open_round(
+        session, engagement, RoundKind.VORHER, actor=member, now=factories.MOMENT, secret="x"
+    )
+    response, _resume = start_response(
+        session, selfcheck, name=None, role=None, now=factories.MOMENT
+    )
+    save_answers(session, response, {}, submit=True, now=factories.MOMENT)
     key = f"idor:{engagement.id}"
     notify(
         session,
@@ -226,6 +243,7 @@ def _world(session: Session, people: People) -> dict[str, Any]:
         "activity_id": activity.id,
         "barrier_id": barrier.id,
         "follow_up_id": follow_up.id,
+        "response_id": response.id,
         "follow_up_shown": fingerprint(follow_up),
         "organisation_id": engagement.organisation_id,
         "contact_id": contact.id,
@@ -247,6 +265,7 @@ WORLD_KEYS = {
     "activity_id",
     "barrier_id",
     "follow_up_id",
+    "response_id",
     "organisation_id",
     "contact_id",
     "application_id",

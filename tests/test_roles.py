@@ -27,6 +27,9 @@ from caseflow.intake.models import ApplicationStatus
 from caseflow.intake.notices import current_notice
 from caseflow.intake.tokens import issue_token
 from caseflow.mail import MailMessage, outbox_folder, send_mail
+from caseflow.outcomes.client_view import issue_link
+from caseflow.outcomes.models import RoundKind
+from caseflow.outcomes.services import current_statements, open_round, start_response
 from caseflow.staff.models import Role
 from caseflow.staff.resets import Purpose
 from caseflow.staff.resets import issue_token as issue_password_link
@@ -48,6 +51,10 @@ SECOND_STEP_ENDPOINTS = {"staff.login_code", "staff.two_factor_setup"}
 # URL arguments that differ by route although they share a name.
 ENDPOINT_OBJECTS = {
     "followups.calendar_feed": {"token": "calendar_token"},
+    "outcomes.client_view": {"token": "client_link_token"},
+    "outcomes.insights_csv": {"slug": "insights_slug"},
+    "outcomes.selfcheck_answer": {"token": "selfcheck_token"},
+    "outcomes.selfcheck_start": {"token": "selfcheck_token"},
     "staff.password_reset": {"token": "password_reset_token"},
 }
 
@@ -88,6 +95,13 @@ def objects(app: Flask, session) -> dict[str, int | str]:
         now=factories.MOMENT,
     )
     send_mail(MailMessage(to="empfang@example.org", subject="Test", text="Hallo"))
+    secret = app.config["SECRET_KEY"]
+    selfcheck, selfcheck_token = open_round(
+        session, engagement, RoundKind.VORHER, actor=lead, now=factories.MOMENT, secret=secret
+    )
+    _response, resume = start_response(
+        session, selfcheck, name=None, role=None, now=factories.MOMENT
+    )
     session.flush()
     return {
         "engagement_id": engagement.id,
@@ -108,8 +122,18 @@ def objects(app: Flask, session) -> dict[str, int | str]:
         ),
         "name": max(path.name for path in outbox_folder().glob("*.eml")),
         "staff_member_id": lead.id,
+        "kind": RoundKind.VORHER.value,
+        "selfcheck_token": selfcheck_token,
+        "resume": resume,
+        "response_id": _response.id,
+        "key": current_statements(session)[0].key,
+        "statement_id": current_statements(session)[0].id,
+        "client_link_token": issue_link(
+            session, engagement, actor=lead, now=factories.MOMENT, secret=secret
+        )[1],
         "month": "2025-01",
         "slug": "bewerbungen-status",
+        "insights_slug": "massnahmen",
         "version": current_notice(clock.today()).version,
         # Valid from now (a link of factories.MOMENT would have expired long ago).
         "password_reset_token": issue_password_link(

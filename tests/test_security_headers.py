@@ -30,6 +30,9 @@ NO_REFERRER_ENDPOINTS = {
     "intake.apply_done",
     "intake.status",
     "intake.withdraw",
+    "outcomes.client_view",
+    "outcomes.selfcheck_answer",
+    "outcomes.selfcheck_start",
     "staff.password_reset",
 }
 

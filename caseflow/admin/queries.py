@@ -16,6 +16,7 @@ from caseflow.database import Model
 from caseflow.engagements.models import Engagement, PhaseTemplate, TemplatePhase
 from caseflow.intake.models import Application
 from caseflow.organisations.models import Organisation
+from caseflow.outcomes.models import SelfcheckStatement
 from caseflow.staff.models import StaffMember
 
 
@@ -48,6 +49,7 @@ LINKED_MODELS: dict[str, type[Model]] = {
     "engagement": Engagement,
     "organisation": Organisation,
     "phase_template": PhaseTemplate,
+    "selfcheck_statement": SelfcheckStatement,
 }
 EXPORT_OBJECT_TYPE = "audit_log"
 

@@ -82,7 +82,7 @@ def _after(
     removed = {b.category for b in engagement.barriers if b.status is BarrierStatus.ABGEBAUT}
     return {
         category: level
-        + (demo.rng.uniform(0.6, 1.3) if category in removed else demo.rng.uniform(-0.1, 0.5))
+        + (demo.rng.uniform(0.8, 1.4) if category in removed else demo.rng.uniform(0.1, 0.7))
         for category, level in levels.items()
     }
 

@@ -106,6 +106,31 @@ def rounds_of(session: Session, engagement_id: int) -> dict[RoundKind, Selfcheck
     return {round_.kind: round_ for round_ in rounds}
 
 
+@dataclass(frozen=True)
+class RoundOverview:
+    """A round with how many people submitted and how many drafts are waiting."""
+
+    round: SelfcheckRound
+    submitted: int
+    drafts: int
+
+
+def round_overview(session: Session, engagement_id: int) -> dict[RoundKind, RoundOverview]:
+    """The engagement's rounds by kind with their counts, in one statement (the engagement
+    page shows no more than that)."""
+    submitted_count = func.count(SelfcheckResponse.submitted_at)
+    rows = session.execute(
+        select(SelfcheckRound, submitted_count, func.count(SelfcheckResponse.id))
+        .outerjoin(SelfcheckResponse, SelfcheckResponse.round_id == SelfcheckRound.id)
+        .where(SelfcheckRound.engagement_id == engagement_id)
+        .group_by(SelfcheckRound.id)
+    )
+    return {
+        round_.kind: RoundOverview(round=round_, submitted=done, drafts=started - done)
+        for round_, done, started in rows
+    }
+
+
 def round_link_token(round_: SelfcheckRound, secret: str) -> str | None:
     """The round's link token again (None when revoked or the ``SECRET_KEY`` changed)."""
     return derive_again(_PURPOSE, round_.token_salt, round_.token_hash, secret)
@@ -236,7 +261,7 @@ def close_round(
     _staff_change(
         session,
         round_,
-        "selfcheck.round_closed",
+        action="selfcheck.round_closed",
         actor=actor,
         now=now,
         changes={"closed_at": [None, now]},
@@ -254,7 +279,7 @@ def reopen_round(
     _staff_change(
         session,
         round_,
-        "selfcheck.round_reopened",
+        action="selfcheck.round_reopened",
         actor=actor,
         now=now,
         changes={"closed_at": [closed_at, None]},
@@ -275,7 +300,7 @@ def reopen_response(
     _staff_change(
         session,
         round_,
-        "selfcheck.response_reopened",
+        action="selfcheck.response_reopened",
         actor=actor,
         now=now,
         changes={"response": response.id, "submitted_at": [submitted_at, None]},

@@ -32,6 +32,9 @@ PUBLIC = (
     "anmeldung",
     "datenschutz",
     "barrierefreiheit",
+    "selbstcheck-start",
+    "selbstcheck-fragebogen",
+    "einblick",
 )
 STAFF = (
     "dashboard",
@@ -45,6 +48,9 @@ STAFF = (
     "organisationen",
     "team",
     "mein-konto",
+    "selbstcheck-ergebnis",
+    "selbstcheck-vergleich",
+    "barrieren-einblicke",
 )
 
 
@@ -148,10 +154,36 @@ def _take_tour(browser: Any, server: Any) -> dict[str, Visit]:
         "organisationen": "/organisations",
         "team": "/staff",
         "mein-konto": "/account/security",
+        "barrieren-einblicke": "/insights",
     }.items():
         go(page, name, url)
+    _selfcheck_pages(page, go, record)
     context.close()
     return visits
+
+
+def _selfcheck_pages(page: Any, go: Callable[..., None], record: Callable[..., None]) -> None:
+    """The Selbstcheck of a completed demo engagement: its results and comparison as the
+    lead, then its public questionnaire (in a context without the lead's session)."""
+    engagement = _first_link(page, "/engagements?status=abgeschlossen", r"^/engagements/\d+$")
+    go(page, "selbstcheck-ergebnis", f"{engagement}/selbstcheck/vorher")
+    go(page, "selbstcheck-vergleich", f"{engagement}/selbstcheck/vergleich")
+    page.goto(engagement)
+    link = page.locator("#selfcheck-link-nachher").input_value()
+    public = page.context.browser.new_context(locale="de-DE")
+    visitor = public.new_page()
+    try:
+        go(visitor, "selbstcheck-start", link)
+        visitor.get_by_label("Ihre Funktion oder Ihr Arbeitsbereich (freiwillig)").fill("Empfang")
+        with visitor.expect_navigation():
+            visitor.get_by_role("button", name="Selbstcheck beginnen").click()
+        go(visitor, "selbstcheck-fragebogen", visitor.url)
+        # The client view: the lead creates the engagement's link, a visitor opens it.
+        page.get_by_role("button", name="Link für die Organisation erzeugen").click()
+        page.wait_for_load_state()
+        go(visitor, "einblick", page.locator("#client-view-address").input_value())
+    finally:
+        public.close()
 
 
 @pytest.mark.parametrize("name", PUBLIC + STAFF)
@@ -179,6 +211,7 @@ KEYBOARD_PAGES = {
     "prozessbegleitung": None,  # the tour's engagement
     "zeitleiste": "/timeline",
     "berichte": "/reports",
+    "selbstcheck-start": None,
 }
 
 

@@ -331,3 +331,21 @@ def test_a_round_action_on_an_older_page_is_refused(client, session, team):
         follow_redirects=True,
     )
     assert "gerade geändert" in again.get_data(as_text=True)
+
+
+def test_the_printable_handout_carries_the_comparison_without_names_or_comments(
+    client, session, team
+):
+    lead, engagement = team
+    path = f"/engagements/{engagement.id}/export"
+    before = _submitted_round(session, engagement, lead, RoundKind.VORHER, [[Rating(1)]])
+    assert "Selbstcheck: vorher und nachher" not in client.get(path).get_data(as_text=True)
+    response = before.responses[0]
+    response.respondent_name = "Frau Namentlich"
+    response.answers[0].comment = "Ein interner Kommentar"
+    _submitted_round(session, engagement, lead, RoundKind.NACHHER, [[Rating(4)]])
+    session.flush()
+    html = client.get(path).get_data(as_text=True)
+    assert "Selbstcheck: vorher und nachher" in html and 'role="img"' in html
+    assert "von 0 auf 100" in html  # the statement that moved most
+    assert "Frau Namentlich" not in html and "Ein interner Kommentar" not in html

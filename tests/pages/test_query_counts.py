@@ -20,8 +20,9 @@ from tests import factories
 from tests.pages.helpers import body_rows, table
 
 TODAY = date(2025, 3, 10)
-# Each page also reads its sign-in session and the settings (one statement each).
-MAX_QUERIES = 14
+# Each page also reads its sign-in session and the settings (one statement each); the
+# engagement page also the Selbstcheck rounds and the client-view link (one each).
+MAX_QUERIES = 15
 APPLICATION_STATUSES = [
     ApplicationStatus.EINGEGANGEN,
     ApplicationStatus.IN_PRUEFUNG,

@@ -70,9 +70,11 @@ OBJECT_TYPE_LABELS = {
     "demo": _l("Demodaten"),
     "engagement": _l("Prozessbegleitung"),
     "follow_up": _l("Wiedervorlage"),
+    "insights": _l("Barrieren-Einblicke"),
     "notification": _l("Benachrichtigung"),
     "organisation": _l("Organisation"),
     "phase_template": _l("Phasenvorlage"),
+    "selfcheck_statement": _l("Selbstcheck-Aussage"),
     "staff_member": _l("Mitarbeiter*in"),
 }
 
@@ -82,6 +84,7 @@ OBJECT_PAGES = {
     "engagement": ("engagements.detail", "engagement_id"),
     "organisation": ("organisations.detail", "organisation_id"),
     "phase_template": ("admin.edit_template", "template_id"),
+    "selfcheck_statement": ("admin.selfcheck_version", "statement_id"),
 }
 
 

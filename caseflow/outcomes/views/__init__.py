@@ -2,6 +2,8 @@
 results), the before/after comparison, barrier insights, and the client view."""
 
 from caseflow.outcomes.views import (  # noqa: F401  (the modules register routes)
+    client,
+    insights,
     selfcheck_public,
     selfcheck_staff,
 )

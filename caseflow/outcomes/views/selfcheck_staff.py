@@ -43,6 +43,7 @@ from caseflow.outcomes.services import (
     reopen_round,
     revoke_link,
     round_link_token,
+    round_overview,
     round_result,
     rounds_of,
     submitted,
@@ -89,8 +90,9 @@ def _selfcheck_section(
     engagement: Engagement, *, session: Session, today: date, **_kwargs: Any
 ) -> PageSection:
     """The Selbstcheck on the engagement page: each round with its link and how many have
-    answered, and the way to the results and the comparison (four statements)."""
-    rounds = rounds_of(session, engagement.id)
+    answered, and the way to the results and the comparison (one statement)."""
+    overview = round_overview(session, engagement.id)
+    rounds = {kind: item.round for kind, item in overview.items()}
     can_edit = may_edit(engagement, acting_member())
     return PageSection(
         "outcomes/_selfcheck_section.html",
@@ -99,15 +101,12 @@ def _selfcheck_section(
             "rounds": rounds,
             "kinds": list(RoundKind),
             "links": _links(rounds),
-            "submitted": {kind: len(submitted(round_)) for kind, round_ in rounds.items()},
-            "drafts": {
-                kind: sum(1 for response in round_.responses if not response.is_submitted)
-                for kind, round_ in rounds.items()
-            },
+            "submitted": {kind: item.submitted for kind, item in overview.items()},
+            "drafts": {kind: item.drafts for kind, item in overview.items()},
             "can_edit": can_edit,
             "can_open": can_edit and engagement.status is not EngagementStatus.ABGEBROCHEN,
-            "comparison": comparison_of(rounds),
-            "form": RoundForm(formdata=None),
+            "can_compare": len(overview) == len(RoundKind)
+            and all(item.submitted for item in overview.values()),
         },
         order=20,
     )

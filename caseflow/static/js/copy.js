@@ -55,6 +55,11 @@
   function enhance() {
     var buttons = document.querySelectorAll("button[data-copy-target]");
     Array.prototype.forEach.call(buttons, function (button) {
+      // Two sections of one page may each load this script: enhance a button once.
+      if (button.hasAttribute("data-copy-ready")) {
+        return;
+      }
+      button.setAttribute("data-copy-ready", "");
       var classes = (button.getAttribute("data-enhanced-class") || "").split(/\s+/);
       classes.forEach(function (name) {
         if (name) {
