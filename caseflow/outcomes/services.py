@@ -16,6 +16,7 @@ from datetime import datetime
 from flask_babel import format_number
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.exc import StaleDataError
 
 from caseflow import clock
 from caseflow.audit.services import record, redacted
@@ -493,9 +494,20 @@ def save_answers(
         },
         at=now,
     )
-    if submit and first_submission and round_.kind is RoundKind.VORHER:
-        _check_milestone(session, round_, now)
     session.flush()
+    if submit and first_submission and round_.kind is RoundKind.VORHER:
+        _check_milestone_once(session, round_, now)
+
+
+def _check_milestone_once(session: Session, round_: SelfcheckRound, now: datetime) -> None:
+    """``_check_milestone`` in a savepoint: when two people submit the first responses at the
+    same moment, both try it; the second finds the engagement changed by the first
+    (``StaleDataError``) and leaves the milestone to it, while its own answers are kept."""
+    try:
+        with session.begin_nested():
+            _check_milestone(session, round_, now)
+    except StaleDataError:
+        session.expire(round_.engagement)
 
 
 def _check_milestone(session: Session, round_: SelfcheckRound, now: datetime) -> None:
