@@ -41,7 +41,7 @@ def create_selfchecks(demo: Demo) -> None:
         if done_on is None or engagement.status is EngagementStatus.ABGEBROCHEN:
             continue
         levels = {category: demo.rng.uniform(1.5, 2.7) for category in BarrierCategory}
-        _round(demo, engagement, RoundKind.VORHER, done_on, levels, people=demo.rng.randint(2, 4))
+        _round(demo, engagement, RoundKind.VORHER, done_on, levels, people=demo.rng.randint(3, 5))
         if engagement.status is EngagementStatus.ABGESCHLOSSEN:
             end = engagement.actual_end_date or engagement.planned_end_date
             _round(
@@ -50,7 +50,7 @@ def create_selfchecks(demo: Demo) -> None:
                 RoundKind.NACHHER,
                 end - timedelta(days=21),
                 _after(demo, engagement, levels),
-                people=demo.rng.randint(2, 4),
+                people=demo.rng.randint(3, 5),
             )
         elif key == IN_EVALUATION:
             _round(

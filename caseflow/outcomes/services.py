@@ -21,6 +21,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from caseflow import clock
 from caseflow.audit.services import record, redacted
 from caseflow.engagements.models import (
+    CLOSED_STATUSES,
     Engagement,
     EngagementStatus,
     Milestone,
@@ -63,8 +64,11 @@ from caseflow.web.tokens import (
 )
 
 _PURPOSE = b"caseflow selfcheck round link\x00"
-# The template milestone the first round's first submitted response checks.
+# The template milestone a submitted response of the round at the start checks.
 MILESTONE_TITLE = "Selbstcheck durchgeführt"
+# The fewest people per round whose combined result goes to the organisation (the printed
+# handout): with fewer, one person's own ratings could be read off it.
+MIN_RESPONDENTS_FOR_CLIENT = 3
 
 
 class SelfcheckError(ValueError):
@@ -105,6 +109,15 @@ def rounds_of(session: Session, engagement_id: int) -> dict[RoundKind, Selfcheck
         )
     )
     return {round_.kind: round_ for round_ in rounds}
+
+
+def round_of(session: Session, engagement_id: int, kind: RoundKind) -> SelfcheckRound | None:
+    """The engagement's round of ``kind``, its row alone (for a change of the round)."""
+    return session.scalar(
+        select(SelfcheckRound).where(
+            SelfcheckRound.engagement_id == engagement_id, SelfcheckRound.kind == kind
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -158,7 +171,8 @@ def open_round(
     secret link; return the round and the link's token.
 
     Refused (``EngagementError``) for an engagement that was cancelled, for a kind that is
-    already open, and when the questionnaire has no current statement. One
+    already open, and when the questionnaire has no current statement. Opening the round
+    at the end closes the round at the start (``_close_the_start``). One
     ``selfcheck.round_opened`` audit event; flushed (a concurrent opening of the same kind
     fails there on the unique constraint)."""
     require_editor(engagement, actor)
@@ -188,6 +202,8 @@ def open_round(
     token = _issue_link(round_, secret)
     session.add(round_)
     session.flush()
+    if kind is RoundKind.NACHHER:
+        _close_the_start(session, engagement.id, actor=actor, now=now)
     record(
         session,
         actor=actor,
@@ -199,6 +215,30 @@ def open_round(
     )
     session.flush()
     return round_, token
+
+
+def _close_the_start(
+    session: Session, engagement_id: int, *, actor: StaffMember, now: datetime
+) -> None:
+    """Close the round at the start if it is still open: once the round at the end has
+    begun, late answers would move the baseline of the comparison."""
+    start = session.scalar(
+        select(SelfcheckRound).where(
+            SelfcheckRound.engagement_id == engagement_id,
+            SelfcheckRound.kind == RoundKind.VORHER,
+            SelfcheckRound.closed_at.is_(None),
+        )
+    )
+    if start is not None:
+        start.closed_at = now
+        _staff_change(
+            session,
+            start,
+            action="selfcheck.round_closed",
+            actor=actor,
+            now=now,
+            changes={"closed_at": [None, now], "because": "nachher"},
+        )
 
 
 def _staff_change(
@@ -296,6 +336,14 @@ def reopen_response(
     require_editor(round_.engagement, actor)
     if response.submitted_at is None:
         raise EngagementError(_("Diese Antwort ist noch nicht abgesendet."))
+    if round_.closed_at is not None:
+        raise EngagementError(
+            _(
+                "Der %(round)s ist abgeschlossen: Öffnen Sie ihn zuerst wieder, damit die "
+                "Person ihre Antworten ändern und erneut absenden kann.",
+                round=round_.kind.label,
+            )
+        )
     submitted_at = response.submitted_at
     response.submitted_at = None
     _staff_change(
@@ -339,6 +387,21 @@ def response_by_token(
             SelfcheckResponse.round_id == round_.id,
         )
         .options(selectinload(SelfcheckResponse.answers))
+    )
+
+
+def response_by_resume(session: Session, token: str) -> SelfcheckResponse | None:
+    """The response that ``token`` resumes, whatever the round's current link, as long as
+    the round has one (a renewed link keeps people who began; a revoked one stops them)."""
+    if not is_well_formed(token):
+        return None
+    return session.scalar(
+        select(SelfcheckResponse)
+        .join(SelfcheckRound, SelfcheckResponse.round_id == SelfcheckRound.id)
+        .where(
+            SelfcheckResponse.resume_token_hash == hash_token(token),
+            SelfcheckRound.token_hash.is_not(None),
+        )
     )
 
 
@@ -418,9 +481,9 @@ def save_answers(
 
     Refused (``SelfcheckError``) when the response was submitted already, the round is
     closed, an answer is for a statement the round does not ask (a tampered form), or a
-    comment is too long (``field`` ``comment-<statement id>``). Submitting the first
-    response of the round at the start checks the engagement's open milestone
-    "Selbstcheck durchgeführt". Audited without the answers' content; flushed."""
+    comment is too long (``field`` ``comment-<statement id>``). Submitting a response of
+    the round at the start checks the engagement's milestone "Selbstcheck durchgeführt"
+    while it is open (``_check_milestone``). Audited without the answers' content; flushed."""
     round_ = response.round
     if response.submitted_at is not None:
         raise SelfcheckError(
@@ -468,17 +531,7 @@ def save_answers(
         else:
             row.rating, row.dont_know, row.comment = rating, dont_know, comment
     response.saved_at = now
-    first_submission = False
     if submit:
-        first_submission = not session.scalar(
-            select(func.count())
-            .select_from(SelfcheckResponse)
-            .where(
-                SelfcheckResponse.round_id == round_.id,
-                SelfcheckResponse.id != response.id,
-                SelfcheckResponse.submitted_at.is_not(None),
-            )
-        )
         response.submitted_at = now
     record(
         session,
@@ -495,25 +548,34 @@ def save_answers(
         at=now,
     )
     session.flush()
-    if submit and first_submission and round_.kind is RoundKind.VORHER:
+    if submit and round_.kind is RoundKind.VORHER:
         _check_milestone_once(session, round_, now)
 
 
 def _check_milestone_once(session: Session, round_: SelfcheckRound, now: datetime) -> None:
-    """``_check_milestone`` in a savepoint: when two people submit the first responses at the
-    same moment, both try it; the second finds the engagement changed by the first
-    (``StaleDataError``) and leaves the milestone to it, while its own answers are kept."""
-    try:
-        with session.begin_nested():
-            _check_milestone(session, round_, now)
-    except StaleDataError:
-        session.expire(round_.engagement)
+    """``_check_milestone`` in a savepoint. When the engagement changed at the same moment
+    (another person's submission checking the milestone, or a change by the team), the flush
+    finds its version moved on (``StaleDataError``): the savepoint is undone, the engagement
+    read again and the check tried once more (it finds nothing to do if the other did it);
+    the person's own answers are kept either way."""
+    for _attempt in range(2):
+        try:
+            with session.begin_nested():
+                _check_milestone(session, round_, now)
+            return
+        except StaleDataError:
+            session.refresh(round_.engagement)
 
 
 def _check_milestone(session: Session, round_: SelfcheckRound, now: datetime) -> None:
     """Mark the engagement's open "Selbstcheck durchgeführt" milestone done (by the system,
-    on today's date), if it has one and the engagement has begun."""
+    on today's date), if it has one, has begun and is not closed: the milestones of a
+    closed engagement stay as they were (``require_open``). The milestone is found by its
+    title (``MILESTONE_TITLE``, as the default phase template names it): a template that
+    renames it leaves the check to the team."""
     engagement = round_.engagement
+    if engagement.status in CLOSED_STATUSES:
+        return
     milestone = session.scalar(
         select(Milestone)
         .join(Phase)

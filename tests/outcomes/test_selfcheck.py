@@ -13,6 +13,7 @@ from caseflow import clock
 from caseflow.audit.models import AuditEvent
 from caseflow.engagements.models import EngagementStatus, MilestoneStatus
 from caseflow.engagements.services.common import EngagementError, EngagementNotPermitted
+from caseflow.outcomes.catalogue import shipped_statements
 from caseflow.outcomes.models import RoundKind, SelfcheckAnswer, SelfcheckStatement
 from caseflow.outcomes.rules import Rating
 from caseflow.outcomes.services import (
@@ -79,6 +80,11 @@ def test_migration_ships_the_questionnaire_as_version_one(session):
     assert len(statements) == 27
     assert {statement.version for statement in statements} == {1}
     assert [s.position for s in statements] == sorted(s.position for s in statements)
+    shipped = shipped_statements()
+    if shipped.version == 1:  # the migration wrote out the file as it was then
+        assert [(s.key, s.category, s.text) for s in statements] == [
+            (s.key, s.category, s.text) for s in shipped.statements
+        ]
 
 
 def test_opening_a_round_freezes_the_current_statements_and_issues_a_link(session, engagement):
@@ -273,3 +279,53 @@ def test_combined_result_and_comparison_from_stored_answers(session, engagement)
     comparison = comparison_of(rounds_of(session, engagement.id))
     moved = comparison.moved_most()
     assert moved[0].key == a and moved[0].change == pytest.approx(100 - 100 / 3)
+
+
+def test_a_closed_engagement_keeps_its_milestone_as_it_was(session, engagement):
+    milestone = _selfcheck_milestone(engagement)
+    round_, _token = _open(session, engagement)
+    engagement.status = EngagementStatus.ABGESCHLOSSEN
+    engagement.actual_end_date = date(2025, 12, 31)
+    with clock.frozen(date(2025, 3, 10)):
+        _answer(session, round_, {})
+    assert milestone.status is MilestoneStatus.OFFEN
+
+
+def test_a_submission_before_the_start_leaves_the_milestone_to_a_later_one(session, engagement):
+    milestone = _selfcheck_milestone(engagement)
+    round_, _token = _open(session, engagement)
+    early = datetime(2024, 12, 20, 9, 0, tzinfo=UTC)
+    response, _resume = start_response(session, round_, name=None, role=None, now=early)
+    save_answers(session, response, {}, submit=True, now=early)
+    assert milestone.status is MilestoneStatus.OFFEN  # the engagement had not begun
+    _answer(session, round_, {})
+    assert milestone.status is MilestoneStatus.ERLEDIGT
+
+
+def test_a_response_of_a_closed_round_is_not_reopened(session, engagement):
+    lead = _lead_of(engagement)
+    round_, _token = _open(session, engagement)
+    response, _resume = _answer(session, round_, {})
+    close_round(session, round_, actor=lead, now=NOW)
+    with pytest.raises(EngagementError, match="Öffnen Sie ihn zuerst wieder"):
+        reopen_response(session, response, actor=lead, now=NOW)
+    assert response.submitted_at is not None
+
+
+def test_opening_the_round_at_the_end_closes_the_round_at_the_start(session, engagement):
+    before, _token = _open(session, engagement)
+    _open(session, engagement, RoundKind.NACHHER)
+    assert before.closed_at == NOW
+    (event,) = _events(session, "selfcheck.round_closed")
+    assert event.changes["because"] == "nachher" and event.changes["round"] == before.id
+    with pytest.raises(SelfcheckError, match="abgeschlossen"):
+        start_response(session, before, name=None, role=None, now=NOW)
+
+
+def _selfcheck_milestone(engagement):
+    return next(
+        m
+        for phase in engagement.phases
+        for m in phase.milestones
+        if m.title == "Selbstcheck durchgeführt"
+    )

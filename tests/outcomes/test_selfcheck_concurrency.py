@@ -21,6 +21,7 @@ from caseflow.engagements.models import (
     Milestone,
     MilestoneStatus,
     Phase,
+    PhaseTemplate,
 )
 from caseflow.extensions import db
 from caseflow.organisations.models import Organisation
@@ -45,11 +46,13 @@ class Committed:
 @pytest.fixture
 def committed(app: Flask, session: Session) -> Iterator[Committed]:
     """A committed engagement with its plan, a round at the start and two begun responses;
-    removed again afterwards."""
+    removed again afterwards (with the default phase template, if planning created it)."""
     if db.engine.dialect.name != "postgresql":
         pytest.skip("two submissions at once are tested on PostgreSQL")
     with Session(db.engine) as setup:
         last_event = setup.scalar(select(func.max(AuditEvent.id))) or 0
+        # Planning creates the default phase template when there is none yet.
+        last_template = setup.scalar(select(func.max(PhaseTemplate.id))) or 0
         lead = factories.make_staff_member(setup, name="Lea Zugleich")
         engagement = factories.make_engagement(
             setup, lead=lead, start=date(2025, 1, 1), status=EngagementStatus.AKTIV
@@ -84,6 +87,7 @@ def committed(app: Flask, session: Session) -> Iterator[Committed]:
             cleanup.execute(delete(Engagement).where(Engagement.id == ids.engagement_id))
             cleanup.execute(delete(Organisation).where(Organisation.id == ids.organisation_id))
             cleanup.execute(delete(StaffMember).where(StaffMember.id == ids.lead_id))
+            cleanup.execute(delete(PhaseTemplate).where(PhaseTemplate.id > last_template))
             cleanup.commit()
 
 

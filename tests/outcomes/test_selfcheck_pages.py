@@ -15,7 +15,15 @@ from caseflow.audit.models import AuditEvent
 from caseflow.engagements.models import EngagementStatus
 from caseflow.outcomes.models import RoundKind, SelfcheckResponse, SelfcheckRound
 from caseflow.outcomes.rules import Rating
-from caseflow.outcomes.services import AnswerInput, open_round, save_answers, start_response
+from caseflow.outcomes.services import (
+    AnswerInput,
+    close_round,
+    open_round,
+    renew_link,
+    revoke_link,
+    save_answers,
+    start_response,
+)
 from caseflow.staff.models import Role
 from tests import factories
 from tests.conftest import CSRF_PATTERN
@@ -333,19 +341,77 @@ def test_a_round_action_on_an_older_page_is_refused(client, session, team):
     assert "gerade geändert" in again.get_data(as_text=True)
 
 
-def test_the_printable_handout_carries_the_comparison_without_names_or_comments(
+def test_the_printable_handout_carries_the_comparison_only_from_three_people_on(
     client, session, team
 ):
     lead, engagement = team
     path = f"/engagements/{engagement.id}/export"
-    before = _submitted_round(session, engagement, lead, RoundKind.VORHER, [[Rating(1)]])
+    before = _submitted_round(
+        session, engagement, lead, RoundKind.VORHER, [[Rating(1)], [Rating(1)]]
+    )
+    after = _submitted_round(
+        session, engagement, lead, RoundKind.NACHHER, [[Rating(4)], [Rating(4)], [Rating(4)]]
+    )
+    # Two people at the start: their own ratings could be read off the combined figures.
     assert "Selbstcheck: vorher und nachher" not in client.get(path).get_data(as_text=True)
-    response = before.responses[0]
-    response.respondent_name = "Frau Namentlich"
-    response.answers[0].comment = "Ein interner Kommentar"
-    _submitted_round(session, engagement, lead, RoundKind.NACHHER, [[Rating(4)]])
-    session.flush()
+
+    before.closed_at = None  # opening the round at the end closed it
+    third = before.responses[0]
+    third.respondent_name = "Frau Namentlich"
+    third.answers[0].comment = "Ein interner Kommentar"
+    ids = [item.statement_id for item in before.statements]
+    response, _resume = start_response(session, before, name=None, role=None, now=_now())
+    save_answers(
+        session,
+        response,
+        {ids[0]: AnswerInput(given=True, rating=Rating(1))},
+        submit=True,
+        now=_now(),
+    )
+    assert len(after.responses) == 3
     html = client.get(path).get_data(as_text=True)
     assert "Selbstcheck: vorher und nachher" in html and 'role="img"' in html
     assert "von 0 auf 100" in html  # the statement that moved most
     assert "Frau Namentlich" not in html and "Ein interner Kommentar" not in html
+
+
+def test_a_personal_link_survives_a_renewed_round_link_but_not_a_revoked_one(app, session, team):
+    lead, engagement = team
+    round_, token = open_round(
+        session, engagement, RoundKind.VORHER, actor=lead, now=_now(), secret=SECRET
+    )
+    _response, resume = start_response(session, round_, name=None, role=None, now=_now())
+    new_token = renew_link(session, round_, actor=lead, now=_now(), secret=SECRET)
+    anonymous = app.test_client()
+    assert anonymous.get(f"/selbstcheck/{token}").status_code == 404
+    moved = anonymous.get(f"/selbstcheck/{token}/{resume}")
+    assert moved.status_code == 303
+    assert moved.headers["Location"].endswith(f"/selbstcheck/{new_token}/{resume}")
+    assert anonymous.get(f"/selbstcheck/{new_token}/{resume}").status_code == 200
+    revoke_link(session, round_, actor=lead, now=_now())
+    assert anonymous.get(f"/selbstcheck/{token}/{resume}").status_code == 404
+    assert anonymous.get(f"/selbstcheck/{new_token}/{resume}").status_code == 404
+
+
+def test_a_closed_round_shows_the_draft_read_only(app, session, team):
+    lead, engagement = team
+    round_, token = open_round(
+        session, engagement, RoundKind.VORHER, actor=lead, now=_now(), secret=SECRET
+    )
+    response, resume = start_response(session, round_, name=None, role=None, now=_now())
+    first = round_.statements[0].statement_id
+    save_answers(
+        session,
+        response,
+        {first: AnswerInput(given=True, rating=Rating(2))},
+        submit=False,
+        now=_now(),
+    )
+    close_round(session, round_, actor=lead, now=_now())
+    anonymous = app.test_client()
+    page = anonymous.get(f"/selbstcheck/{token}/{resume}")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "Dieser Selbstcheck ist abgeschlossen" in html and "trifft eher nicht zu" in html
+    assert 'type="radio"' not in html and "Absenden" not in html
+    assert anonymous.post(f"/selbstcheck/{token}/{resume}", data={}).status_code == 409

@@ -3,7 +3,8 @@
 ``/selbstcheck/<token>`` is the round's secret link that the consultant sends; each person
 who opens it begins their own answers and gets a link of their own to resume them
 (``/selbstcheck/<token>/<resume token>``): drafts are saved, then submitted once. A link that
-is malformed, unknown or revoked, and a resume link of another round, answer 404.
+is malformed, unknown or revoked, and a resume link of another round, answer 404; a
+personal link under a round link renewed since then leads to the current one.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from itertools import groupby
 from typing import Any
 
-from flask import abort, redirect, render_template, request, url_for
+from flask import abort, current_app, redirect, render_template, request, url_for
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
@@ -30,10 +31,13 @@ from caseflow.outcomes.forms import (
 from caseflow.outcomes.models import SelfcheckResponse, SelfcheckRound
 from caseflow.outcomes.rules import DONT_KNOW_LABEL, Rating
 from caseflow.outcomes.services import (
+    MIN_RESPONDENTS_FOR_CLIENT,
     SelfcheckError,
     answered_count,
+    response_by_resume,
     response_by_token,
     round_by_token,
+    round_link_token,
     save_answers,
     start_response,
     statement_ids,
@@ -45,6 +49,10 @@ from caseflow.translating import gettext as _
 # Beginning creates a row: a generous limit per address keeps a script from filling the
 # table while a whole team behind one office address can still begin.
 START_LIMIT = "30 per hour"
+
+
+def _secret() -> str:
+    return current_app.config["SECRET_KEY"]
 
 
 def _round_or_404(token: str) -> SelfcheckRound:
@@ -115,6 +123,7 @@ def selfcheck_start(token: str) -> Response | tuple[str, int]:
             form=form,
             token=token,
             statement_count=len(round_.statements),
+            min_respondents=MIN_RESPONDENTS_FOR_CLIENT,
         ),
         status,
     )
@@ -168,9 +177,17 @@ def selfcheck_answer(token: str, resume: str) -> Response | tuple[str, int]:
 
     Exempt from the global CSRF check: the form checks its own token, so that an expired
     session gives the questionnaire back with every answer instead of an error page."""
-    round_ = _round_or_404(token)
+    round_ = round_by_token(db.session, token)
+    if round_ is None:
+        # A link renewed since the person began: their own link still leads on.
+        moved = response_by_resume(db.session, resume)
+        current = round_link_token(moved.round, _secret()) if moved is not None else None
+        if current is None or current == token:
+            abort(404)
+        return redirect(url_for("outcomes.selfcheck_answer", token=current, resume=resume), 303)
     response = _response_or_404(round_, resume)
-    if response.is_submitted:
+    if response.is_submitted or round_.is_closed:
+        closed_now = round_.is_closed and not response.is_submitted
         return render_template(
             "outcomes/selfcheck_done.html",
             round=round_,
@@ -179,7 +196,8 @@ def selfcheck_answer(token: str, resume: str) -> Response | tuple[str, int]:
             sections=_sections(round_),
             values=values_of(response.answers),
             choices=dict(_choices()),
-        ), 200
+            closed=closed_now,
+        ), (409 if closed_now and request.method == "POST" else 200)
     form = AnswersForm()
     if not form.is_submitted():
         return _render_form(round_, response, token, resume, form, None)

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from wtforms import HiddenField
 
 from caseflow import clock
-from caseflow.engagements.models import CLOSED_STATUSES, Engagement, EngagementStatus
+from caseflow.engagements.models import Engagement, EngagementStatus
 from caseflow.engagements.services.common import EngagementError, StaleEngagement, may_edit
 from caseflow.engagements.views.blueprint import engagement_sections
 from caseflow.engagements.views.common import (
@@ -33,6 +33,7 @@ from caseflow.outcomes.comparison_chart import comparison_chart
 from caseflow.outcomes.models import RoundKind, SelfcheckResponse, SelfcheckRound
 from caseflow.outcomes.rules import DONT_KNOW_LABEL, Comparison, Rating
 from caseflow.outcomes.services import (
+    MIN_RESPONDENTS_FOR_CLIENT,
     answered_count,
     close_round,
     comments_by_statement,
@@ -43,6 +44,7 @@ from caseflow.outcomes.services import (
     reopen_round,
     revoke_link,
     round_link_token,
+    round_of,
     round_overview,
     round_result,
     rounds_of,
@@ -116,10 +118,15 @@ def _selfcheck_section(
 def _handout_comparison(
     engagement: Engagement, *, session: Session, **_kwargs: Any
 ) -> PageSection | None:
-    """The before/after comparison in the printable handout, once both rounds have answers
-    (the combined figures only: no names, no comments)."""
-    comparison = comparison_of(rounds_of(session, engagement.id))
-    if comparison is None:
+    """The before/after comparison in the printable handout, which goes to the organisation:
+    the combined figures only (no names, no comments), and only once each round has
+    ``MIN_RESPONDENTS_FOR_CLIENT`` submitted responses, so that nobody's own ratings can be
+    read off them (the start page of the Selbstcheck says so)."""
+    rounds = rounds_of(session, engagement.id)
+    comparison = comparison_of(rounds)
+    if comparison is None or any(
+        len(submitted(round_)) < MIN_RESPONDENTS_FOR_CLIENT for round_ in rounds.values()
+    ):
         return None
     return PageSection(
         "outcomes/_handout_comparison.html",
@@ -128,8 +135,13 @@ def _handout_comparison(
     )
 
 
-def _round_or_404(engagement_id: int, kind: RoundKind) -> SelfcheckRound:
-    round_ = rounds_of(db.session, engagement_id).get(kind)
+def _round_or_404(engagement_id: int, kind: RoundKind, *, loaded: bool = True) -> SelfcheckRound:
+    """The engagement's round of ``kind`` (404 when there is none); ``loaded`` with its
+    statements, responses and answers (``rounds_of``), else the round's row alone."""
+    if loaded:
+        round_ = rounds_of(db.session, engagement_id).get(kind)
+    else:
+        round_ = round_of(db.session, engagement_id, kind)
     if round_ is None:
         abort(404)
     return round_
@@ -141,7 +153,7 @@ def _change(
     """One change of an existing round, on the version the page showed."""
     load_engagement(engagement_id, for_edit=True)
     kind = _kind(kind_value)
-    round_ = _round_or_404(engagement_id, kind)
+    round_ = _round_or_404(engagement_id, kind, loaded=False)
     form = RoundForm()
     if not form.validate_on_submit():
         abort(400)
@@ -206,7 +218,10 @@ def renew_selfcheck_link(engagement_id: int, kind: str) -> Page:
         lambda round_: renew_link(
             db.session, round_, actor=acting_member(), now=clock.now(), secret=_secret()
         ),
-        _("Der Selbstcheck hat einen neuen Link; der bisherige öffnet nichts mehr."),
+        _(
+            "Der Selbstcheck hat einen neuen Link; der bisherige öffnet nichts mehr. Wer "
+            "schon begonnen hat, macht mit dem eigenen persönlichen Link weiter."
+        ),
     )
 
 
@@ -251,8 +266,8 @@ def reopen_selfcheck_response(engagement_id: int, kind: str, response_id: int) -
     """Let one person change their submitted answers again (through their own link)."""
 
     def change(round_: SelfcheckRound) -> None:
-        response = next((item for item in round_.responses if item.id == response_id), None)
-        if response is None:
+        response = db.session.get(SelfcheckResponse, response_id)
+        if response is None or response.round_id != round_.id:
             abort(404)
         reopen_response(db.session, response, actor=acting_member(), now=clock.now())
 
@@ -304,7 +319,6 @@ def selfcheck_results(engagement_id: int, kind: str) -> str:
         dont_know_label=DONT_KNOW_LABEL,
         can_edit=may_edit(engagement, acting_member()),
         form=RoundForm(formdata=None),
-        closed_statuses=CLOSED_STATUSES,
     )
 
 
@@ -334,17 +348,14 @@ def _score_text(value: float | None) -> str:
 
 @bp.get("/engagements/<int:engagement_id>/selbstcheck/vergleich")
 @staff_required
-def selfcheck_comparison(engagement_id: int) -> tuple[str, int]:
+def selfcheck_comparison(engagement_id: int) -> str:
     """Before and after by category (chart and table) and the statements that moved most."""
     engagement = load_engagement(engagement_id)
     comparison = comparison_of(rounds_of(db.session, engagement_id))
-    return (
-        render_template(
-            "outcomes/selfcheck_comparison.html",
-            engagement=engagement,
-            comparison=comparison,
-            chart=chart_of(comparison) if comparison is not None else None,
-            moved=comparison.moved_most() if comparison is not None else [],
-        ),
-        200,
+    return render_template(
+        "outcomes/selfcheck_comparison.html",
+        engagement=engagement,
+        comparison=comparison,
+        chart=chart_of(comparison) if comparison is not None else None,
+        moved=comparison.moved_most() if comparison is not None else [],
     )
