@@ -255,16 +255,22 @@ class ClientView:
         return self.engagement.status is EngagementStatus.ABGEBROCHEN
 
 
+# Follow-ups the organisation takes part in; a ``reminder`` is a note to the team itself.
+APPOINTMENT_KINDS = (FollowUpKind.CHECK_IN, FollowUpKind.NACHHALTIGKEIT)
+
+
 def next_appointments(
     session: Session, engagement_id: int, *, today: date, limit: int = NEXT_APPOINTMENTS
 ) -> list[Appointment]:
-    """The engagement's open follow-ups due today or later, earliest first, at most
-    ``limit``; only their due moment and kind are read (one statement)."""
+    """The engagement's open follow-ups due today or later that are meetings with the
+    organisation (``APPOINTMENT_KINDS``: a reminder is the team's own), earliest first, at
+    most ``limit``; only their due moment and kind are read (one statement)."""
     rows = session.execute(
         select(FollowUp.due_at, FollowUp.kind)
         .where(
             FollowUp.engagement_id == engagement_id,
             FollowUp.status == FollowUpStatus.OFFEN,
+            FollowUp.kind.in_(APPOINTMENT_KINDS),
             FollowUp.due_at >= clock.start_of_day(today),
         )
         .order_by(FollowUp.due_at, FollowUp.id)

@@ -709,3 +709,17 @@ def test_two_creations_at_once_leave_exactly_one_active_link(app: Flask, committ
     finally:
         first.close()
         second.close()
+
+
+def test_the_teams_own_reminders_are_not_shown_as_appointments(client, session, world):
+    token = _issue(session, world)
+    factories.make_follow_up(
+        session,
+        world.engagement,
+        assignee=world.co,
+        due_on=date(2025, 6, 12),
+        kind=FollowUpKind.REMINDER,
+    )
+    rows = body_rows(table(client.get(f"/einblick/{token}"), "Die nächsten Termine"))
+    assert "12.06.2025" not in [row[0] for row in rows]
+    assert [row[0] for row in rows] == ["10.06.2025", "20.06.2025"]
