@@ -90,10 +90,6 @@ class SelfcheckStatement(Model):
         ),
     )
 
-    @property
-    def is_current(self) -> bool:
-        return self.retired_at is None
-
 
 class SelfcheckRound(Model):
     __tablename__ = "selfcheck_round"

@@ -82,7 +82,8 @@ def stale_message() -> str:
 def clean_statement_text(value: str | None) -> str:
     """``value`` as a statement's wording: one line, spaces collapsed, at most ``MAX_TEXT``
     characters. Raises ``QuestionnaireError`` (field ``text``) for an empty text, one with
-    line breaks or other control characters, or one that is too long."""
+    line breaks or other control or invisible format characters, one without a letter or
+    digit, or one that is too long."""
     stripped = (value or "").strip()
     if not stripped:
         raise QuestionnaireError(_("Bitte geben Sie den Wortlaut der Aussage ein."), "text")
@@ -92,9 +93,15 @@ def clean_statement_text(value: str | None) -> str:
             "text",
         )
     cleaned = " ".join(stripped.split())
-    if any(unicodedata.category(character) == "Cc" for character in cleaned):
+    # Control characters, and invisible format characters (zero-width space, direction
+    # marks) that would make a statement look empty or different from what it says.
+    if any(unicodedata.category(character) in ("Cc", "Cf") for character in cleaned):
         raise QuestionnaireError(
             _("Der Text enthält Steuerzeichen; bitte geben Sie ihn noch einmal ein."), "text"
+        )
+    if not any(unicodedata.category(character)[0] in "LN" for character in cleaned):
+        raise QuestionnaireError(
+            _("Eine Aussage braucht Wörter; bitte geben Sie den Wortlaut ein."), "text"
         )
     if len(cleaned) > MAX_TEXT:
         raise QuestionnaireError(
@@ -190,9 +197,22 @@ def _renumber(rows: Sequence[SelfcheckStatement]) -> None:
             row.position = position
 
 
+def _current_locked(session: Session) -> list[SelfcheckStatement]:
+    """The current statements in order, locked (PostgreSQL) against a reordering at the same
+    moment: positions are renumbered across all of them."""
+    return list(
+        session.scalars(
+            select(SelfcheckStatement)
+            .where(SelfcheckStatement.retired_at.is_(None))
+            .order_by(SelfcheckStatement.position, SelfcheckStatement.id)
+            .with_for_update()
+        )
+    )
+
+
 def _add_in_order(session: Session, statement: SelfcheckStatement) -> None:
     """Give the new ``statement`` its place at the end of its category."""
-    rows = current_statements(session)
+    rows = _current_locked(session)
     rows.insert(_insertion_index(rows, statement.category), statement)
     _renumber(rows)
     session.add(statement)
@@ -403,7 +423,7 @@ def move_statement(
     ``QuestionnaireError`` when it is already first (last) in its category. One
     ``selfcheck.statement_moved`` event; flushed."""
     _lock_current(session, statement)
-    rows = current_statements(session)
+    rows = _current_locked(session)
     index = rows.index(statement)
     step = -1 if up else 1
     neighbour = index + step
