@@ -6,8 +6,9 @@ Create Date: 2026-12-07 18:00:00
 
 Issue 9: the Selbstcheck (versioned statements, rounds per engagement with the statements
 they froze, each person's response and answers) and the secret, revocable links of the
-client view. The questionnaire caseflow ships (``data/selfcheck_statements.json``) becomes
-version 1 of every statement.
+client view. The questionnaire caseflow shipped then (``data/selfcheck_statements.json``,
+written out below so that a later change of the file does not change this migration)
+becomes version 1 of every statement.
 """
 from datetime import UTC, datetime
 
@@ -15,6 +16,222 @@ from alembic import op
 import sqlalchemy as sa
 
 import caseflow.database
+
+
+# Version 1 of the questionnaire as caseflow shipped it then (data/selfcheck_statements.json
+# may change later; a migration seeds what it was written with): key, category, wording.
+STATEMENTS = (
+    (
+        'sprache_information.sprachmittlung',
+        'sprache_information',
+        (
+            'Für wichtige Gespräche mit Menschen, die wenig Deutsch sprechen, ziehen wir '
+            'professionelle Sprachmittlung hinzu – vor Ort, per Telefon oder per Video.'
+        ),
+    ),
+    (
+        'sprache_information.sprachmittlung_budget',
+        'sprache_information',
+        (
+            'In unserem Haushalt sind feste Mittel für Sprachmittlung eingeplant, sodass '
+            'sie für Ratsuchende kostenlos ist.'
+        ),
+    ),
+    (
+        'sprache_information.mehrsprachige_infos',
+        'sprache_information',
+        (
+            'Unsere wichtigsten Merkblätter liegen in den Sprachen vor, die Ratsuchende bei '
+            'uns am häufigsten sprechen.'
+        ),
+    ),
+    (
+        'sprache_information.einfache_sprache',
+        'sprache_information',
+        'Unsere Standardschreiben an Ratsuchende sind in Einfacher Sprache formuliert.',
+    ),
+    (
+        'verfahren_formulare.ablauf_erklaeren',
+        'verfahren_formulare',
+        (
+            'Wir erklären Ratsuchenden gleich zu Beginn, welche Schritte ihr Anliegen bei '
+            'uns durchläuft.'
+        ),
+    ),
+    (
+        'verfahren_formulare.ausfuellhilfen',
+        'verfahren_formulare',
+        (
+            'Zu unseren meistgenutzten Formularen gibt es Ausfüllhilfen in mehreren '
+            'Sprachen.'
+        ),
+    ),
+    (
+        'verfahren_formulare.nachweise_pruefen',
+        'verfahren_formulare',
+        (
+            'Wir prüfen regelmäßig, ob unsere Anforderungen an Nachweise '
+            'Drittstaatsangehörige ohne sachlichen Grund benachteiligen.'
+        ),
+    ),
+    (
+        'verfahren_formulare.weitervermittlung',
+        'verfahren_formulare',
+        (
+            'Wir haben eine aktuelle Liste von Fachstellen, etwa für psychosoziale Beratung '
+            'von Geflüchteten, an die wir Ratsuchende gezielt weitervermitteln.'
+        ),
+    ),
+    (
+        'digitale_zugaenge.termin_ohne_online',
+        'digitale_zugaenge',
+        (
+            'Wer keinen Termin online buchen kann, bekommt bei uns auch telefonisch oder '
+            'direkt vor Ort einen Termin.'
+        ),
+    ),
+    (
+        'digitale_zugaenge.website_sprachen',
+        'digitale_zugaenge',
+        (
+            'Die wichtigsten Informationen auf unserer Website sind auch in anderen '
+            'Sprachen als Deutsch abrufbar.'
+        ),
+    ),
+    (
+        'digitale_zugaenge.antrag_ohne_online',
+        'digitale_zugaenge',
+        (
+            'Anträge, die online möglich sind, können Ratsuchende bei uns auch auf Papier '
+            'oder im persönlichen Gespräch stellen.'
+        ),
+    ),
+    (
+        'personal_kompetenz.fortbildung_diskriminierung',
+        'personal_kompetenz',
+        (
+            'Alle unsere Mitarbeitenden mit Kontakt zu Ratsuchenden haben in den letzten '
+            'zwei Jahren eine Fortbildung zu Diskriminierung im Arbeitsalltag besucht.'
+        ),
+    ),
+    (
+        'personal_kompetenz.einarbeitung',
+        'personal_kompetenz',
+        (
+            'Zur Einarbeitung neuer Mitarbeitender gehört bei uns ein fester Baustein zum '
+            'Thema Vielfalt.'
+        ),
+    ),
+    (
+        'personal_kompetenz.rechte_uebersicht',
+        'personal_kompetenz',
+        (
+            'Unsere Mitarbeitenden haben eine aktuelle Übersicht, welche Leistungen '
+            'Drittstaatsangehörigen je nach Aufenthaltsstatus zustehen.'
+        ),
+    ),
+    (
+        'personal_kompetenz.personalgewinnung',
+        'personal_kompetenz',
+        (
+            'Bei Stellenausschreibungen sprechen wir Menschen mit Migrationsgeschichte '
+            'gezielt als Bewerber*innen an.'
+        ),
+    ),
+    (
+        'beteiligung_beschwerde.mso_perspektive',
+        'beteiligung_beschwerde',
+        (
+            'Bevor wir Angebote verändern, holen wir die Sicht von '
+            'Migrant*innenselbstorganisationen ein.'
+        ),
+    ),
+    (
+        'beteiligung_beschwerde.mso_kooperation',
+        'beteiligung_beschwerde',
+        (
+            'Wir haben mit mindestens einer Migrant*innenselbstorganisation eine feste Form '
+            'der Zusammenarbeit vereinbart.'
+        ),
+    ),
+    (
+        'beteiligung_beschwerde.beschwerde_sprachen',
+        'beteiligung_beschwerde',
+        (
+            'Ratsuchende können sich bei uns auch in anderen Sprachen als Deutsch '
+            'beschweren.'
+        ),
+    ),
+    (
+        'beteiligung_beschwerde.beschwerde_diskriminierung',
+        'beteiligung_beschwerde',
+        (
+            'Beschwerden über Diskriminierung bearbeiten wir nach einem schriftlich '
+            'festgelegten Ablauf.'
+        ),
+    ),
+    (
+        'strategie_verantwortung.leitung',
+        'strategie_verantwortung',
+        (
+            'Unsere Leitung setzt sich gegenüber den Mitarbeitenden sichtbar für den Abbau '
+            'von Zugangsbarrieren ein.'
+        ),
+    ),
+    (
+        'strategie_verantwortung.verantwortliche_person',
+        'strategie_verantwortung',
+        (
+            'Bei uns ist eine Person benannt, die für den Abbau von Zugangsbarrieren '
+            'verantwortlich ist.'
+        ),
+    ),
+    (
+        'strategie_verantwortung.konzept',
+        'strategie_verantwortung',
+        (
+            'Wir haben ein schriftliches Konzept mit Zielen, Maßnahmen und Zeitplan für '
+            'einen gerechten Zugang zu unseren Angeboten.'
+        ),
+    ),
+    (
+        'strategie_verantwortung.ressourcen',
+        'strategie_verantwortung',
+        (
+            'Unsere Einrichtung stellt für den Abbau von Zugangsbarrieren feste Personal- '
+            'oder Sachmittel bereit.'
+        ),
+    ),
+    (
+        'daten_monitoring.sprachbedarf',
+        'daten_monitoring',
+        'Wir erfassen, wie oft in unseren Gesprächen eine Sprachmittlung benötigt wird.',
+    ),
+    (
+        'daten_monitoring.datenschutz',
+        'daten_monitoring',
+        (
+            'Wie wir Daten zum Zugang datenschutzgerecht erheben, haben wir mit der für '
+            'Datenschutz zuständigen Stelle unseres Hauses geklärt.'
+        ),
+    ),
+    (
+        'daten_monitoring.zugang_auswerten',
+        'daten_monitoring',
+        (
+            'Wir werten regelmäßig aus, ob Drittstaatsangehörige unsere Angebote ebenso gut '
+            'erreichen wie andere Ratsuchende.'
+        ),
+    ),
+    (
+        'daten_monitoring.ergebnisse_nutzen',
+        'daten_monitoring',
+        (
+            'Mindestens einmal im Jahr nutzt unsere Leitung Daten zum Zugang von '
+            'Drittstaatsangehörigen, um unsere Angebote zu verbessern.'
+        ),
+    ),
+)
 
 
 # revision identifiers, used by Alembic.
@@ -132,9 +349,7 @@ def upgrade():
 
 
 def _seed_statements() -> None:
-    """Version 1 of each shipped statement, in the file's order."""
-    from caseflow.outcomes.catalogue import shipped_statements
-
+    """Version 1 of each statement of ``STATEMENTS``, in that order."""
     table = sa.table(
         "selfcheck_statement",
         sa.column("key", sa.String),
@@ -149,14 +364,14 @@ def _seed_statements() -> None:
         table,
         [
             {
-                "key": statement.key,
+                "key": key,
                 "version": 1,
-                "category": statement.category.value,
-                "text": statement.text,
+                "category": category,
+                "text": text,
                 "position": position,
                 "created_at": now,
             }
-            for position, statement in enumerate(shipped_statements().statements, start=1)
+            for position, (key, category, text) in enumerate(STATEMENTS, start=1)
         ],
     )
 
