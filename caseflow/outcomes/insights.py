@@ -56,6 +56,9 @@ MEASURES_PER_CATEGORY = 5
 # What an organisation's name becomes inside the free texts of the anonymised export.
 ORGANISATION_PLACEHOLDER = "[Organisation]"
 EXPORT_OBJECT_TYPE = "insights"
+# In the anonymised export a row names its sector only when at least this many organisations
+# of that sector have barriers in it: one or two would be told apart by their sector alone.
+MIN_ORGANISATIONS_PER_SECTOR = 3
 
 
 # --- barriers by category and sector ----------------------------------------------------
@@ -486,10 +489,23 @@ def matrix_table(matrix: BarrierMatrix) -> ReportTable:
     )
 
 
+def _sectors_shown(rows: Sequence[BarrierRow]) -> set[Sector]:
+    """The sectors with at least ``MIN_ORGANISATIONS_PER_SECTOR`` organisations in ``rows``."""
+    organisations: dict[Sector, set[str]] = {}
+    for row in rows:
+        organisations.setdefault(row.sector, set()).add(row.organisation_name)
+    return {
+        sector
+        for sector, names in organisations.items()
+        if len(names) >= MIN_ORGANISATIONS_PER_SECTOR
+    }
+
+
 def rows_table(rows: Sequence[BarrierRow], *, identifiable: bool) -> ReportTable:
     """One row per barrier (``export_rows``): category, sector, status and the measure
     taken; with ``identifiable`` also the organisation and its district, else every
-    organisation name of the export replaced in the measure texts."""
+    organisation name of the export replaced in the measure texts, and the sectors with
+    fewer than ``MIN_ORGANISATIONS_PER_SECTOR`` organisations named together."""
     columns = [
         Column(_("Kategorie"), ColumnKind.TEXT),
         Column(_("Bereich"), ColumnKind.TEXT),
@@ -502,8 +518,15 @@ def rows_table(rows: Sequence[BarrierRow], *, identifiable: bool) -> ReportTable
             Column(_("Bezirk"), ColumnKind.TEXT),
         ]
 
+    shown = set(Sector) if identifiable else _sectors_shown(rows)
+    few = _(
+        "weitere Bereiche (weniger als %(count)d Organisationen)",
+        count=MIN_ORGANISATIONS_PER_SECTOR,
+    )
+
     def cells(row: BarrierRow) -> tuple[str | None, ...]:
-        base = (row.category.label, row.sector.label, row.status.label, row.measure_taken)
+        sector = row.sector.label if row.sector in shown else few
+        base = (row.category.label, sector, row.status.label, row.measure_taken)
         return (*base, row.organisation_name, row.district.label) if identifiable else base
 
     note = _("Eine Zeile je erfasster Zugangsbarriere, geordnet nach Kategorie und Bereich.")
@@ -513,9 +536,11 @@ def rows_table(rows: Sequence[BarrierRow], *, identifiable: bool) -> ReportTable
         note += " " + _(
             "Anonym: ohne Organisation, Bezirk und Datum; Namen der Organisationen sind in den "
             "Maßnahmen durch „%(placeholder)s“ ersetzt (in der Schreibweise des "
-            "Organisationsregisters). Bitte prüfen Sie die Freitexte vor der Weitergabe auf "
+            "Organisationsregisters); Bereiche mit weniger als %(count)d Organisationen sind "
+            "zusammengefasst. Bitte prüfen Sie die Freitexte vor der Weitergabe auf "
             "andere Hinweise, etwa Namen von Personen.",
             placeholder=ORGANISATION_PLACEHOLDER,
+            count=MIN_ORGANISATIONS_PER_SECTOR,
         )
     return ReportTable(
         slug="massnahmen",

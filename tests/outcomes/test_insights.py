@@ -320,23 +320,40 @@ def test_the_anonymised_csv_names_no_client(client, session, logged_in):
     assert response.headers["Content-Disposition"].endswith('-anonym-massnahmen.csv"')
     rows = _read_csv(response)
     assert rows[0] == ["Kategorie", "Bereich", "Status", "Ergriffene Maßnahme"]
+    # Each sector has fewer than three organisations here: none is named.
+    few = "weitere Bereiche (weniger als 3 Organisationen)"
     assert rows[1:] == [
         [
             "Sprache & Information",
-            "Bürger*innendienste",
+            few,
             "abgebaut",
             f"Das {ORGANISATION_PLACEHOLDER} übersetzt nun alle Bescheide.",
         ],
         [
             "Verfahren & Formulare",
-            "Gesundheitsversorgung",
+            few,
             "abgebaut",
             f"Formulare wie beim {ORGANISATION_PLACEHOLDER} vereinfacht; "
             f"{ORGANISATION_PLACEHOLDER} bietet Videodolmetschen.",
         ],
-        ["Daten & Monitoring", "Gesundheitsversorgung", "erkannt", "–"],
+        ["Daten & Monitoring", few, "erkannt", "–"],
     ]
     assert _identifying(response.get_data(as_text=True)) == []
+
+
+def test_the_anonymised_export_names_a_sector_from_three_organisations_on(
+    client, session, logged_in
+):
+    lead = logged_in(Role.LEAD)
+    for number in range(3):
+        engagement = _engagement(
+            session, lead, sector=Sector.GESUNDHEIT, subtype="krankenhaus", name=f"Klinik {number}"
+        )
+        factories.make_barrier(session, engagement, category=BarrierCategory.DATEN_MONITORING)
+    rows = _read_csv(client.get("/insights/massnahmen.csv"))
+    assert {row[1] for row in rows[1:]} == {"Gesundheitsversorgung"}
+    identifiable = _read_csv(client.get("/insights/massnahmen.csv?identifiable=1"))
+    assert {row[1] for row in identifiable[1:]} == {"Gesundheitsversorgung"}
 
 
 def test_the_anonymised_xlsx_names_no_client(client, session, logged_in):

@@ -17,6 +17,7 @@ from caseflow.extensions import db
 from caseflow.organisations.choices import Sector
 from caseflow.outcomes.insights import (
     MEASURES_PER_CATEGORY,
+    MIN_ORGANISATIONS_PER_SECTOR,
     ORGANISATION_PLACEHOLDER,
     BarrierMatrix,
     export_data,
@@ -63,6 +64,7 @@ def insights() -> str:
         sectors=list(Sector),
         per_category=MEASURES_PER_CATEGORY,
         placeholder=ORGANISATION_PLACEHOLDER,
+        min_organisations=MIN_ORGANISATIONS_PER_SECTOR,
         display=display,
         kinds=ColumnKind,
         today=clock.today(),
