@@ -19,6 +19,7 @@ from caseflow.audit.services import set_origin
 from caseflow.cli import register_cli
 from caseflow.config import load_config, rate_limit_warning
 from caseflow.database import configure_sqlite
+from caseflow.documents.views import bp as documents_bp
 from caseflow.engagements.views import bp as engagements_bp
 from caseflow.extensions import babel, csrf, db, limiter, login_manager, migrate
 from caseflow.followups.views import bp as followups_bp
@@ -119,6 +120,7 @@ def register_blueprints(app: Flask) -> None:
         organisations_bp,
         engagements_bp,
         followups_bp,
+        documents_bp,
         portfolio_bp,
         outcomes_bp,
         admin_bp,

@@ -25,7 +25,7 @@ from caseflow.backup import restore as restore_backup
 from caseflow.demo import DEMO_LOGINS, DEMO_PASSWORD, DemoError, load_demo
 from caseflow.extensions import db
 from caseflow.followups.delivery import deliver_mail
-from caseflow.followups.sweeps import SWEEPS
+from caseflow.jobs import SWEEPS
 from caseflow.staff.importing import StaffImportError, import_staff_file
 from caseflow.staff.models import Role
 from caseflow.staff.services import StaffError, create_login

@@ -106,6 +106,15 @@ DEFAULTS: dict[str, Any] = {
     "SCHEDULER_STALE_MINUTES": 15,
     # The SQLite scheduler lock file (default: <instance>/scheduler.lock).
     "SCHEDULER_LOCK_FILE": None,
+    # Documents (caseflow.documents): where their files live (default <instance>/documents;
+    # a shared volume when several web hosts serve caseflow), the largest file, how many
+    # files one upload may carry, how much an Office file may unpack to, and how many days
+    # a deleted document stays in the trash (0: deleted at once).
+    "DOCUMENT_STORAGE_ROOT": None,
+    "DOCUMENT_MAX_MB": 20,
+    "DOCUMENT_MAX_FILES": 10,
+    "DOCUMENT_MAX_UNPACKED_MB": 300,
+    "DOCUMENT_TRASH_DAYS": 30,
 }
 
 # Environment variables read as they are (strings) or parsed by the given function.
@@ -153,6 +162,11 @@ _ENV_PARSERS: dict[str, Any] = {
     "MAIL_CLAIM_TIMEOUT_SECONDS": int,
     "SCHEDULER_STALE_MINUTES": int,
     "SCHEDULER_LOCK_FILE": str,
+    "DOCUMENT_STORAGE_ROOT": str,
+    "DOCUMENT_MAX_MB": int,
+    "DOCUMENT_MAX_FILES": int,
+    "DOCUMENT_MAX_UNPACKED_MB": int,
+    "DOCUMENT_TRASH_DAYS": int,
 }
 
 

@@ -1,6 +1,7 @@
 """Every table of caseflow, imported in one place for migrations and tests."""
 
 from caseflow.audit.models import AuditEvent
+from caseflow.documents.models import Document, DocumentVersion
 from caseflow.engagements.models import (
     Activity,
     Assignment,
@@ -51,6 +52,8 @@ __all__ = [
     "CalendarToken",
     "ClientLink",
     "ContactPerson",
+    "Document",
+    "DocumentVersion",
     "Engagement",
     "FollowUp",
     "LoginSession",

@@ -45,7 +45,8 @@ from caseflow import clock
 from caseflow.extensions import db
 from caseflow.followups.delivery import DeliveryResult, deliver_mail
 from caseflow.followups.heartbeat import beat
-from caseflow.followups.sweeps import SWEEPS, Sweep
+from caseflow.followups.sweeps import Sweep
+from caseflow.jobs import SWEEPS
 from caseflow.translating import gettext as _
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,7 @@ DEFAULT_LOCK_RETRY_SECONDS = 15.0
 DEFAULT_HEARTBEAT_SECONDS = 60
 MAIL_JOB = "mail"
 HEARTBEAT_JOB = "heartbeat"
+
 # A run that is due while the previous one still runs is skipped; runs missed while the
 # process was busy or down collapse into one. Also given to each job (APScheduler applies
 # its defaults only when the scheduler starts).
@@ -93,6 +95,7 @@ SWEEP_TIMINGS: dict[str, Timing] = {
     # grace time: the digest within its week, retention within a day.
     "digest": _cron(6 * 24 * 3600, day_of_week="mon", hour=8, minute=0),
     "retention": _cron(24 * 3600, hour=3, minute=30),
+    "documents": _cron(24 * 3600, hour=3, minute=45),
 }
 
 

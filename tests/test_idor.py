@@ -16,6 +16,7 @@ Every route with an object argument must be classified here: a new one that is n
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -31,6 +32,9 @@ from sqlalchemy.orm import Session
 from werkzeug.routing import IntegerConverter, Map, Rule, UnicodeConverter
 
 from caseflow import clock
+from caseflow.documents.models import DocumentKind
+from caseflow.documents.services import Limits, Upload, upload_documents
+from caseflow.documents.sweeps import storage_root
 from caseflow.engagements.models import Engagement, EngagementStatus
 from caseflow.engagements.planning import default_template
 from caseflow.engagements.queries import list_engagements
@@ -59,6 +63,7 @@ ENGAGEMENT_CHILDREN = {
     "barrier_id",
     "follow_up_id",
     "response_id",
+    "document_id",
 }
 # Routes for every staff member, whatever the object (DESIGN.md §1: consultants review
 # applications; organisations are the staff's shared client list).
@@ -82,7 +87,7 @@ ENDPOINT_OBJECTS = {
 # Query strings a route needs to reach its form (``reschedule`` moves one milestone).
 ENDPOINT_QUERY = {"engagements.reschedule": "?milestone={milestone_id}"}
 # Arguments that are not objects; what fills them.
-PLAIN_ARGUMENTS = {"month": "2025-01", "kind": "vorher"}
+PLAIN_ARGUMENTS = {"month": "2025-01", "kind": "vorher", "number": "1"}
 
 ROLES = ("anonymous", "outsider", "member", "lead", "admin")
 _ROLE_OF = {
@@ -131,7 +136,7 @@ def _required_role(app: Flask, rule: Rule) -> Role | None:
 
 def _classify(app: Flask, rule: Rule, world_keys: set[str]) -> str | None:
     """The kind of ``rule`` (see ``Route``), or None when this test does not know it."""
-    arguments = set(_object_arguments(rule))
+    arguments = set(_object_arguments(rule)) - set(PLAIN_ARGUMENTS)
     unfilled = {
         name
         for name in rule.arguments
@@ -223,6 +228,19 @@ def _world(session: Session, people: People) -> dict[str, Any]:
         session, selfcheck, name=None, role=None, now=factories.MOMENT
     )
     save_answers(session, response, {}, submit=True, now=factories.MOMENT)
+    # A document of A (its download, deleting and restoring).
+    document = upload_documents(
+        session,
+        engagement,
+        [Upload(stream=io.BytesIO(b"%PDF-1.4\n%%EOF\n"), file_name="Plan.pdf")],
+        title=None,
+        kind=DocumentKind.PLAN,
+        milestone_id=None,
+        actor=member,
+        now=factories.MOMENT,
+        root=storage_root(),
+        limits=Limits(max_bytes=1024 * 1024, max_unpacked_bytes=1024 * 1024),
+    ).versions[0]
     key = f"idor:{engagement.id}"
     notify(
         session,
@@ -244,6 +262,7 @@ def _world(session: Session, people: People) -> dict[str, Any]:
         "barrier_id": barrier.id,
         "follow_up_id": follow_up.id,
         "response_id": response.id,
+        "document_id": document.document_id,
         "follow_up_shown": fingerprint(follow_up),
         "organisation_id": engagement.organisation_id,
         "contact_id": contact.id,
@@ -266,6 +285,7 @@ WORLD_KEYS = {
     "barrier_id",
     "follow_up_id",
     "response_id",
+    "document_id",
     "organisation_id",
     "contact_id",
     "application_id",
@@ -430,7 +450,9 @@ class Caller:
 
     def send(self, method: str, url: str, data: dict[str, Any] | None = None):
         if method == "GET":
-            return self.client.get(url)
+            response = self.client.get(url)
+            response.close()  # a file download holds its file open until closed
+            return response
         return self.client.post(url, data={**(data or {}), "csrf_token": self.token})
 
 

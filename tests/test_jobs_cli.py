@@ -14,7 +14,8 @@ from caseflow import cli, clock
 from caseflow.engagements.models import EngagementStatus
 from caseflow.followups.delivery import DeliveryResult
 from caseflow.followups.models import FollowUp, MailStatus, Notification
-from caseflow.followups.sweeps import SWEEPS, Sweep
+from caseflow.followups.sweeps import Sweep
+from caseflow.jobs import SWEEPS
 from tests import factories
 
 MAIL_LINE = re.compile(r"^E-Mails: (\d+) gesendet, (\d+) später erneut, (\d+) fehlgeschlagen$")

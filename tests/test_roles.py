@@ -9,6 +9,7 @@ the same per object, GET and POST, with a consultant on the team."""
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterator
 from datetime import date
@@ -19,6 +20,9 @@ from sqlalchemy import select
 from werkzeug.routing import Rule
 
 from caseflow import clock
+from caseflow.documents.models import DocumentKind
+from caseflow.documents.services import Limits, Upload, upload_documents
+from caseflow.documents.sweeps import storage_root
 from caseflow.engagements.planning import default_template
 from caseflow.followups.calendar import issue_token as issue_calendar_token
 from caseflow.followups.models import Notification
@@ -102,9 +106,24 @@ def objects(app: Flask, session) -> dict[str, int | str]:
     _response, resume = start_response(
         session, selfcheck, name=None, role=None, now=factories.MOMENT
     )
+    with app.test_request_context():
+        document = upload_documents(
+            session,
+            engagement,
+            [Upload(stream=io.BytesIO(b"%PDF-1.4\n%%EOF\n"), file_name="Plan.pdf")],
+            title=None,
+            kind=DocumentKind.PLAN,
+            milestone_id=None,
+            actor=lead,
+            now=factories.MOMENT,
+            root=storage_root(),
+            limits=Limits(max_bytes=1024 * 1024, max_unpacked_bytes=1024 * 1024),
+        ).versions[0]
     session.flush()
     return {
         "engagement_id": engagement.id,
+        "document_id": document.document_id,
+        "number": document.number,
         "organisation_id": engagement.organisation_id,
         "application_id": application.id,
         "round_id": application.round_id,
@@ -167,6 +186,7 @@ def test_routes_by_role(app: Flask, client, make_staff, objects, role) -> None:
         view = app.view_functions[rule.endpoint]
         url = _url(rule, objects)
         response = client.get(url)
+        response.close()  # a file download holds its file open until closed
         required = getattr(view, "required_role", None)
         if getattr(view, "is_public", False):
             assert response.status_code in (200, 302), url

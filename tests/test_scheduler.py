@@ -27,8 +27,9 @@ from caseflow.engagements.models import EngagementStatus
 from caseflow.extensions import db
 from caseflow.followups.heartbeat import SchedulerStatus, beat, scheduler_status
 from caseflow.followups.models import MailStatus, Notification, SchedulerHeartbeat
-from caseflow.followups.sweeps import SWEEPS, Sweep
+from caseflow.followups.sweeps import Sweep
 from caseflow.followups.views import scheduler_status as status_view
+from caseflow.jobs import SWEEPS
 from caseflow.staff.models import Role
 from tests import factories
 from tests.conftest import config_for_tests, dispose_engines

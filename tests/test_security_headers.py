@@ -89,6 +89,7 @@ def test_every_get_route_has_the_security_headers(
     for rule in _get_rules(app):
         url = _url(rule, objects)
         response = client.get(url)
+        response.close()  # a file download holds its file open until closed
         assert_security_headers(response, url)
         referrer = response.headers["Referrer-Policy"]
         if rule.endpoint in NO_REFERRER_ENDPOINTS and response.status_code == 200:
@@ -163,6 +164,7 @@ def test_rich_pages_have_no_inline_styles_or_scripts(
     ]
     for url in pages:
         response = client.get(url)
+        response.close()  # a file download holds its file open until closed
         assert response.status_code == 200, url
         html = response.get_data(as_text=True)
         assert "<main" in html, url

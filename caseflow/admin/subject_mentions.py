@@ -1,7 +1,8 @@
 """Mentions of a data subject in the team's free texts about their organisation's
 engagements: an engagement's notes and reasons, activity notes, barrier descriptions and
 measures, follow-up notes, milestone evidence and drop reasons; and what people of the
-organisation wrote into its Selbstcheck (the optional name and role, comments).
+organisation wrote into its Selbstcheck (the optional name and role, comments); and the
+titles and file names of its documents (what the files hold is not searched).
 
 Those texts reference no person by key, but staff may have written a contact's name, email
 address or phone number into them. The export lists each mention with an excerpt; the
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from caseflow.documents.models import Document, DocumentVersion
 from caseflow.engagements.models import Activity, Barrier, Engagement, Milestone, Phase
 from caseflow.followups.models import FollowUp
 from caseflow.intake.services.retention import PLACEHOLDER
@@ -35,6 +37,8 @@ MENTION_COLUMNS: dict[type, tuple[str, ...]] = {
     Milestone: ("evidence_note", "drop_reason"),
     SelfcheckResponse: ("respondent_name", "respondent_role"),
     SelfcheckAnswer: ("comment",),
+    Document: ("title",),
+    DocumentVersion: ("file_name",),
 }
 
 
@@ -92,7 +96,7 @@ def find_mentions(
     session: Session, organisation_id: int | None, pattern: re.Pattern[str] | None
 ) -> list[Mention]:
     """The free texts of ``organisation_id``'s engagements that match ``pattern``, by table
-    and id. Seven statements (none without an organisation or a pattern)."""
+    and id. Nine statements (none without an organisation or a pattern)."""
     if organisation_id is None or pattern is None:
         return []
     engagement_ids = select(Engagement.id).where(Engagement.organisation_id == organisation_id)
@@ -107,6 +111,10 @@ def find_mentions(
         SelfcheckResponse: select(SelfcheckResponse)
         .join(SelfcheckRound, SelfcheckResponse.round_id == SelfcheckRound.id)
         .where(SelfcheckRound.engagement_id.in_(engagement_ids)),
+        Document: select(Document).where(Document.engagement_id.in_(engagement_ids)),
+        DocumentVersion: select(DocumentVersion)
+        .join(Document, DocumentVersion.document_id == Document.id)
+        .where(Document.engagement_id.in_(engagement_ids)),
         SelfcheckAnswer: select(SelfcheckAnswer)
         .join(SelfcheckResponse, SelfcheckAnswer.response_id == SelfcheckResponse.id)
         .join(SelfcheckRound, SelfcheckResponse.round_id == SelfcheckRound.id)

@@ -161,6 +161,15 @@ REGISTRY: dict[str, Covered | Mentioned | OutOfScope] = {
         "A rating of a Selbstcheck statement with an optional comment by someone of the "
         "organisation.",
     ),
+    "document": Mentioned(
+        ("title",),
+        "An engagement's documents; the team names them, and a title may name a person. What "
+        "the files hold is not searched (issue 10 point 6 is still open).",
+    ),
+    "document_version": Mentioned(
+        ("file_name",),
+        "One uploaded file of a document: the name it was uploaded with may name a person.",
+    ),
     # --- no personal data of contact persons or applicants ---------------------------------
     "selfcheck_statement": OutOfScope("The questionnaire's wording, no personal data."),
     "selfcheck_round": OutOfScope(

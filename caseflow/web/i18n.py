@@ -68,7 +68,15 @@ def format_score(value: float | None) -> str:
     return format_decimal(value, "0.0#")
 
 
+def format_file_size(size: int) -> str:
+    """A file size for people: ``820 KB``, ``4,2 MB`` (German) or ``4.2 MB``."""
+    if size < 1024 * 1024:
+        return f"{format_decimal(max(1, round(size / 1024)), '#,##0')} KB"
+    return f"{format_decimal(size / (1024 * 1024), '#,##0.0')} MB"
+
+
 def register_i18n(app: Flask) -> None:
+    app.add_template_filter(format_file_size, "file_size")
     app.add_template_filter(format_score, "score")
     app.add_template_filter(format_day, "day")
     app.add_template_filter(format_moment, "moment")

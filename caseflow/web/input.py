@@ -4,17 +4,23 @@
   (0x00); a value with one would fail deep inside a query.
 - A form body (``application/x-www-form-urlencoded``) is UTF-8 throughout, its percent-escapes
   too: Werkzeug would keep an escape that is no UTF-8 (``J%FCrgen``) as literal text.
-- No uploaded files and no JSON bodies: no view takes either, and Flask-WTF would read both
-  as form data (a file in place of a text field, a number in place of a string).
+- No uploaded files and no JSON bodies: Flask-WTF would read both as form data (a file in
+  place of a text field, a number in place of a string). The one exception are views marked
+  ``takes_files`` (document uploads): the hook leaves their body alone, so that the view can
+  raise the size limit before the body is read, and the view calls ``check_upload_input``.
 
 No browser sends any of this by accident, so such a request is refused up front with a 400 page.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar
 from urllib.parse import parse_qsl
 
-from flask import Flask, abort, request
+from flask import Flask, abort, current_app, request
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 NUL = "\x00"
 FORM_MIMETYPE = "application/x-www-form-urlencoded"
@@ -46,8 +52,29 @@ def _refuse_nul_characters() -> None:
                 abort(400)
 
 
+def takes_files(view: F) -> F:
+    """Mark ``view`` as one that takes uploaded files (multipart form data)."""
+    view.takes_files = True  # type: ignore[attr-defined]
+    return view
+
+
+def _for_a_view_taking_files() -> bool:
+    view = current_app.view_functions.get(request.endpoint or "")
+    return bool(getattr(view, "takes_files", False))
+
+
+def check_upload_input() -> None:
+    """What ``check_input`` checks, for a view that ``takes_files``, once it has set the
+    request's size limit: no JSON, no NUL characters (files are welcome)."""
+    if request.is_json:
+        abort(400)
+    _refuse_nul_characters()
+
+
 def check_input() -> None:
     """Refuse (400) a request with input no view can take; see the module docstring."""
+    if _for_a_view_taking_files():
+        return
     _refuse_undecodable_form_body()
     _refuse_files_and_json()
     _refuse_nul_characters()

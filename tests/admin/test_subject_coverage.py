@@ -29,6 +29,7 @@ from caseflow.admin.subject_registry import (
 from caseflow.admin.subjects import Subject, SubjectKind, erase, export, subject_data
 from caseflow.audit.services import origin, record
 from caseflow.database import Model
+from caseflow.documents.models import Document, DocumentKind, DocumentVersion
 from caseflow.intake.models import Application, ApplicationStatus
 from caseflow.organisations.models import ContactPerson
 from caseflow.outcomes.models import RoundKind
@@ -228,6 +229,28 @@ def _mention(session: Session, application: Application, contact: ContactPerson)
     )
     rows["selfcheck_response"] = response
     rows["selfcheck_answer"] = response.answers[0]
+    document = Document(
+        engagement_id=engagement.id,
+        title="Protokoll",
+        title_key="protokoll",
+        kind=DocumentKind.PROTOKOLL,
+        created_at=clock.now(),
+    )
+    document.versions.append(
+        DocumentVersion(
+            number=1,
+            storage_name="0" * 32,
+            file_name="protokoll.pdf",
+            file_kind="pdf",
+            size=1,
+            sha256="0" * 64,
+            uploaded_at=clock.now(),
+        )
+    )
+    session.add(document)
+    session.flush()
+    rows["document"] = document
+    rows["document_version"] = document.versions[0]
     dropped = engagement.phases[0].milestones[1]
     factories.drop_milestone(session, dropped, reason=text)  # a reason needs a dropped one
     for table, declared in REGISTRY.items():

@@ -51,6 +51,7 @@ STAFF = (
     "selbstcheck-ergebnis",
     "selbstcheck-vergleich",
     "barrieren-einblicke",
+    "dokumente",
 )
 
 
@@ -167,6 +168,7 @@ def _selfcheck_pages(page: Any, go: Callable[..., None], record: Callable[..., N
     lead, then its public questionnaire (in a context without the lead's session)."""
     engagement = _first_link(page, "/engagements?status=abgeschlossen", r"^/engagements/\d+$")
     go(page, "selbstcheck-ergebnis", f"{engagement}/selbstcheck/vorher")
+    go(page, "dokumente", f"{engagement}/dokumente")
     go(page, "selbstcheck-vergleich", f"{engagement}/selbstcheck/vergleich")
     page.goto(engagement)
     link = page.locator("#selfcheck-link-nachher").input_value()

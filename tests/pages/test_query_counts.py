@@ -21,8 +21,9 @@ from tests.pages.helpers import body_rows, table
 
 TODAY = date(2025, 3, 10)
 # Each page also reads its sign-in session and the settings (one statement each); the
-# engagement page also the Selbstcheck rounds and the client-view link (one each).
-MAX_QUERIES = 15
+# engagement page also the Selbstcheck rounds and the client-view link (one each) and its
+# documents with their versions (two).
+MAX_QUERIES = 17
 APPLICATION_STATUSES = [
     ApplicationStatus.EINGEGANGEN,
     ApplicationStatus.IN_PRUEFUNG,

@@ -24,7 +24,7 @@ from caseflow.engagements.services import (
 )
 from caseflow.engagements.services.milestones import phase_states
 from caseflow.engagements.transitions import TransitionError, allowed_transitions
-from caseflow.engagements.views.blueprint import bp, engagement_sections
+from caseflow.engagements.views.blueprint import bp, engagement_sections, milestone_notes
 from caseflow.engagements.views.common import (
     acting_member,
     attach,
@@ -62,11 +62,13 @@ def _render_page(
     found = engagement_detail(db.session, engagement_id, today=today)
     engagement = require_view(found.engagement if found is not None else None)
     sections = contributions(engagement_sections, engagement, session=db.session, today=today)
+    notes = contributions(milestone_notes, engagement, session=db.session, today=today)
     can_edit = may_edit(engagement, acting_member())
     page = render_template(
         "engagements/detail.html",
         detail=found,
         sections=sections,
+        milestone_notes=notes,
         today=today,
         can_edit=can_edit,
         status_forms=_status_forms(engagement, status_form) if can_edit else [],

@@ -1,0 +1,366 @@
+"""Uploading, versioning, deleting and restoring the documents of an engagement.
+
+Who may: the same people who may change the engagement (its team, leads and admins,
+``require_editor``); who may download: whoever may see it (the views check ``may_view``).
+
+An upload of several files is all or nothing: every file is received into the storage root's
+incoming folder (streamed, hashed, size-checked), checked by its content
+(``caseflow.documents.content``), and only when every file passed are the rows added and the
+files moved into place. A refusal names the file and says why; nothing of the upload stays.
+Services change rows, write the audit trail and flush; the caller commits, and removes the
+moved files again when the commit fails (``Uploaded.stored``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import BinaryIO
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from caseflow.audit.services import record
+from caseflow.documents import storage
+from caseflow.documents.content import ContentRefused, FileKind, sniff
+from caseflow.documents.models import (
+    TITLE_LENGTH,
+    Document,
+    DocumentKind,
+    DocumentVersion,
+)
+from caseflow.documents.names import NameRefused, clean_file_name
+from caseflow.engagements.models import Engagement, Milestone, Phase
+from caseflow.engagements.services.common import EngagementError, require_editor, touch
+from caseflow.staff.models import StaffMember
+from caseflow.translating import gettext as _
+
+OBJECT_TYPE = "engagement"
+
+
+class DocumentError(EngagementError):
+    """An upload or change of a document was refused (German, for the user)."""
+
+
+@dataclass(frozen=True)
+class Upload:
+    """One file of an upload as the browser sent it."""
+
+    stream: BinaryIO
+    file_name: str | None
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_bytes: int
+    max_unpacked_bytes: int
+
+
+@dataclass
+class Uploaded:
+    """What an upload added: the new versions, and the files moved into the storage root
+    (to be removed again if the transaction does not commit)."""
+
+    versions: list[DocumentVersion] = field(default_factory=list)
+    stored: list[Path] = field(default_factory=list)
+
+    def undo_files(self) -> None:
+        for path in self.stored:
+            path.unlink(missing_ok=True)
+
+
+def title_key(title: str) -> str:
+    """How titles are compared: case and runs of white space do not count."""
+    return " ".join(title.split()).casefold()
+
+
+def _clean_title(value: str | None) -> str | None:
+    cleaned = " ".join((value or "").split())
+    if len(cleaned) > TITLE_LENGTH:
+        raise DocumentError(
+            _("Der Titel darf höchstens %(max)d Zeichen lang sein.", max=TITLE_LENGTH),
+            field="title",
+        )
+    return cleaned or None
+
+
+def _size_text(size: int) -> str:
+    return _("%(megabytes)s MB", megabytes=f"{size / (1024 * 1024):.0f}")
+
+
+def _milestone_of(session: Session, engagement: Engagement, milestone_id: int | None) -> int | None:
+    if milestone_id is None:
+        return None
+    belongs = session.scalar(
+        select(func.count())
+        .select_from(Milestone)
+        .join(Phase, Milestone.phase_id == Phase.id)
+        .where(Milestone.id == milestone_id, Phase.engagement_id == engagement.id)
+    )
+    if not belongs:
+        raise DocumentError(
+            _("Bitte wählen Sie einen Meilenstein dieser Prozessbegleitung."),
+            field="milestone_id",
+        )
+    return milestone_id
+
+
+def _current_documents(session: Session, engagement_id: int) -> dict[str, Document]:
+    documents = session.scalars(
+        select(Document)
+        .where(Document.engagement_id == engagement_id, Document.deleted_at.is_(None))
+        .options(selectinload(Document.versions))
+        .with_for_update()
+    )
+    return {document.title_key: document for document in documents}
+
+
+def _shown_name(raw: str | None) -> str:
+    """A file's name as a message may quote it: its last path part, with control and
+    invisible format characters (a right-to-left override …) shown as "?"."""
+    last = re.split(r"[/\\]", raw or "")[-1].strip()
+    cleaned = "".join(
+        "?" if unicodedata.category(character) in ("Cc", "Cf") else character for character in last
+    )
+    return cleaned[:120] or _("ohne Namen")
+
+
+def _received(root: Path, upload: Upload, limits: Limits) -> tuple[storage.Received, FileKind, str]:
+    """Receive and check one file: the incoming file, its kind and its cleaned name."""
+    shown = _shown_name(upload.file_name)
+    try:
+        received = storage.receive(root, upload.stream, max_bytes=limits.max_bytes)
+    except storage.TooLarge:
+        raise DocumentError(
+            _(
+                "%(name)s: Die Datei ist größer als %(limit)s erlaubt.",
+                name=shown,
+                limit=_size_text(limits.max_bytes),
+            ),
+            field="files",
+        ) from None
+    try:
+        kind = sniff(
+            received.path,
+            file_name=upload.file_name or "",
+            max_unpacked_bytes=limits.max_unpacked_bytes,
+        )
+        name = clean_file_name(upload.file_name, kind)
+    except (ContentRefused, NameRefused) as refused:
+        storage.discard(received)
+        raise DocumentError(f"{shown}: {refused}", field="files") from None
+    return received, kind, name
+
+
+def upload_documents(
+    session: Session,
+    engagement: Engagement,
+    uploads: Sequence[Upload],
+    *,
+    title: str | None,
+    kind: DocumentKind,
+    milestone_id: int | None,
+    actor: StaffMember,
+    now: datetime,
+    root: Path,
+    limits: Limits,
+) -> Uploaded:
+    """Add ``uploads`` to ``engagement``: each file becomes a new document, or the next
+    version of the engagement's document of the same title. With one file ``title`` names it
+    (else the file's name without its extension does); ``kind`` and ``milestone_id`` (a
+    milestone of this engagement, or None) apply to new documents and are updated on
+    existing ones.
+
+    Refused with ``DocumentError`` (nothing kept): no file; a file over the size limit,
+    empty, of a type not allowed or with an unusable name (the message names the file); a
+    title that is too long; a milestone of another engagement. One ``document.uploaded``
+    audit event per file; the engagement's version counts up; flushed."""
+    require_editor(engagement, actor)
+    if not uploads:
+        raise DocumentError(_("Bitte wählen Sie mindestens eine Datei aus."), field="files")
+    given_title = _clean_title(title) if len(uploads) == 1 else None
+    milestone = _milestone_of(session, engagement, milestone_id)
+    received: list[storage.Received] = []
+    checked: list[tuple[storage.Received, FileKind, str]] = []
+    with storage.cleaned_up(received):
+        for upload in uploads:
+            item = _received(root, upload, limits)
+            received.append(item[0])
+            checked.append(item)
+        documents = _current_documents(session, engagement.id)
+        result = Uploaded()
+        for incoming, file_kind, file_name in checked:
+            document_title = given_title or _title_from(file_name)
+            document = documents.get(title_key(document_title))
+            if document is None:
+                document = Document(
+                    engagement_id=engagement.id,
+                    title=document_title,
+                    title_key=title_key(document_title),
+                    kind=kind,
+                    milestone_id=milestone,
+                    created_at=now,
+                    created_by_id=actor.id,
+                )
+                session.add(document)
+                documents[document.title_key] = document
+            else:
+                document.kind = kind
+                document.milestone_id = milestone
+            version = DocumentVersion(
+                number=len(document.versions) + 1,
+                storage_name=incoming.name,
+                file_name=file_name,
+                file_kind=file_kind.value,
+                size=incoming.size,
+                sha256=incoming.sha256,
+                uploaded_at=now,
+                uploaded_by_id=actor.id,
+            )
+            document.versions.append(version)
+            result.versions.append(version)
+        touch(engagement)
+        session.flush()
+        for version, (incoming, _kind, _name) in zip(result.versions, checked, strict=True):
+            result.stored.append(storage.accept(root, incoming))
+            record(
+                session,
+                actor=actor,
+                action="document.uploaded",
+                object_type=OBJECT_TYPE,
+                object_id=engagement.id,
+                changes={
+                    "document": version.document_id,
+                    "title": version.document.title,
+                    "version": version.number,
+                    "file_name": version.file_name,
+                    "size": version.size,
+                    "sha256": version.sha256,
+                },
+                at=now,
+            )
+        session.flush()
+    return result
+
+
+def _title_from(file_name: str) -> str:
+    stem = file_name.rsplit(".", 1)[0] if "." in file_name else file_name
+    return " ".join(stem.split())[:TITLE_LENGTH] or file_name[:TITLE_LENGTH]
+
+
+def trash_document(
+    session: Session,
+    document: Document,
+    *,
+    actor: StaffMember,
+    now: datetime,
+    trash_days: int,
+    root: Path,
+) -> list[str]:
+    """Delete ``document``: into the trash when ``trash_days`` is more than 0 (kept that
+    many days, can be restored), else at once with all its versions. Returns the storage
+    names whose files the caller removes after the commit (none for the trash). One
+    ``document.deleted`` audit event (the title and versions stay in it)."""
+    engagement = document.engagement
+    require_editor(engagement, actor)
+    if document.deleted_at is not None:
+        raise DocumentError(_("Dieses Dokument ist bereits im Papierkorb."))
+    names = [version.storage_name for version in document.versions]
+    record(
+        session,
+        actor=actor,
+        action="document.deleted",
+        object_type=OBJECT_TYPE,
+        object_id=engagement.id,
+        changes={
+            "document": document.id,
+            "title": document.title,
+            "versions": len(names),
+            "trash_days": trash_days,
+        },
+        at=now,
+    )
+    touch(engagement)
+    if trash_days > 0:
+        document.deleted_at = now
+        document.deleted_by_id = actor.id
+        session.flush()
+        return []
+    session.delete(document)
+    session.flush()
+    return names
+
+
+def restore_document(
+    session: Session, document: Document, *, actor: StaffMember, now: datetime
+) -> None:
+    """Take ``document`` out of the trash; refused while another document of the engagement
+    has its title."""
+    engagement = document.engagement
+    require_editor(engagement, actor)
+    if document.deleted_at is None:
+        raise DocumentError(_("Dieses Dokument ist nicht im Papierkorb."))
+    if title_key(document.title) in _current_documents(session, engagement.id):
+        raise DocumentError(
+            _(
+                "Es gibt inzwischen ein anderes Dokument mit dem Titel „%(title)s“. Benennen "
+                "Sie es um oder löschen Sie es, bevor Sie dieses wiederherstellen.",
+                title=document.title,
+            )
+        )
+    deleted_at = document.deleted_at
+    document.deleted_at = None
+    document.deleted_by_id = None
+    touch(engagement)
+    record(
+        session,
+        actor=actor,
+        action="document.restored",
+        object_type=OBJECT_TYPE,
+        object_id=engagement.id,
+        changes={"document": document.id, "title": document.title, "deleted_at": deleted_at},
+        at=now,
+    )
+    session.flush()
+
+
+def purge_trash(session: Session, now: datetime, *, trash_days: int) -> int:
+    """Remove the rows of the documents that have been in the trash longer than
+    ``trash_days`` (their files become orphans, removed by the housekeeping sweep); how many
+    documents. Recorded in the audit trail by the system."""
+    cutoff = now - timedelta(days=max(trash_days, 0))
+    expired = session.scalars(
+        select(Document)
+        .where(Document.deleted_at.is_not(None), Document.deleted_at <= cutoff)
+        .options(selectinload(Document.versions))
+    ).all()
+    for document in expired:
+        record(
+            session,
+            actor=None,
+            action="document.purged",
+            object_type=OBJECT_TYPE,
+            object_id=document.engagement_id,
+            changes={
+                "document": document.id,
+                "title": document.title,
+                "versions": len(document.versions),
+                "deleted_at": document.deleted_at,
+            },
+            at=now,
+        )
+        session.delete(document)
+    session.flush()
+    return len(expired)
+
+
+def remove_files(root: Path, names: Sequence[str]) -> None:
+    """Remove the stored files ``names`` (after the commit that deleted their rows)."""
+    for name in names:
+        with contextlib.suppress(ValueError):
+            storage.remove(root, name)

@@ -1,0 +1,362 @@
+"""Documents through the browser's eyes: uploading one or several files (all or nothing),
+versions under one title, downloads with their headers, the hash check, hostile files and
+names, the trash, and who may do what."""
+
+from __future__ import annotations
+
+import gc
+import io
+import re
+import warnings
+import zipfile
+from datetime import date
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+
+from caseflow.audit.models import AuditEvent
+from caseflow.documents.models import Document, DocumentVersion
+from caseflow.documents.views.documents import storage_root
+from caseflow.engagements.models import EngagementStatus
+from caseflow.staff.models import Role
+from tests import factories
+from tests.conftest import CSRF_PATTERN, login
+
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 17
+
+
+def _docx(body: bytes = b"<w:document/>") -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", body)
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def team(session, logged_in):
+    lead = logged_in(Role.CONSULTANT)
+    engagement = factories.make_engagement(
+        session, lead=lead, start=date(2025, 1, 1), status=EngagementStatus.AKTIV
+    )
+    return lead, engagement
+
+
+def _csrf(client, path):
+    match = CSRF_PATTERN.search(client.get(path).get_data(as_text=True))
+    assert match, path
+    return match.group(1)
+
+
+def _upload(client, engagement, files, **fields):
+    token = _csrf(client, f"/engagements/{engagement.id}/dokumente")
+    data = {"csrf_token": token, "kind": "sonstiges", "milestone_id": "", "title": "", **fields}
+    data["files"] = [(io.BytesIO(content), name) for name, content in files]
+    answer = client.post(
+        f"/engagements/{engagement.id}/dokumente", data=data, content_type="multipart/form-data"
+    )
+    # The test client encodes a body over 500 KB into a temporary file that it never closes
+    # (werkzeug.test.stream_encode_multipart): collected here, where its warning is expected.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        gc.collect()
+    return answer
+
+
+def _fetch(client, url):
+    """GET ``url`` and close the response (a file download keeps its file open until then)."""
+    answer = client.get(url)
+    answer.get_data()
+    answer.close()
+    return answer
+
+
+def _files_in(root: Path) -> list[Path]:
+    return sorted(path for path in root.rglob("*") if path.is_file()) if root.exists() else []
+
+
+def _root(app: Flask) -> Path:
+    with app.test_request_context():
+        return storage_root()
+
+
+def test_an_upload_is_stored_under_a_generated_name_with_its_hash(app, client, session, team):
+    _lead, engagement = team
+    answer = _upload(
+        client, engagement, [("Kooperationsvereinbarung – Jugendamt Neukölln.pdf", PDF)]
+    )
+    assert answer.status_code == 302, answer.get_data(as_text=True)
+    (version,) = session.scalars(select(DocumentVersion)).all()
+    assert version.file_name == "Kooperationsvereinbarung – Jugendamt Neukölln.pdf"
+    assert version.document.title == "Kooperationsvereinbarung – Jugendamt Neukölln"
+    assert version.size == len(PDF) and version.file_kind == "pdf"
+    stored = _files_in(_root(app))
+    assert [path.name for path in stored] == [version.storage_name]
+    assert re.fullmatch(r"[0-9a-f]{32}", version.storage_name)
+    import hashlib
+
+    assert hashlib.sha256(stored[0].read_bytes()).hexdigest() == version.sha256
+    event = session.scalar(select(AuditEvent).where(AuditEvent.action == "document.uploaded"))
+    assert event.changes["sha256"] == version.sha256
+
+
+def test_the_same_title_makes_a_new_version_and_older_ones_stay_downloadable(client, session, team):
+    _lead, engagement = team
+    _upload(client, engagement, [("Bericht.pdf", PDF)])
+    _upload(client, engagement, [("bericht.pdf", PDF + b"% zweite Fassung\n")])
+    (document,) = session.scalars(select(Document)).all()
+    session.refresh(document)
+    assert [version.number for version in document.versions] == [1, 2]
+    for version in document.versions:
+        answer = _fetch(
+            client, f"/engagements/{engagement.id}/dokumente/{document.id}/fassung/{version.number}"
+        )
+        assert answer.status_code == 200
+        assert answer.get_data() == (PDF if version.number == 1 else PDF + b"% zweite Fassung\n")
+
+
+def test_download_headers_attachment_name_nosniff_and_inline_only_for_pdf_and_images(
+    client, session, team
+):
+    _lead, engagement = team
+    _upload(client, engagement, [("Protokoll – Sitzung.pdf", PDF), ("notizen.txt", b"Hallo\n")])
+    documents = {d.title: d for d in session.scalars(select(Document))}
+    pdf = documents["Protokoll – Sitzung"]
+    base = f"/engagements/{engagement.id}/dokumente"
+    answer = _fetch(client, f"{base}/{pdf.id}/fassung/1")
+    assert answer.headers["Content-Type"] == "application/pdf"
+    disposition = answer.headers["Content-Disposition"]
+    assert disposition.startswith("attachment;")
+    assert "filename*=UTF-8''Protokoll%20%E2%80%93%20Sitzung.pdf" in disposition
+    assert answer.headers["X-Content-Type-Options"] == "nosniff"
+    assert "default-src 'self'" in answer.headers["Content-Security-Policy"]
+    assert "no-store" in answer.headers["Cache-Control"]
+    shown = _fetch(client, f"{base}/{pdf.id}/fassung/1?anzeigen=1")
+    assert shown.headers["Content-Disposition"].startswith("inline;")
+    text = documents["notizen"]
+    as_text = _fetch(client, f"{base}/{text.id}/fassung/1?anzeigen=1")
+    assert as_text.headers["Content-Disposition"].startswith("attachment;")
+    assert as_text.headers["Content-Type"].startswith("text/plain")
+
+
+def test_a_file_whose_bytes_changed_is_reported_not_served(app, client, session, team):
+    _lead, engagement = team
+    _upload(client, engagement, [("Plan.pdf", PDF)])
+    version = session.scalar(select(DocumentVersion))
+    (stored,) = _files_in(_root(app))
+    stored.write_bytes(PDF.replace(b"Catalog", b"Katalog"))
+    answer = _fetch(
+        client, f"/engagements/{engagement.id}/dokumente/{version.document_id}/fassung/1"
+    )
+    assert answer.status_code == 409
+    assert "stimmt nicht mehr mit der Prüfsumme überein" in answer.get_data(as_text=True)
+    assert b"Katalog" not in answer.get_data()
+    assert session.scalar(select(AuditEvent).where(AuditEvent.action == "document.damaged"))
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("programm.pdf", b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 64, "Erlaubt sind"),
+        ("seite.pdf", b"<!DOCTYPE html><html><script>alert(1)</script></html>", "Erlaubt sind"),
+        ("bombe.docx", None, "beim Entpacken"),
+        ("leer.pdf", b"", "leer"),
+        ("makro.docx", b"macro", "Makros"),
+    ],
+)
+def test_hostile_files_are_refused_with_a_message_and_nothing_is_kept(
+    app, client, session, team, name, content, message
+):
+    _lead, engagement = team
+    if name == "bombe.docx":
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr("[Content_Types].xml", "<Types/>")
+            with archive.open("word/document.xml", "w") as member:
+                for _ in range(320):
+                    member.write(b"\x00" * (1024 * 1024))
+        content = buffer.getvalue()
+    elif name == "makro.docx":
+        buffer = io.BytesIO(_docx())
+        with zipfile.ZipFile(buffer, "a") as archive:
+            archive.writestr("word/vbaProject.bin", b"\x00" * 100)
+        content = buffer.getvalue()
+    answer = _upload(client, engagement, [("gut.pdf", PDF), (name, content)])
+    assert answer.status_code == 422
+    body = answer.get_data(as_text=True)
+    assert name in body and message in body
+    assert session.scalars(select(Document)).all() == []  # the good file is not kept either
+    assert _files_in(_root(app)) == []
+
+
+def test_a_path_or_control_characters_in_the_name(app, client, session, team):
+    _lead, engagement = team
+    answer = _upload(client, engagement, [("../../x.pdf", PDF)])
+    assert answer.status_code == 302
+    version = session.scalar(select(DocumentVersion))
+    assert version.file_name == "x.pdf"
+    root = _root(app)
+    assert all(path.is_relative_to(root) for path in _files_in(root.parent))  # nothing outside
+    assert not (root.parent.parent / "x.pdf").exists()
+    refused = _upload(client, engagement, [("bericht\u202efdp.exe", PDF)])
+    assert refused.status_code == 422
+    assert "bericht?fdp.exe" in refused.get_data(as_text=True)
+
+
+def test_a_file_over_the_limit_is_refused(app, client, session, team):
+    _lead, engagement = team
+    app.config["DOCUMENT_MAX_MB"] = 1
+    try:
+        answer = _upload(client, engagement, [("gross.pdf", PDF + b"0" * (1024 * 1024))])
+    finally:
+        app.config["DOCUMENT_MAX_MB"] = 20
+    assert answer.status_code == 422
+    assert "größer als 1 MB" in answer.get_data(as_text=True)
+    assert _files_in(_root(app)) == []
+
+
+def test_a_request_larger_than_all_files_may_be_is_413(app, client, session, team):
+    _lead, engagement = team
+    app.config["DOCUMENT_MAX_MB"] = 1
+    app.config["DOCUMENT_MAX_FILES"] = 1
+    try:
+        answer = _upload(client, engagement, [("a.pdf", PDF + b"0" * (3 * 1024 * 1024))])
+    finally:
+        app.config["DOCUMENT_MAX_MB"] = 20
+        app.config["DOCUMENT_MAX_FILES"] = 10
+    assert answer.status_code == 413
+    assert "höchstens 1 Dateien" in answer.get_data(as_text=True) or "Zu viele" in (
+        answer.get_data(as_text=True)
+    )
+
+
+def test_a_milestone_of_another_engagement_is_refused(client, session, team):
+    lead, engagement = team
+    other = factories.make_engagement(session, lead=lead)
+    foreign = other.phases[0].milestones[0]
+    answer = _upload(client, engagement, [("a.pdf", PDF)], milestone_id=str(foreign.id))
+    assert answer.status_code == 422
+    assert "Meilenstein dieser Prozessbegleitung" in answer.get_data(as_text=True)
+    own = engagement.phases[0].milestones[1]
+    answer = _upload(client, engagement, [("b.pdf", PDF)], milestone_id=str(own.id))
+    assert answer.status_code == 302
+    assert session.scalar(select(Document)).milestone_id == own.id
+
+
+def test_trash_restore_and_immediate_deletion(app, client, session, team):
+    _lead, engagement = team
+    _upload(client, engagement, [("Plan.pdf", PDF)])
+    document = session.scalar(select(Document))
+    page = f"/engagements/{engagement.id}/dokumente"
+    token = _csrf(client, page)
+    deleted = client.post(
+        f"{page}/{document.id}/loeschen", data={"csrf_token": token, "version": "1"}
+    )
+    assert deleted.status_code == 302
+    session.refresh(document)
+    assert document.in_trash and len(_files_in(_root(app))) == 1
+    restored = client.post(
+        f"{page}/{document.id}/wiederherstellen",
+        data={"csrf_token": token, "version": str(document.version)},
+    )
+    assert restored.status_code == 302
+    session.refresh(document)
+    assert not document.in_trash
+    app.config["DOCUMENT_TRASH_DAYS"] = 0
+    try:
+        client.post(
+            f"{page}/{document.id}/loeschen",
+            data={"csrf_token": token, "version": str(document.version)},
+        )
+    finally:
+        app.config["DOCUMENT_TRASH_DAYS"] = 30
+    assert session.scalars(select(Document)).all() == []
+    assert _files_in(_root(app)) == []
+    actions = [
+        event.action
+        for event in session.scalars(
+            select(AuditEvent).where(AuditEvent.action.like("document.%")).order_by(AuditEvent.id)
+        )
+    ]
+    assert actions == [
+        "document.uploaded",
+        "document.deleted",
+        "document.restored",
+        "document.deleted",
+    ]
+
+
+def test_who_may_download_and_upload(app, client, session, team, make_staff):
+    _lead, engagement = team
+    _upload(client, engagement, [("Plan.pdf", PDF)])
+    document = session.scalar(select(Document))
+    download = f"/engagements/{engagement.id}/dokumente/{document.id}/fassung/1"
+    client.post("/logout", data={"csrf_token": _csrf(client, "/dashboard")})
+    assert _fetch(client, download).status_code == 302  # anonymous: to the login
+
+    outsider = make_staff(Role.CONSULTANT)
+    login(client, outsider.email)
+    assert _fetch(client, download).status_code == 404
+    assert _upload(client, engagement, [("x.pdf", PDF)]).status_code == 404
+    client.post("/logout", data={"csrf_token": _csrf(client, "/dashboard")})
+
+    lead = make_staff(Role.LEAD)
+    login(client, lead.email)
+    assert _fetch(client, download).status_code == 200
+    other = factories.make_engagement(session, lead=lead)
+    # The document addressed under another engagement is not found.
+    assert (
+        _fetch(client, f"/engagements/{other.id}/dokumente/{document.id}/fassung/1").status_code
+        == 404
+    )
+    assert (
+        _fetch(
+            client, f"/engagements/{engagement.id}/dokumente/{document.id}/fassung/9"
+        ).status_code
+        == 404
+    )
+
+
+def test_the_engagement_page_lists_documents_in_a_fixed_number_of_queries(
+    client, session, team, count_queries
+):
+    _lead, engagement = team
+    _upload(client, engagement, [("A.pdf", PDF)])
+    page = f"/engagements/{engagement.id}"
+    client.get(page)
+    with count_queries() as few:
+        html = client.get(page).get_data(as_text=True)
+    assert "A.pdf" in html and 'id="documents-title"' in html
+    _upload(client, engagement, [(f"B{n}.pdf", PDF) for n in range(5)])
+    _upload(client, engagement, [("A.pdf", PDF + b"%2\n")])
+    with count_queries() as many:
+        client.get(page)
+    assert many.count == few.count
+
+
+def test_a_milestones_evidence_shows_under_it_on_the_engagement_page(client, session, team):
+    _lead, engagement = team
+    milestone = engagement.phases[0].milestones[1]
+    _upload(
+        client,
+        engagement,
+        [("Kooperationsvereinbarung unterschrieben.pdf", PDF)],
+        milestone_id=str(milestone.id),
+        kind="vereinbarung",
+    )
+    document = session.scalar(select(Document))
+    html = client.get(f"/engagements/{engagement.id}").get_data(as_text=True)
+    item = html[html.index(f'id="milestone-{milestone.id}"') :]
+    item = item[: item.index("</li>")]
+    assert "Kooperationsvereinbarung unterschrieben</a>" in item
+    assert f"/dokumente/{document.id}/fassung/1" in item
+    other = engagement.phases[0].milestones[0]
+    upload_link = f"/engagements/{engagement.id}/dokumente?meilenstein={other.id}#upload-title"
+    assert upload_link in html
+    page = client.get(upload_link.split("#")[0]).get_data(as_text=True)
+    assert re.search(
+        rf'<option selected value="{other.id}">|<option value="{other.id}" selected', page
+    )

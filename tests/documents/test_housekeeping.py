@@ -1,0 +1,111 @@
+"""The documents' housekeeping sweep: the trash is emptied after its days, and files are
+removed only once no row names them (the run after), old leftovers of crashed uploads too."""
+
+from __future__ import annotations
+
+import io
+import os
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import select
+
+from caseflow.audit.models import AuditEvent
+from caseflow.documents.models import Document, DocumentKind
+from caseflow.documents.services import Limits, Upload, trash_document, upload_documents
+from caseflow.documents.sweeps import documents_housekeeping, storage_root
+from caseflow.staff.models import Role
+from tests import factories
+
+NOW = datetime(2025, 6, 1, 9, 0, tzinfo=UTC)
+PDF = b"%PDF-1.4\n%%EOF\n"
+LIMITS = Limits(max_bytes=1024 * 1024, max_unpacked_bytes=10 * 1024 * 1024)
+
+
+def _age(path: Path, hours: float) -> None:
+    moment = (NOW - timedelta(hours=hours)).timestamp()
+    os.utime(path, (moment, moment))
+
+
+def test_expired_trash_loses_its_rows_then_its_files(app: Flask, session, make_staff) -> None:
+    lead = make_staff(Role.CONSULTANT)
+    engagement = factories.make_engagement(session, lead=lead, start=date(2025, 1, 1))
+    with app.test_request_context():
+        root = storage_root()
+        kept, old = (
+            upload_documents(
+                session,
+                engagement,
+                [Upload(stream=io.BytesIO(PDF), file_name=name)],
+                title=None,
+                kind=DocumentKind.BERICHT,
+                milestone_id=None,
+                actor=lead,
+                now=NOW - timedelta(days=40),
+                root=root,
+                limits=LIMITS,
+            )
+            for name in ("bleibt.pdf", "alt.pdf")
+        )
+        old_document = old.versions[0].document
+        trash_document(
+            session,
+            old_document,
+            actor=lead,
+            now=NOW - timedelta(days=31),
+            trash_days=30,
+            root=root,
+        )
+        for path in (*kept.stored, *old.stored):
+            _age(path, 24 * 40)
+        leftover = root / "incoming" / ("0" * 32)
+        leftover.write_bytes(b"halb")
+        _age(leftover, 30)
+        fresh = root / "incoming" / ("1" * 32)
+        fresh.write_bytes(b"gerade")
+
+        # First run: the leftover goes; the expired document loses its row, not yet its file.
+        assert documents_housekeeping(session, NOW) == 2
+        assert not leftover.exists() and fresh.exists()
+        assert session.scalars(select(Document.title)).all() == ["bleibt"]
+        assert old.stored[0].exists() and kept.stored[0].exists()
+        event = session.scalar(select(AuditEvent).where(AuditEvent.action == "document.purged"))
+        assert event.actor_id is None and event.changes["title"] == "alt"
+
+        # The next run: the file no row names any more goes too; the kept one stays.
+        assert documents_housekeeping(session, NOW + timedelta(days=1)) == 1
+        assert not old.stored[0].exists() and kept.stored[0].exists()
+
+
+def test_a_young_trash_and_a_young_orphan_stay(app: Flask, session, make_staff) -> None:
+    lead = make_staff(Role.CONSULTANT)
+    engagement = factories.make_engagement(session, lead=lead, start=date(2025, 1, 1))
+    with app.test_request_context():
+        root = storage_root()
+        uploaded = upload_documents(
+            session,
+            engagement,
+            [Upload(stream=io.BytesIO(PDF), file_name="neu.pdf")],
+            title=None,
+            kind=DocumentKind.BERICHT,
+            milestone_id=None,
+            actor=lead,
+            now=NOW,
+            root=root,
+            limits=LIMITS,
+        )
+        trash_document(
+            session,
+            uploaded.versions[0].document,
+            actor=lead,
+            now=NOW - timedelta(days=29),
+            trash_days=30,
+            root=root,
+        )
+        orphan = root / "ab" / ("ab" + "c" * 30)
+        orphan.parent.mkdir(parents=True, exist_ok=True)
+        orphan.write_bytes(b"x")
+        assert documents_housekeeping(session, NOW) == 0
+        assert orphan.exists() and uploaded.stored[0].exists()
+        assert session.scalar(select(Document)) is not None
