@@ -9,14 +9,23 @@ owner only (mode 0600), because it holds personal data.
 
 Names carry the moment in UTC (``caseflow-20261207-023000.sqlite3``, ``….dump``): UTC never
 repeats an hour when the clocks go back, so names sort in the order they were written.
+
+The documents' files (``DOCUMENT_STORAGE_ROOT``) go into a tar file beside the database copy
+(``caseflow-…-dokumente.tar``), written after it: files outlive their rows by at least a day
+(the housekeeping removes a file only once no row names it), so every row of the database copy
+finds its file in the tar; a file in the tar without a row is an orphan the next housekeeping
+removes. Restoring unpacks only files of the storage layout (``ab/<32 hex digits>``) into an
+empty storage root, nothing else: no paths out of it, no links.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
+import tarfile
 from contextlib import closing, suppress
 from datetime import UTC, datetime
 from pathlib import Path
@@ -65,6 +74,83 @@ def backup(engine_url: str, folder: Path, *, now: datetime) -> Path:
             partial.unlink()
         raise
     return target
+
+
+# A stored document's place in the storage root (see caseflow.documents.storage).
+STORED_FILE = re.compile(r"[0-9a-f]{2}/[0-9a-f]{32}")
+DOCUMENTS_SUFFIX = "-dokumente.tar"
+
+
+def _stored_files(root: Path) -> list[Path]:
+    if not root.is_dir():
+        return []
+    return sorted(
+        path
+        for path in root.glob("*/*")
+        if path.is_file()
+        and not path.is_symlink()
+        and STORED_FILE.fullmatch(path.relative_to(root).as_posix())
+    )
+
+
+def backup_documents(root: Path, folder: Path, *, now: datetime) -> tuple[Path, int] | None:
+    """Write the stored documents under ``root`` into ``caseflow-<UTC moment>-dokumente.tar``
+    in ``folder`` (mode 0600, written under a temporary name first); return the file and how
+    many documents it holds, or None when there is nothing to keep. Uploads still arriving
+    (``incoming/``) are left out."""
+    files = _stored_files(root)
+    if not files:
+        return None
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    target = folder / f"caseflow-{now.astimezone(UTC):%Y%m%d-%H%M%S}{DOCUMENTS_SUFFIX}"
+    if target.exists():
+        raise BackupError(f"Die Datei {target} gibt es schon; sie wird nicht überschrieben.")
+    partial = folder / f".{target.name}.partial"
+    os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE))
+    try:
+        with tarfile.open(partial, "w") as archive:
+            for path in files:
+                archive.add(path, arcname=path.relative_to(root).as_posix(), recursive=False)
+        os.chmod(partial, FILE_MODE)
+        os.replace(partial, target)
+    except BaseException:
+        with suppress(FileNotFoundError):
+            partial.unlink()
+        raise
+    return target, len(files)
+
+
+def is_documents_backup(file: Path) -> bool:
+    return file.name.endswith(DOCUMENTS_SUFFIX) and tarfile.is_tarfile(file)
+
+
+def restore_documents(file: Path, root: Path) -> int:
+    """Unpack the documents' backup ``file`` into ``root``, which must hold no stored file
+    yet; return how many files. Refused (``BackupError``, nothing unpacked) when the tar holds
+    anything but regular files in the storage layout."""
+    if _stored_files(root):
+        raise BackupError(
+            f"Im Ablageordner {root} liegen schon Dokumente; eine Sicherung wird nur in einen "
+            "leeren Ablageordner eingespielt."
+        )
+    with tarfile.open(file, "r") as archive:
+        members = archive.getmembers()
+        strange = [
+            member.name
+            for member in members
+            if not member.isfile() or STORED_FILE.fullmatch(member.name) is None
+        ]
+        if strange:
+            raise BackupError(
+                f"{file} ist keine Dokumentensicherung von caseflow (unerwarteter Eintrag "
+                f"{strange[0]!r}); es wurde nichts eingespielt."
+            )
+        root.mkdir(parents=True, exist_ok=True)
+        if hasattr(tarfile, "data_filter"):  # Python 3.11.4 on: a second line of defence
+            archive.extractall(root, members=members, filter="data")
+        else:  # the members were checked above: regular files in the storage layout only
+            archive.extractall(root, members=members)  # noqa: S202
+    return len(members)
 
 
 def restore(engine_url: str, file: Path) -> None:

@@ -19,10 +19,17 @@ from flask.cli import AppGroup, FlaskGroup
 from sqlalchemy.engine import make_url
 
 from caseflow import clock
-from caseflow.backup import BackupError, human_size
+from caseflow.backup import (
+    BackupError,
+    backup_documents,
+    human_size,
+    is_documents_backup,
+    restore_documents,
+)
 from caseflow.backup import backup as write_backup
 from caseflow.backup import restore as restore_backup
 from caseflow.demo import DEMO_LOGINS, DEMO_PASSWORD, DemoError, load_demo
+from caseflow.documents.sweeps import storage_root as document_root
 from caseflow.extensions import db
 from caseflow.followups.delivery import deliver_mail
 from caseflow.jobs import SWEEPS
@@ -111,13 +118,21 @@ def demo(if_empty: bool) -> None:
 )
 def backup(folder: Path | None) -> None:
     """Write a consistent copy of the database (SQLite backup API or pg_dump) into a file
-    named by the moment in UTC, readable by its owner only; print the file and its size."""
+    named by the moment in UTC, readable by its owner only, then the documents' files into a
+    tar beside it (when there are any); print each file and its size."""
     folder = folder or Path(current_app.instance_path) / "backups"
+    now = clock.now()
     try:
-        path = write_backup(current_app.config["SQLALCHEMY_DATABASE_URI"], folder, now=clock.now())
+        path = write_backup(current_app.config["SQLALCHEMY_DATABASE_URI"], folder, now=now)
+        documents = backup_documents(document_root(), folder, now=now)
     except BackupError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"Sicherung geschrieben: {path} ({human_size(path.stat().st_size)})")
+    if documents is not None:
+        tar, count = documents
+        click.echo(
+            f"Dokumente gesichert: {tar} ({count} Dateien, {human_size(tar.stat().st_size)})"
+        )
 
 
 @click.command("restore")
@@ -125,7 +140,17 @@ def backup(folder: Path | None) -> None:
 @click.option("--yes", is_flag=True, help="Ohne Rückfrage einspielen.")
 def restore(file: Path, yes: bool) -> None:
     """Restore a backup written by ``caseflow backup`` into the configured database, which
-    must be empty."""
+    must be empty; a documents' backup (``…-dokumente.tar``) into the empty storage root."""
+    if is_documents_backup(file):
+        root = document_root()
+        if not yes:
+            click.confirm(f"Die Dokumente aus {file} in {root} einspielen?", abort=True)
+        try:
+            count = restore_documents(file, root)
+        except BackupError as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(f"{count} Dokumentdateien aus {file} in {root} eingespielt.")
+        return
     url = current_app.config["SQLALCHEMY_DATABASE_URI"]
     shown = make_url(url).render_as_string(hide_password=True)
     if not yes:
