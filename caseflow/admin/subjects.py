@@ -37,6 +37,8 @@ from caseflow.admin.subject_mentions import (
 )
 from caseflow.audit.models import AuditEvent
 from caseflow.audit.services import SYSTEM_LABEL, changes_of, record
+from caseflow.documents.models import Document
+from caseflow.engagements.models import Engagement
 from caseflow.intake.models import Application, ApplicationReview
 from caseflow.intake.services.retention import anonymise_application
 from caseflow.organisations.models import ContactPerson
@@ -438,8 +440,9 @@ def subject_data(session: Session, subject: Subject, *, now: datetime) -> dict[s
     ``export`` records one). Keys: ``format``, ``exported_at``, ``subject`` (kind, id),
     ``record`` (the record's own columns without secrets and staff references),
     ``organisation`` (id and name, or None), for applications ``round`` and ``reviews``
-    (scores and comments, no reviewer), ``audit_events`` (see ``_event_data``) and
-    ``mentions`` (free texts of the team that name the person, as excerpts)."""
+    (scores and comments, no reviewer), ``audit_events`` (see ``_event_data``),
+    ``mentions`` (free texts of the team that name the person, as excerpts) and
+    ``documents`` (``_documents_of_case``)."""
     data: dict[str, Any] = {
         "format": EXPORT_FORMAT,
         "exported_at": _plain(now),
@@ -470,7 +473,49 @@ def subject_data(session: Session, subject: Subject, *, now: datetime) -> dict[s
         events = _application_events(session, application)
     data["audit_events"] = [_event_data(event) for event in events]
     data["mentions"] = [mention.as_data() for mention in subject_mentions(session, subject)]
+    data["documents"] = _documents_of_case(session, subject)
     return data
+
+
+def _documents_of_case(session: Session, subject: Subject) -> list[dict[str, Any]]:
+    """The documents of the subject's case: for an application the documents of the
+    engagement it led to, for a contact person those of their organisation's engagements;
+    each with its versions (file name, size, SHA-256, when uploaded). The files themselves
+    are on the engagements' documents pages, for the admin to hand over."""
+    if isinstance(subject.record, ContactPerson):
+        engagement_ids = select(Engagement.id).where(
+            Engagement.organisation_id == subject.record.organisation_id
+        )
+        condition = Document.engagement_id.in_(engagement_ids)
+    elif subject.record.engagement_id is not None:
+        condition = Document.engagement_id == subject.record.engagement_id
+    else:
+        return []
+    documents = session.scalars(
+        select(Document)
+        .where(condition)
+        .options(selectinload(Document.versions))
+        .order_by(Document.engagement_id, Document.title_key, Document.id)
+    )
+    return [
+        {
+            "engagement_id": document.engagement_id,
+            "title": document.title,
+            "kind": document.kind.value,
+            "in_trash": document.in_trash,
+            "versions": [
+                {
+                    "number": version.number,
+                    "file_name": version.file_name,
+                    "size": version.size,
+                    "sha256": version.sha256,
+                    "uploaded_at": _plain(version.uploaded_at),
+                }
+                for version in document.versions
+            ],
+        }
+        for document in documents
+    ]
 
 
 def _require_admin(actor: StaffMember) -> None:

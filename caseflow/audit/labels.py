@@ -34,6 +34,7 @@ ACTION_LABELS = {
     "demo.loaded": _l("Demodaten geladen"),
     "document.damaged": _l("Beschädigte Dokumentdatei bemerkt"),
     "document.deleted": _l("Dokument gelöscht"),
+    "document.expired": _l("Dokument nach Ablauf der Aufbewahrungsfrist entfernt"),
     "document.purged": _l("Dokument endgültig aus dem Papierkorb entfernt"),
     "document.restored": _l("Dokument wiederhergestellt"),
     "document.uploaded": _l("Dokument hochgeladen"),

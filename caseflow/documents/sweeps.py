@@ -4,9 +4,11 @@
 First the files nobody needs any more are removed: files in the storage root that no
 version row names, and uploads left half-received in ``incoming/`` (a crashed request), once
 they are older than ``ORPHAN_HOURS``. Then the documents that have been in the trash longer
-than ``DOCUMENT_TRASH_DAYS`` lose their rows (audited). Their files are orphans from then on
-and go in the next run: a file is never removed before the row that names it is gone for
-good, so a failed commit cannot leave a row without its file.
+than ``DOCUMENT_TRASH_DAYS`` lose their rows (audited), and so do the documents of closed
+engagements once the retention period of the programme has passed (``expire_documents``).
+Their files are orphans from then on and go in the next run: a file is never removed before
+the row that names it is gone for good, so a failed commit cannot leave a row without its
+file.
 """
 
 from __future__ import annotations
@@ -15,13 +17,18 @@ import os
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from dateutil.relativedelta import relativedelta
 from flask import current_app
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
+from caseflow import clock
+from caseflow.audit.services import record
 from caseflow.documents import storage
-from caseflow.documents.models import DocumentVersion
+from caseflow.documents.models import Document, DocumentVersion
 from caseflow.documents.services import purge_trash
+from caseflow.engagements.models import CLOSED_STATUSES, Engagement
+from caseflow.settings.services import values
 
 ORPHAN_HOURS = 24
 
@@ -54,8 +61,43 @@ def remove_orphans(session: Session, now: datetime, root: Path) -> int:
     return removed
 
 
+def expire_documents(session: Session, now: datetime) -> int:
+    """The retention rule of documents: from ``CONTACT_RETENTION_YEARS`` after
+    ``PROGRAMME_END`` on (when the contact persons' data goes, ``caseflow.followups.sweeps.
+    anonymisation``), the documents of closed engagements (abgeschlossen, abgebrochen) lose
+    their rows, each recorded by the system (``document.expired``); their files go with the
+    next run. How many documents."""
+    years, programme_end = values("CONTACT_RETENTION_YEARS", "PROGRAMME_END", session=session)
+    if clock.local(now).date() < programme_end + relativedelta(years=years):
+        return 0
+    expired = session.scalars(
+        select(Document)
+        .join(Engagement, Document.engagement_id == Engagement.id)
+        .where(Engagement.status.in_(CLOSED_STATUSES))
+        .options(selectinload(Document.versions))
+    ).all()
+    for document in expired:
+        record(
+            session,
+            actor=None,
+            action="document.expired",
+            object_type="engagement",
+            object_id=document.engagement_id,
+            changes={
+                "document": document.id,
+                "title": document.title,
+                "versions": len(document.versions),
+            },
+            at=now,
+        )
+        session.delete(document)
+    session.flush()
+    return len(expired)
+
+
 def documents_housekeeping(session: Session, now: datetime) -> int:
-    """Orphaned files removed, then expired trash purged; the number of each together."""
+    """Orphaned files removed, then expired trash purged, then the retention rule; the
+    number of each together."""
     removed = remove_orphans(session, now, storage_root())
     purged = purge_trash(session, now, trash_days=int(current_app.config["DOCUMENT_TRASH_DAYS"]))
-    return removed + purged
+    return removed + purged + expire_documents(session, now)

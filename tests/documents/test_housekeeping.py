@@ -14,7 +14,8 @@ from sqlalchemy import select
 from caseflow.audit.models import AuditEvent
 from caseflow.documents.models import Document, DocumentKind
 from caseflow.documents.services import Limits, Upload, trash_document, upload_documents
-from caseflow.documents.sweeps import documents_housekeeping, storage_root
+from caseflow.documents.sweeps import documents_housekeeping, expire_documents, storage_root
+from caseflow.engagements.models import EngagementStatus
 from caseflow.staff.models import Role
 from tests import factories
 
@@ -109,3 +110,37 @@ def test_a_young_trash_and_a_young_orphan_stay(app: Flask, session, make_staff) 
         assert documents_housekeeping(session, NOW) == 0
         assert orphan.exists() and uploaded.stored[0].exists()
         assert session.scalar(select(Document)) is not None
+
+
+def test_documents_of_closed_engagements_go_when_the_retention_period_has_passed(
+    app: Flask, session, make_staff
+) -> None:
+    lead = make_staff(Role.LEAD)
+    closed = factories.make_engagement(
+        session, lead=lead, start=date(2025, 1, 1), status=EngagementStatus.ABGESCHLOSSEN
+    )
+    running = factories.make_engagement(
+        session, lead=lead, start=date(2025, 1, 1), status=EngagementStatus.AKTIV
+    )
+    with app.test_request_context():
+        root = storage_root()
+        for engagement, name in ((closed, "alt.pdf"), (running, "laufend.pdf")):
+            upload_documents(
+                session,
+                engagement,
+                [Upload(stream=io.BytesIO(PDF), file_name=name)],
+                title=None,
+                kind=DocumentKind.BERICHT,
+                milestone_id=None,
+                actor=lead,
+                now=NOW,
+                root=root,
+                limits=LIMITS,
+            )
+        # The programme ends on 31.07.2026; contacts and documents go three years later.
+        before = datetime(2029, 7, 30, 12, 0, tzinfo=UTC)
+        assert expire_documents(session, before) == 0
+        assert expire_documents(session, datetime(2029, 7, 31, 12, 0, tzinfo=UTC)) == 1
+        assert session.scalars(select(Document.title)).all() == ["laufend"]
+        event = session.scalar(select(AuditEvent).where(AuditEvent.action == "document.expired"))
+        assert event.actor_id is None and event.changes["title"] == "alt"

@@ -122,6 +122,11 @@ LABELS: dict[str, Any] = {
     "measure_taken": _l("Ergriffene Maßnahme"),
     "evidence_note": _l("Nachweis"),
     "drop_reason": _l("Grund für das Entfallen"),
+    "respondent_name": _l("Name (Selbstcheck)"),
+    "respondent_role": _l("Funktion (Selbstcheck)"),
+    "title": _l("Titel"),
+    "file_name": _l("Dateiname"),
+    "documents": _l("Dokumente der Prozessbegleitung"),
 }
 TABLE_LABELS = {
     "engagement": _l("Prozessbegleitung"),
@@ -129,6 +134,10 @@ TABLE_LABELS = {
     "activity": _l("Aktivität"),
     "barrier": _l("Zugangsbarriere"),
     "follow_up": _l("Wiedervorlage"),
+    "selfcheck_response": _l("Selbstcheck-Antwort"),
+    "selfcheck_answer": _l("Selbstcheck-Kommentar"),
+    "document": _l("Dokument"),
+    "document_version": _l("Dokumentfassung"),
 }
 BY_LABELS = {"staff": _l("Mitarbeiter*in"), "system": _l("System oder öffentliches Formular")}
 
