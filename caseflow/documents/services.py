@@ -173,8 +173,8 @@ def upload_documents(
     """Add ``uploads`` to ``engagement``: each file becomes a new document, or the next
     version of the engagement's document of the same title. With one file ``title`` names it
     (else the file's name without its extension does); ``kind`` and ``milestone_id`` (a
-    milestone of this engagement, or None) apply to new documents and are updated on
-    existing ones.
+    milestone of this engagement, or None) apply to new documents; a new version keeps its
+    document's kind and milestone, unless a milestone is chosen, which then links it.
 
     Refused with ``DocumentError`` (nothing kept): no file; a file over the size limit,
     empty, of a type not allowed or with an unusable name (the message names the file); a
@@ -209,8 +209,8 @@ def upload_documents(
                 )
                 session.add(document)
                 documents[document.title_key] = document
-            else:
-                document.kind = kind
+            elif milestone is not None:
+                # A new version keeps its document's kind; a milestone chosen now links it.
                 document.milestone_id = milestone
             version = DocumentVersion(
                 number=len(document.versions) + 1,

@@ -237,9 +237,10 @@ def test_a_milestone_of_another_engagement_is_refused(client, session, team):
     lead, engagement = team
     other = factories.make_engagement(session, lead=lead)
     foreign = other.phases[0].milestones[0]
-    answer = _upload(client, engagement, [("a.pdf", PDF)], milestone_id=str(foreign.id))
-    assert answer.status_code == 422
-    assert "Meilenstein dieser Prozessbegleitung" in answer.get_data(as_text=True)
+    for wrong in (str(foreign.id), "abc", "²", "9" * 40, str(2**31)):
+        answer = _upload(client, engagement, [("a.pdf", PDF)], milestone_id=wrong)
+        assert answer.status_code == 422, wrong
+        assert "Meilenstein dieser Prozessbegleitung" in answer.get_data(as_text=True)
     own = engagement.phases[0].milestones[1]
     answer = _upload(client, engagement, [("b.pdf", PDF)], milestone_id=str(own.id))
     assert answer.status_code == 302
@@ -360,3 +361,22 @@ def test_a_milestones_evidence_shows_under_it_on_the_engagement_page(client, ses
     assert re.search(
         rf'<option selected value="{other.id}">|<option value="{other.id}" selected', page
     )
+
+
+def test_a_new_version_keeps_the_kind_and_milestone_of_its_document(client, session, team):
+    _lead, engagement = team
+    milestone = engagement.phases[0].milestones[1]
+    _upload(
+        client,
+        engagement,
+        [("Vereinbarung.pdf", PDF)],
+        kind="vereinbarung",
+        milestone_id=str(milestone.id),
+    )
+    # The next version, sent with the form's defaults (Sonstiges, no milestone).
+    answer = _upload(client, engagement, [("Vereinbarung.pdf", PDF + b"%2\n")])
+    assert answer.status_code == 302
+    document = session.scalar(select(Document))
+    session.refresh(document)
+    assert len(document.versions) == 2
+    assert document.kind.value == "vereinbarung" and document.milestone_id == milestone.id
