@@ -11,8 +11,10 @@ returns the response; ``setup(client)`` runs once per user before the clock star
 request that raises (connection refused, timeout) counts as an error with its exception's
 name, not as a status code. One exception, as browsers make it: a GET on a kept-alive
 connection that the server closed just then (the server's keep-alive timeout racing the
-next request; "server disconnected without sending a response") is sent once more on a new
-connection, and counted in ``retried``.
+next request: "server disconnected without sending a response", or the connection reset
+while the answer was awaited, ``httpx.ReadError``) is sent once more on a new connection, and
+counted in ``retried``. Browsers retry an idempotent request on a reused connection the same
+way; a POST is never sent twice.
 """
 
 from __future__ import annotations
@@ -106,7 +108,7 @@ async def run_load(
                 try:
                     try:
                         response = await request(client, n)
-                    except httpx.RemoteProtocolError as error:
+                    except (httpx.RemoteProtocolError, httpx.ReadError) as error:
                         if error.request.method not in ("GET", "HEAD"):
                             raise
                         result.retried += 1
