@@ -623,8 +623,9 @@ def asked_statements(round_: SelfcheckRound) -> list[Statement]:
     ]
 
 
-def as_response(round_: SelfcheckRound, response: SelfcheckResponse) -> Response:
-    keys = {item.statement_id: item.statement.key for item in round_.statements}
+def _as_response(keys: Mapping[int, str], response: SelfcheckResponse) -> Response:
+    """``response`` as the rules see it: statement key (``keys``: by statement id) → rating,
+    or None for "weiß nicht"; a comment without a rating is no answer."""
     return Response(
         answers={
             keys[answer.statement_id]: None if answer.rating is None else Rating(answer.rating)
@@ -640,8 +641,9 @@ def submitted(round_: SelfcheckRound) -> list[SelfcheckResponse]:
 
 def round_result(round_: SelfcheckRound) -> RoundResult:
     """The combined result of the round's submitted responses (drafts do not count)."""
+    keys = {item.statement_id: item.statement.key for item in round_.statements}
     return combine(
-        asked_statements(round_), [as_response(round_, response) for response in submitted(round_)]
+        asked_statements(round_), [_as_response(keys, response) for response in submitted(round_)]
     )
 
 

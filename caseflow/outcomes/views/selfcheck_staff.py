@@ -318,7 +318,6 @@ def selfcheck_results(engagement_id: int, kind: str) -> str:
         ratings=list(Rating),
         dont_know_label=DONT_KNOW_LABEL,
         can_edit=may_edit(engagement, acting_member()),
-        form=RoundForm(formdata=None),
     )
 
 
