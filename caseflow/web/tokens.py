@@ -13,6 +13,8 @@ import hmac
 import re
 import secrets
 
+from flask import current_app
+
 # 32 bytes of HMAC output (or of randomness) in URL-safe base64 without padding.
 TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{43}")
 
@@ -25,6 +27,11 @@ def hash_token(token: str) -> str:
 def is_well_formed(token: str) -> bool:
     """Whether ``token`` could be a token at all (checked before any lookup)."""
     return TOKEN_PATTERN.fullmatch(token) is not None
+
+
+def secret_key() -> str:
+    """The app's ``SECRET_KEY``, which the links are derived with."""
+    return current_app.config["SECRET_KEY"]
 
 
 def new_salt() -> str:

@@ -11,7 +11,6 @@ from typing import Any
 
 from flask import (
     abort,
-    current_app,
     flash,
     make_response,
     redirect,
@@ -46,15 +45,12 @@ from caseflow.intake.views.blueprint import bp
 from caseflow.settings.services import current as current_setting
 from caseflow.staff.access import public
 from caseflow.translating import gettext as _
+from caseflow.web.tokens import secret_key
 
 log = logging.getLogger(__name__)
 
 # The confirmation of a submission, kept in the session until the confirmation page shows it.
 DONE_KEY = "intake.apply_done"
-
-
-def _secret() -> str:
-    return current_app.config["SECRET_KEY"]
 
 
 def private_page(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -128,7 +124,7 @@ def apply():
         elif form.validate():
             try:
                 application, token = submit_application(
-                    db.session, form.to_data(), round_=round_, now=now, secret=_secret()
+                    db.session, form.to_data(), round_=round_, now=now, secret=secret_key()
                 )
             except SubmissionError as error:
                 db.session.rollback()
@@ -170,7 +166,7 @@ def _confirm(application: Application, reference: str) -> bool:
     error page that would make them believe nothing was stored and send it again."""
     try:
         mailed = send_applicant_mail(
-            db.session, application, "eingang", secret=_secret(), actor=None
+            db.session, application, "eingang", secret=secret_key(), actor=None
         )
         db.session.commit()
     except SQLAlchemyError as error:
@@ -235,7 +231,7 @@ def withdraw(token: str):
         flash(message, "error")
         return redirect(back)
     mailed = send_applicant_mail(
-        db.session, application, "zurueckgezogen", secret=_secret(), actor=None
+        db.session, application, "zurueckgezogen", secret=secret_key(), actor=None
     )
     db.session.commit()
     if mailed:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, current_app, flash, make_response, redirect, render_template
+from flask import abort, flash, make_response, redirect, render_template
 from flask_babel import force_locale
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
@@ -45,6 +45,7 @@ from caseflow.portfolio.views.handout import contact_email
 from caseflow.staff.access import public, staff_required
 from caseflow.translating import gettext as _
 from caseflow.web.sections import PageSection
+from caseflow.web.tokens import secret_key
 from caseflow.web.urls import absolute_url
 
 ANCHOR = "client-view-title"
@@ -54,10 +55,6 @@ PAGE_LOCALE = "de"
 # refused (429) until the window has passed. A 256-bit token cannot be guessed; this stops
 # scanning the address space and keeps such traffic off the database.
 FAILED_LOOKUPS_LIMIT = "30 per 10 minutes"
-
-
-def _secret() -> str:
-    return current_app.config["SECRET_KEY"]
 
 
 def _is_not_found(response: Response) -> bool:
@@ -112,7 +109,7 @@ def _client_link_section(
     current = active_link(session, engagement.id)
     address = None
     if can_edit and current is not None:
-        token = link_token(current.link, _secret())
+        token = link_token(current.link, secret_key())
         address = absolute_url("outcomes.client_view", token=token) if token else None
     return PageSection(
         "outcomes/_client_link_section.html",
@@ -153,7 +150,7 @@ def create_client_link(engagement_id: int) -> Page:
         engagement_id,
         ANCHOR,
         lambda: issue_link(
-            db.session, engagement, actor=acting_member(), now=clock.now(), secret=_secret()
+            db.session, engagement, actor=acting_member(), now=clock.now(), secret=secret_key()
         ),
         done,
     )

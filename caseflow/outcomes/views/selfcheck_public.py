@@ -12,7 +12,7 @@ from __future__ import annotations
 from itertools import groupby
 from typing import Any
 
-from flask import abort, current_app, redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
@@ -45,14 +45,11 @@ from caseflow.outcomes.services import (
 from caseflow.outcomes.views.blueprint import bp
 from caseflow.staff.access import public
 from caseflow.translating import gettext as _
+from caseflow.web.tokens import secret_key
 
 # Beginning creates a row: a generous limit per address keeps a script from filling the
 # table while a whole team behind one office address can still begin.
 START_LIMIT = "30 per hour"
-
-
-def _secret() -> str:
-    return current_app.config["SECRET_KEY"]
 
 
 def _round_or_404(token: str) -> SelfcheckRound:
@@ -181,7 +178,7 @@ def selfcheck_answer(token: str, resume: str) -> Response | tuple[str, int]:
     if round_ is None:
         # A link renewed since the person began: their own link still leads on.
         moved = response_by_resume(db.session, resume)
-        current = round_link_token(moved.round, _secret()) if moved is not None else None
+        current = round_link_token(moved.round, secret_key()) if moved is not None else None
         if current is None or current == token:
             abort(404)
         return redirect(url_for("outcomes.selfcheck_answer", token=current, resume=resume), 303)

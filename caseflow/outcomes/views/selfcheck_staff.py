@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from flask import abort, current_app, render_template, url_for
+from flask import abort, render_template, url_for
 from flask_wtf import FlaskForm
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -55,6 +55,7 @@ from caseflow.portfolio.views.blueprint import handout_sections
 from caseflow.staff.access import staff_required
 from caseflow.translating import gettext as _
 from caseflow.web.sections import PageSection
+from caseflow.web.tokens import secret_key
 
 ANCHOR = "selfcheck-title"
 
@@ -65,10 +66,6 @@ class RoundForm(FlaskForm):
     version = HiddenField()
 
 
-def _secret() -> str:
-    return current_app.config["SECRET_KEY"]
-
-
 def _kind(value: str) -> RoundKind:
     try:
         return RoundKind(value)
@@ -77,7 +74,7 @@ def _kind(value: str) -> RoundKind:
 
 
 def _links(rounds: dict[RoundKind, SelfcheckRound]) -> dict[RoundKind, str | None]:
-    secret = _secret()
+    secret = secret_key()
     links: dict[RoundKind, str | None] = {}
     for kind, round_ in rounds.items():
         token = round_link_token(round_, secret)
@@ -185,7 +182,7 @@ def open_selfcheck(engagement_id: int, kind: str) -> Page:
                 round_kind,
                 actor=acting_member(),
                 now=clock.now(),
-                secret=_secret(),
+                secret=secret_key(),
             )
         except IntegrityError:
             # Opened by someone else at the same moment: the unique constraint held.
@@ -216,7 +213,7 @@ def renew_selfcheck_link(engagement_id: int, kind: str) -> Page:
         engagement_id,
         kind,
         lambda round_: renew_link(
-            db.session, round_, actor=acting_member(), now=clock.now(), secret=_secret()
+            db.session, round_, actor=acting_member(), now=clock.now(), secret=secret_key()
         ),
         _(
             "Der Selbstcheck hat einen neuen Link; der bisherige öffnet nichts mehr. Wer "
