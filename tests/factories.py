@@ -8,6 +8,7 @@ Engagements are planned through the real service, ``plan_engagement``.
 from __future__ import annotations
 
 import hashlib
+import io
 import itertools
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
@@ -17,6 +18,9 @@ from sqlalchemy.orm import Session
 
 from caseflow import clock
 from caseflow.audit.models import AuditEvent
+from caseflow.documents.models import DocumentKind, DocumentVersion
+from caseflow.documents.services import Limits, Upload, upload_documents
+from caseflow.documents.sweeps import storage_root
 from caseflow.engagements.models import (
     CLOSED_STATUSES,
     Activity,
@@ -405,3 +409,32 @@ def make_measure3_consultant(
     member.measures.append(StaffMeasure(measure=3))
     session.flush()
     return member
+
+
+PDF = b"%PDF-1.4\n%%EOF\n"
+
+
+def make_document(
+    session: Session,
+    engagement: Engagement,
+    *,
+    actor: StaffMember,
+    file_name: str = "Plan.pdf",
+    content: bytes = PDF,
+    kind: DocumentKind = DocumentKind.PLAN,
+    now: datetime = MOMENT,
+) -> DocumentVersion:
+    """A document of ``engagement`` uploaded by ``actor`` (who may change it), its file in
+    the app's storage root; the version (in an app context)."""
+    return upload_documents(
+        session,
+        engagement,
+        [Upload(stream=io.BytesIO(content), file_name=file_name)],
+        title=None,
+        kind=kind,
+        milestone_id=None,
+        actor=actor,
+        now=now,
+        root=storage_root(),
+        limits=Limits(max_bytes=1024 * 1024, max_unpacked_bytes=1024 * 1024),
+    ).versions[0]

@@ -16,7 +16,6 @@ Every route with an object argument must be classified here: a new one that is n
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -32,9 +31,6 @@ from sqlalchemy.orm import Session
 from werkzeug.routing import IntegerConverter, Map, Rule, UnicodeConverter
 
 from caseflow import clock
-from caseflow.documents.models import DocumentKind
-from caseflow.documents.services import Limits, Upload, upload_documents
-from caseflow.documents.sweeps import storage_root
 from caseflow.engagements.models import Engagement, EngagementStatus
 from caseflow.engagements.planning import default_template
 from caseflow.engagements.queries import list_engagements
@@ -229,18 +225,7 @@ def _world(session: Session, people: People) -> dict[str, Any]:
     )
     save_answers(session, response, {}, submit=True, now=factories.MOMENT)
     # A document of A (its download, deleting and restoring).
-    document = upload_documents(
-        session,
-        engagement,
-        [Upload(stream=io.BytesIO(b"%PDF-1.4\n%%EOF\n"), file_name="Plan.pdf")],
-        title=None,
-        kind=DocumentKind.PLAN,
-        milestone_id=None,
-        actor=member,
-        now=factories.MOMENT,
-        root=storage_root(),
-        limits=Limits(max_bytes=1024 * 1024, max_unpacked_bytes=1024 * 1024),
-    ).versions[0]
+    document = factories.make_document(session, engagement, actor=member)
     key = f"idor:{engagement.id}"
     notify(
         session,

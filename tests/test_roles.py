@@ -9,7 +9,6 @@ the same per object, GET and POST, with a consultant on the team."""
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Iterator
 from datetime import date
@@ -20,9 +19,6 @@ from sqlalchemy import select
 from werkzeug.routing import Rule
 
 from caseflow import clock
-from caseflow.documents.models import DocumentKind
-from caseflow.documents.services import Limits, Upload, upload_documents
-from caseflow.documents.sweeps import storage_root
 from caseflow.engagements.planning import default_template
 from caseflow.followups.calendar import issue_token as issue_calendar_token
 from caseflow.followups.models import Notification
@@ -106,19 +102,7 @@ def objects(app: Flask, session) -> dict[str, int | str]:
     _response, resume = start_response(
         session, selfcheck, name=None, role=None, now=factories.MOMENT
     )
-    with app.test_request_context():
-        document = upload_documents(
-            session,
-            engagement,
-            [Upload(stream=io.BytesIO(b"%PDF-1.4\n%%EOF\n"), file_name="Plan.pdf")],
-            title=None,
-            kind=DocumentKind.PLAN,
-            milestone_id=None,
-            actor=lead,
-            now=factories.MOMENT,
-            root=storage_root(),
-            limits=Limits(max_bytes=1024 * 1024, max_unpacked_bytes=1024 * 1024),
-        ).versions[0]
+    document = factories.make_document(session, engagement, actor=lead)
     session.flush()
     return {
         "engagement_id": engagement.id,

@@ -3,34 +3,15 @@ contact person those of their organisation's engagements; another organisation's
 
 from __future__ import annotations
 
-import io
 from datetime import UTC, datetime
 
 from caseflow.admin.subjects import Subject, SubjectKind, subject_data
 from caseflow.documents.models import DocumentKind
-from caseflow.documents.services import Limits, Upload, upload_documents
-from caseflow.documents.sweeps import storage_root
 from caseflow.intake.models import ApplicationStatus
 from caseflow.staff.models import Role
 from tests import factories
 
 NOW = datetime(2025, 6, 1, 9, 0, tzinfo=UTC)
-LIMITS = Limits(max_bytes=1024 * 1024, max_unpacked_bytes=1024 * 1024)
-
-
-def _upload(session, engagement, lead, name):
-    return upload_documents(
-        session,
-        engagement,
-        [Upload(stream=io.BytesIO(b"%PDF-1.4\n%%EOF\n"), file_name=name)],
-        title=None,
-        kind=DocumentKind.VEREINBARUNG,
-        milestone_id=None,
-        actor=lead,
-        now=NOW,
-        root=storage_root(),
-        limits=LIMITS,
-    ).versions[0]
 
 
 def test_the_export_lists_the_documents_of_the_persons_case(app, session, make_staff):
@@ -39,9 +20,15 @@ def test_the_export_lists_the_documents_of_the_persons_case(app, session, make_s
     engagement = application.engagement
     contact = factories.make_contact(session, engagement.organisation)
     other = factories.make_engagement(session, lead=lead)
-    with app.test_request_context():
-        version = _upload(session, engagement, lead, "Kooperationsvereinbarung.pdf")
-        _upload(session, other, lead, "Fremd.pdf")
+    version = factories.make_document(
+        session,
+        engagement,
+        actor=lead,
+        file_name="Kooperationsvereinbarung.pdf",
+        kind=DocumentKind.VEREINBARUNG,
+        now=NOW,
+    )
+    factories.make_document(session, other, actor=lead, file_name="Fremd.pdf", now=NOW)
 
     for subject in (
         Subject(SubjectKind.APPLICATION, application),
