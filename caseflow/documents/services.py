@@ -260,7 +260,6 @@ def trash_document(
     actor: StaffMember,
     now: datetime,
     trash_days: int,
-    root: Path,
 ) -> list[str]:
     """Delete ``document``: into the trash when ``trash_days`` is more than 0 (kept that
     many days, can be restored), else at once with all its versions. Returns the storage

@@ -56,7 +56,6 @@ def test_expired_trash_loses_its_rows_then_its_files(app: Flask, session, make_s
             actor=lead,
             now=NOW - timedelta(days=31),
             trash_days=30,
-            root=root,
         )
         for path in (*kept.stored, *old.stored):
             _age(path, 24 * 40)
@@ -102,7 +101,6 @@ def test_a_young_trash_and_a_young_orphan_stay(app: Flask, session, make_staff) 
             actor=lead,
             now=NOW - timedelta(days=29),
             trash_days=30,
-            root=root,
         )
         orphan = root / "ab" / ("ab" + "c" * 30)
         orphan.parent.mkdir(parents=True, exist_ok=True)

@@ -65,6 +65,7 @@ from caseflow.engagements.views.common import (
     acting_member,
     load_engagement,
     refused,
+    save_change,
     saved,
 )
 from caseflow.extensions import csrf, db
@@ -436,34 +437,27 @@ def delete(engagement_id: int, document_id: int) -> Page:
     if document is None:
         return refused(engagement_id, stale_message(), ANCHOR)
     trash_days = _trash_days()
-    try:
-        names = trash_document(
-            db.session,
-            document,
-            actor=acting_member(),
-            now=clock.now(),
-            trash_days=trash_days,
-            root=storage_root(),
-        )
-        db.session.commit()
-    except EngagementNotPermitted:
-        db.session.rollback()
-        abort(403)
-    except DocumentError as error:
-        return refused(engagement_id, str(error), ANCHOR)
-    except StaleDataError:
-        return refused(engagement_id, stale_message(), ANCHOR)
-    remove_files(storage_root(), names)
-    message = (
-        _(
-            "Das Dokument liegt %(days)d Tage im Papierkorb und kann bis dahin wiederhergestellt "
-            "werden.",
-            days=trash_days,
-        )
-        if trash_days > 0
-        else _("Das Dokument ist gelöscht.")
+
+    def done(names: list[str]) -> Page:
+        remove_files(storage_root(), names)  # deleted at once: the files go after the commit
+        if trash_days > 0:
+            message = _(
+                "Das Dokument liegt %(days)d Tage im Papierkorb und kann bis dahin "
+                "wiederhergestellt werden.",
+                days=trash_days,
+            )
+        else:
+            message = _("Das Dokument ist gelöscht.")
+        return saved(engagement_id, message, ANCHOR)
+
+    return save_change(
+        engagement_id,
+        ANCHOR,
+        lambda: trash_document(
+            db.session, document, actor=acting_member(), now=clock.now(), trash_days=trash_days
+        ),
+        done,
     )
-    return saved(engagement_id, message, ANCHOR)
 
 
 @bp.post("/engagements/<int:engagement_id>/dokumente/<int:document_id>/wiederherstellen")
@@ -472,14 +466,9 @@ def restore(engagement_id: int, document_id: int) -> Page:
     document = _action(engagement_id, document_id)
     if document is None:
         return refused(engagement_id, stale_message(), ANCHOR)
-    try:
-        restore_document(db.session, document, actor=acting_member(), now=clock.now())
-        db.session.commit()
-    except EngagementNotPermitted:
-        db.session.rollback()
-        abort(403)
-    except DocumentError as error:
-        return refused(engagement_id, str(error), ANCHOR)
-    except StaleDataError:
-        return refused(engagement_id, stale_message(), ANCHOR)
-    return saved(engagement_id, _("Das Dokument ist wiederhergestellt."), ANCHOR)
+    return save_change(
+        engagement_id,
+        ANCHOR,
+        lambda: restore_document(db.session, document, actor=acting_member(), now=clock.now()),
+        lambda _result: saved(engagement_id, _("Das Dokument ist wiederhergestellt."), ANCHOR),
+    )
