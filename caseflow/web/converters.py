@@ -20,6 +20,16 @@ class IdConverter(IntegerConverter):
         super().__init__(url_map, *args, **kwargs)
 
 
+def form_id(value: str | None) -> int | None:
+    """The id a form sent (ASCII digits, at most ``MAX_ID``), or None for anything else: a
+    value no form offered must not reach the database as an out-of-range integer."""
+    raw = (value or "").strip()
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= len(str(MAX_ID))):
+        return None
+    number = int(raw)
+    return number if number <= MAX_ID else None
+
+
 def register_converters(app: Flask) -> None:
     """Replace the default ``int`` converter; must run before blueprints are registered."""
     app.url_map.converters["int"] = IdConverter

@@ -43,7 +43,7 @@ from caseflow.staff.access import admin_required
 from caseflow.staff.models import StaffMember
 from caseflow.translating import gettext as _
 from caseflow.translating import lazy_gettext as _l
-from caseflow.web.converters import MAX_ID
+from caseflow.web.converters import form_id
 
 TEXT_HINT = _l(
     "Eine konkrete Aussage in einer Zeile, höchstens %(max)d Zeichen. Zustimmen heißt "
@@ -108,10 +108,9 @@ def _history(key: str) -> History:
 def _shown(history: History, value: str | None) -> SelfcheckStatement | None:
     """The version of ``history`` whose id the form sent; None for anything else (missing,
     not a number, another key's row)."""
-    raw = (value or "").strip()
-    if not (raw.isascii() and raw.isdigit() and len(raw) <= len(str(MAX_ID))):
+    wanted = form_id(value)
+    if wanted is None:
         return None
-    wanted = int(raw)
     return next((row for row in history.versions if row.id == wanted), None)
 
 

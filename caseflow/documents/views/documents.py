@@ -73,7 +73,7 @@ from caseflow.staff.access import staff_required
 from caseflow.translating import gettext as _
 from caseflow.translating import lazy_gettext as _l
 from caseflow.translating import ngettext
-from caseflow.web.converters import MAX_ID
+from caseflow.web.converters import form_id
 from caseflow.web.input import check_upload_input, takes_files
 from caseflow.web.sections import ListColumn, PageSection
 
@@ -81,7 +81,6 @@ log = logging.getLogger(__name__)
 
 ANCHOR = "documents-title"
 MEGABYTE = 1024 * 1024
-ID_MAX_DIGITS = 18
 # Room in a request for the form's other fields and the multipart framing.
 REQUEST_OVERHEAD = MEGABYTE
 
@@ -297,14 +296,8 @@ def _store(engagement: Engagement, form: UploadForm, files: list[FileStorage]) -
             )
         )
         return _render_page(engagement, form=form, status=422)
-    milestone = form.milestone_id.data or None
-    # An id the form offered: ASCII digits, no larger than a primary key can be.
-    if milestone is not None and not (
-        milestone.isascii()
-        and milestone.isdigit()
-        and len(milestone) <= ID_MAX_DIGITS
-        and int(milestone) <= MAX_ID
-    ):
+    milestone = form_id(form.milestone_id.data) if form.milestone_id.data else None
+    if form.milestone_id.data and milestone is None:
         form.milestone_id.errors = [
             _("Bitte wählen Sie einen Meilenstein dieser Prozessbegleitung.")
         ]
@@ -318,7 +311,7 @@ def _store(engagement: Engagement, form: UploadForm, files: list[FileStorage]) -
             uploads,
             title=form.title.data,
             kind=DocumentKind(form.kind.data),
-            milestone_id=int(milestone) if milestone is not None else None,
+            milestone_id=milestone,
             actor=acting_member(),
             now=clock.now(),
             root=root,
