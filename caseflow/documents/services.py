@@ -18,7 +18,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO
 
@@ -37,6 +37,7 @@ from caseflow.documents.models import (
 from caseflow.documents.names import NameRefused, clean_file_name
 from caseflow.engagements.models import Engagement, Milestone, Phase
 from caseflow.engagements.services.common import EngagementError, require_editor, touch
+from caseflow.engagements.services.milestones import complete_milestone
 from caseflow.staff.models import StaffMember
 from caseflow.translating import gettext as _
 
@@ -108,6 +109,31 @@ def _milestone_of(session: Session, engagement: Engagement, milestone_id: int | 
             field="milestone_id",
         )
     return milestone_id
+
+
+def complete_with_evidence(
+    session: Session,
+    engagement: Engagement,
+    milestone_id: int | None,
+    *,
+    actor: StaffMember,
+    now: datetime,
+    completed_on: date | None,
+) -> Milestone:
+    """Mark the milestone ``milestone_id`` of ``engagement`` done on ``completed_on``, as
+    the upload of its evidence does when asked to (the caller uploads in the same
+    transaction). Refused with ``DocumentError`` when no milestone of this engagement is
+    chosen, and with ``complete_milestone``'s ``EngagementError`` (a closed engagement, a
+    milestone no longer open, a day in the future or before the start), changing nothing."""
+    if milestone_id is None:
+        raise DocumentError(
+            _("Bitte wählen Sie den Meilenstein, den die Datei belegt."), field="milestone_id"
+        )
+    _milestone_of(session, engagement, milestone_id)
+    milestone = session.get(Milestone, milestone_id)
+    assert milestone is not None  # _milestone_of found it
+    complete_milestone(session, milestone, actor=actor, now=now, completed_on=completed_on)
+    return milestone
 
 
 def _current_documents(session: Session, engagement_id: int) -> dict[str, Document]:

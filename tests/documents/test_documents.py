@@ -355,11 +355,18 @@ def test_a_milestones_evidence_shows_under_it_on_the_engagement_page(client, ses
     assert "Kooperationsvereinbarung unterschrieben</a>" in item
     assert f"/dokumente/{document.id}/fassung/1" in item
     other = engagement.phases[0].milestones[0]
-    upload_link = f"/engagements/{engagement.id}/dokumente?meilenstein={other.id}#upload-title"
+    # An open milestone's link offers to complete it with the upload.
+    upload_link = (
+        f"/engagements/{engagement.id}/dokumente?meilenstein={other.id}&amp;erledigen=1"
+        "#upload-title"
+    )
     assert upload_link in html
-    page = client.get(upload_link.split("#")[0]).get_data(as_text=True)
+    page = client.get(upload_link.split("#")[0].replace("&amp;", "&")).get_data(as_text=True)
     assert re.search(
         rf'<option selected value="{other.id}">|<option value="{other.id}" selected', page
+    )
+    assert re.search(
+        r'<input[^>]*checked[^>]*id="complete"|<input[^>]*id="complete"[^>]*checked', page
     )
 
 
@@ -380,3 +387,131 @@ def test_a_new_version_keeps_the_kind_and_milestone_of_its_document(client, sess
     session.refresh(document)
     assert len(document.versions) == 2
     assert document.kind.value == "vereinbarung" and document.milestone_id == milestone.id
+
+
+# --- completing a milestone with its evidence ----------------------------------------------
+
+
+def _milestone_row(session, milestone):
+    session.expire_all()
+    return session.get(type(milestone), milestone.id)
+
+
+def test_uploading_the_signed_agreement_completes_its_milestone_in_one_step(client, session, team):
+    lead, engagement = team
+    milestone = engagement.phases[0].milestones[1]
+    answer = _upload(
+        client,
+        engagement,
+        [("Kooperationsvereinbarung – Jugendamt Neukölln.pdf", PDF)],
+        milestone_id=str(milestone.id),
+        kind="vereinbarung",
+        complete="y",
+        completed_on="2025-02-03",
+    )
+    assert answer.status_code == 302
+    done = _milestone_row(session, milestone)
+    assert done.status.value == "erledigt"
+    assert done.completed_on == date(2025, 2, 3)
+    assert done.completed_by_id == lead.id
+    document = session.scalar(select(Document))
+    assert document.milestone_id == milestone.id
+    actions = set(session.scalars(select(AuditEvent.action)))
+    assert {"document.uploaded", "engagement.milestone_completed"} <= actions
+    page = client.get(answer.headers["Location"]).get_data(as_text=True)
+    assert "1 Datei gespeichert." in page
+    assert f"Der Meilenstein „{milestone.title}“ ist erledigt." in page
+
+
+@pytest.mark.parametrize(
+    ("fields", "field_id", "message"),
+    [
+        (
+            {"milestone_id": ""},
+            "milestone_id",
+            "Bitte wählen Sie den Meilenstein, den die Datei belegt.",
+        ),
+        (
+            {"completed_on": "2999-01-01"},
+            "completed_on",
+            "Das Datum darf nicht in der Zukunft liegen",
+        ),
+        ({"completed_on": "2024-12-31"}, "completed_on", "nicht vor dem Beginn"),
+        (
+            {"completed_on": ""},
+            "completed_on",
+            "Bitte geben Sie an, wann der Meilenstein erledigt wurde.",
+        ),
+        ({"completed_on": "31.02.2025"}, "completed_on", "Bitte geben Sie ein gültiges Datum"),
+    ],
+)
+def test_a_completion_that_cannot_be_saves_neither_the_file_nor_the_milestone(
+    client, session, team, fields, field_id, message
+):
+    _lead, engagement = team
+    milestone = engagement.phases[0].milestones[1]
+    form = {"milestone_id": str(milestone.id), "complete": "y", "completed_on": "2025-02-03"}
+    answer = _upload(client, engagement, [("Vereinbarung.pdf", PDF)], **{**form, **fields})
+    assert answer.status_code == 422
+    html = answer.get_data(as_text=True)
+    assert message in html
+    assert f'id="{field_id}-error"' in html
+    assert session.scalar(select(Document)) is None
+    assert _milestone_row(session, milestone).status.value == "offen"
+    assert [path for path in _files_in(storage_root()) if "incoming" not in path.parts] == []
+
+
+def test_a_refused_file_leaves_the_milestone_open(client, session, team):
+    _lead, engagement = team
+    milestone = engagement.phases[0].milestones[1]
+    answer = _upload(
+        client,
+        engagement,
+        [("Vereinbarung.pdf", b"<html><script>alert(1)</script></html>")],
+        milestone_id=str(milestone.id),
+        complete="y",
+        completed_on="2025-02-03",
+    )
+    assert answer.status_code == 422
+    assert _milestone_row(session, milestone).status.value == "offen"
+    assert session.scalar(select(Document)) is None
+
+
+def test_a_milestone_already_done_is_not_completed_again(client, session, team):
+    _lead, engagement = team
+    milestone = engagement.phases[0].milestones[1]
+    form = {"milestone_id": str(milestone.id), "complete": "y", "completed_on": "2025-02-03"}
+    assert _upload(client, engagement, [("Erste.pdf", PDF)], **form).status_code == 302
+    answer = _upload(client, engagement, [("Zweite.pdf", PDF)], **form)
+    assert answer.status_code == 422
+    assert "Zweite" not in set(session.scalars(select(Document.title)))
+    # Without the box the evidence is added to the done milestone.
+    answer = _upload(client, engagement, [("Zweite.pdf", PDF)], milestone_id=str(milestone.id))
+    assert answer.status_code == 302
+
+
+def test_without_the_box_a_half_typed_day_is_no_error(client, session, team):
+    _lead, engagement = team
+    milestone = engagement.phases[0].milestones[1]
+    answer = _upload(
+        client,
+        engagement,
+        [("Plan.pdf", PDF)],
+        milestone_id=str(milestone.id),
+        completed_on="31.02.",
+    )
+    assert answer.status_code == 302
+    assert _milestone_row(session, milestone).status.value == "offen"
+
+
+def test_the_completion_page_points_to_completing_with_a_file(client, session, team):
+    _lead, engagement = team
+    milestone = engagement.phases[0].milestones[1]
+    html = client.get(f"/engagements/{engagement.id}/milestones/{milestone.id}/complete").get_data(
+        as_text=True
+    )
+    link = (
+        f"/engagements/{engagement.id}/dokumente?meilenstein={milestone.id}&amp;erledigen=1"
+        "#upload-title"
+    )
+    assert f'<a href="{link}">Nachweis hochladen</a>' in html

@@ -33,7 +33,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
-from wtforms import HiddenField, SelectField, StringField
+from wtforms import BooleanField, HiddenField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 
 from caseflow import clock
@@ -43,9 +43,9 @@ from caseflow.documents.content import FileKind
 from caseflow.documents.models import FILE_NAME_LENGTH, Document, DocumentKind
 from caseflow.documents.queries import document_of, documents_of
 from caseflow.documents.services import (
-    DocumentError,
     Limits,
     Upload,
+    complete_with_evidence,
     remove_files,
     restore_document,
     trash_document,
@@ -53,8 +53,10 @@ from caseflow.documents.services import (
 )
 from caseflow.documents.sweeps import storage_root
 from caseflow.documents.views.blueprint import bp
-from caseflow.engagements.models import Engagement
+from caseflow.engagements.forms.common import DayField
+from caseflow.engagements.models import Engagement, MilestoneStatus
 from caseflow.engagements.services.common import (
+    EngagementError,
     EngagementNotPermitted,
     may_edit,
     stale_message,
@@ -95,10 +97,19 @@ class UploadForm(FlaskForm):
         default=DocumentKind.SONSTIGES.value,
     )
     milestone_id = SelectField(_l("Nachweis für Meilenstein"), choices=[], validate_choice=False)
+    complete = BooleanField(_l("Den Meilenstein damit als erledigt markieren"))
+    completed_on = DayField(_l("Erledigt am"))
 
     @property
     def csrf_failed(self) -> bool:
         return bool(self.meta.csrf and self.csrf_token.errors)
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        if not self.complete.data:
+            # The day counts only with the box ticked: a day left half typed is no error.
+            self.completed_on.process_errors = []
+            self.completed_on.data = None
+        return super().validate(extra_validators)
 
 
 class ActionForm(FlaskForm):
@@ -128,9 +139,12 @@ def _milestone_choices(engagement: Engagement) -> list[SelectChoice]:
 def _upload_form(engagement: Engagement, *, formdata: Any = None) -> UploadForm:
     form = UploadForm(formdata=formdata) if formdata is not None else UploadForm(formdata=None)
     form.milestone_id.choices = _milestone_choices(engagement)
-    wanted = request.args.get("meilenstein")
-    if formdata is None and wanted:
-        form.milestone_id.data = wanted
+    if formdata is None:
+        form.completed_on.data = clock.today()
+        wanted = request.args.get("meilenstein")
+        if wanted:
+            form.milestone_id.data = wanted
+            form.complete.data = request.args.get("erledigen") == "1"
     return form
 
 
@@ -204,6 +218,9 @@ def _milestone_documents(engagement: Engagement, *, session: Session, **_kwargs:
                         "documents.documents",
                         engagement_id=engagement.id,
                         meilenstein=milestone.id,
+                        # An open milestone's evidence usually means it is done: the form
+                        # offers to mark it so (ticked, the day editable).
+                        erledigen=1 if milestone.status is MilestoneStatus.OFFEN else None,
                         _anchor="upload-title",
                     ),
                 ),
@@ -304,7 +321,18 @@ def _store(engagement: Engagement, form: UploadForm, files: list[FileStorage]) -
         return _render_page(engagement, form=form, status=422)
     root = storage_root()
     uploaded = None
+    completed = None
     try:
+        if form.complete.data:
+            # First, so that a refusal comes before the files are read.
+            completed = complete_with_evidence(
+                db.session,
+                engagement,
+                milestone,
+                actor=acting_member(),
+                now=clock.now(),
+                completed_on=form.completed_on.data,
+            )
         uploaded = upload_documents(
             db.session,
             engagement,
@@ -321,7 +349,8 @@ def _store(engagement: Engagement, form: UploadForm, files: list[FileStorage]) -
     except EngagementNotPermitted:
         db.session.rollback()
         abort(403)
-    except DocumentError as error:
+    except EngagementError as error:
+        # A refused file, title or milestone, or a milestone that cannot be completed.
         db.session.rollback()
         target = getattr(form, error.field or "", None)
         if target is not None and error.field != "files":
@@ -346,11 +375,12 @@ def _store(engagement: Engagement, form: UploadForm, files: list[FileStorage]) -
             uploaded.undo_files()
         raise
     count = len(uploaded.versions)
-    done = saved(
-        engagement_id,
-        ngettext("%(num)d Datei gespeichert.", "%(num)d Dateien gespeichert.", count),
-        ANCHOR,
-    )
+    message = ngettext("%(num)d Datei gespeichert.", "%(num)d Dateien gespeichert.", count)
+    if completed is not None:
+        message = " ".join(
+            [message, _("Der Meilenstein „%(title)s“ ist erledigt.", title=completed.title)]
+        )
+    done = saved(engagement_id, message, ANCHOR)
     if request.headers.get("X-Upload-Progress") == "1":
         # Sent in the background (static/js/upload.js): the page goes on by itself, and the
         # confirmation waits in the session for the page it goes to.

@@ -33,7 +33,7 @@ from caseflow.engagements.services.milestones import (
     require_open,
     start_phase,
 )
-from caseflow.engagements.views.blueprint import bp
+from caseflow.engagements.views.blueprint import bp, milestone_notes
 from caseflow.engagements.views.common import (
     Page,
     acting_member,
@@ -45,6 +45,7 @@ from caseflow.engagements.views.common import (
 from caseflow.extensions import db
 from caseflow.staff.access import staff_required
 from caseflow.translating import gettext as _
+from caseflow.web.sections import contributions
 
 T = TypeVar("T")
 
@@ -160,7 +161,19 @@ def complete_milestone_page(engagement_id: int, milestone_id: int) -> Page:
             _anchor(milestone),
         ),
         milestone=milestone,
+        other_ways=_other_ways(engagement, milestone),
     )
+
+
+def _other_ways(engagement: Engagement, milestone: Milestone) -> list[tuple[str, str]]:
+    """The actions other features offer on ``milestone`` (``milestone_notes``: "Nachweis
+    hochladen", which completes it with the upload), for the completion page to name."""
+    columns = contributions(milestone_notes, engagement, session=db.session, today=clock.today())
+    return [
+        value.action
+        for column in columns
+        if (value := column.values.get(milestone.id)) is not None and value.action is not None
+    ]
 
 
 @bp.post(
