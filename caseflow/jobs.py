@@ -5,7 +5,7 @@ which web workers never need."""
 
 from __future__ import annotations
 
-from caseflow.documents.sweeps import documents_housekeeping
+from caseflow.documents.sweeps import documents_housekeeping, documents_integrity
 from caseflow.followups.sweeps import SWEEPS as FOLLOW_UP_SWEEPS
 from caseflow.followups.sweeps import Sweep
 from caseflow.translating import lazy_gettext as _l
@@ -14,5 +14,10 @@ SWEEPS: tuple[Sweep, ...] = (
     *FOLLOW_UP_SWEEPS,
     Sweep(
         "documents", _l("Papierkorb und verwaiste Dateien der Dokumente"), documents_housekeeping
+    ),
+    Sweep(
+        "documents_integrity",
+        _l("Prüfsummen der gespeicherten Dokumente"),
+        documents_integrity,
     ),
 )

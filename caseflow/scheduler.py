@@ -96,6 +96,7 @@ SWEEP_TIMINGS: dict[str, Timing] = {
     "digest": _cron(6 * 24 * 3600, day_of_week="mon", hour=8, minute=0),
     "retention": _cron(24 * 3600, hour=3, minute=30),
     "documents": _cron(24 * 3600, hour=3, minute=45),
+    "documents_integrity": _cron(24 * 3600, hour=4, minute=15),
 }
 
 

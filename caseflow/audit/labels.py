@@ -36,6 +36,7 @@ ACTION_LABELS = {
     "document.deleted": _l("Dokument gelöscht"),
     "document.expired": _l("Dokument nach Ablauf der Aufbewahrungsfrist entfernt"),
     "document.purged": _l("Dokument endgültig aus dem Papierkorb entfernt"),
+    "document.repaired": _l("Dokumentdatei wieder unversehrt vorgefunden"),
     "document.restored": _l("Dokument wiederhergestellt"),
     "document.uploaded": _l("Dokument hochgeladen"),
     "engagement.extended": _l("Prozessbegleitung verlängert"),

@@ -133,6 +133,9 @@ class DocumentVersion(Model):
     uploaded_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("staff_member.id", ondelete="SET NULL")
     )
+    # When the stored bytes were first found not to match ``sha256`` (or missing), by a
+    # download or the daily check (``caseflow.documents.integrity``); None while intact.
+    damaged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     document: Mapped[Document] = relationship(back_populates="versions")
     uploaded_by: Mapped[StaffMember | None] = relationship()

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, selectinload
 from caseflow import clock
 from caseflow.audit.services import record
 from caseflow.documents import storage
+from caseflow.documents.integrity import check_documents
 from caseflow.documents.models import Document, DocumentVersion
 from caseflow.documents.services import purge_trash
 from caseflow.engagements.models import CLOSED_STATUSES, Engagement
@@ -93,6 +94,14 @@ def expire_documents(session: Session, now: datetime) -> int:
         session.delete(document)
     session.flush()
     return len(expired)
+
+
+def documents_integrity(session: Session, now: datetime) -> int:
+    """The daily check of every stored file against its SHA-256
+    (``caseflow.documents.integrity``); how many versions it newly found damaged or intact
+    again."""
+    checked = check_documents(session, now, storage_root())
+    return checked.damaged + checked.repaired
 
 
 def documents_housekeeping(session: Session, now: datetime) -> int:

@@ -35,6 +35,8 @@ PER_PAGE = 50
 # Kinds only project leads (else admins) receive (``caseflow.followups.sweeps.applications``):
 # offered on the preferences page to leads and admins only.
 LEAD_KINDS = frozenset({"application_new", "application_undecided"})
+# Kinds only admins receive: what only they can mend (a damaged file, from a backup).
+ADMIN_KINDS = frozenset({"document_damaged"})
 
 
 def is_unread() -> ColumnElement[bool]:
@@ -185,10 +187,11 @@ class PreferenceError(ValueError):
 
 def offered_kinds(member: StaffMember) -> tuple[Kind, ...]:
     """The kinds ``member`` can receive and so choose a channel for: the kinds about
-    applications only for leads and admins."""
-    if member.has_role(Role.LEAD):
+    applications only for leads and admins, damaged files only for admins."""
+    if member.has_role(Role.ADMIN):
         return KINDS
-    return tuple(kind for kind in KINDS if kind.key not in LEAD_KINDS)
+    hidden = ADMIN_KINDS if member.has_role(Role.LEAD) else ADMIN_KINDS | LEAD_KINDS
+    return tuple(kind for kind in KINDS if kind.key not in hidden)
 
 
 def channels_of(session: Session, staff_id: int) -> dict[str, str]:

@@ -42,6 +42,7 @@ KINDS: tuple[Kind, ...] = (
     Kind("application_new", _l("Neue Bewerbung")),
     Kind("application_undecided", _l("Bewerbung noch nicht entschieden")),
     Kind("digest", _l("Wochenübersicht (montags)"), may_turn_off=True),
+    Kind("document_damaged", _l("Gespeicherte Datei beschädigt")),
 )
 KINDS_BY_KEY = {kind.key: kind for kind in KINDS}
 

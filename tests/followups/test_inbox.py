@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from caseflow import clock
 from caseflow.audit.models import AuditEvent
 from caseflow.extensions import db
-from caseflow.followups.inbox import LEAD_KINDS, save_preferences
+from caseflow.followups.inbox import ADMIN_KINDS, LEAD_KINDS, save_preferences
 from caseflow.followups.models import Notification, NotificationPreference
 from caseflow.followups.notify import notify
 from caseflow.followups.preferences import KINDS
@@ -457,7 +457,9 @@ def _stored(session, member) -> dict[str, str]:
 
 
 def _choices(**changes: str) -> dict[str, str]:
-    return {**{kind.key: kind.default for kind in KINDS}, **changes}
+    """A lead's choices: every kind but those only admins receive."""
+    defaults = {kind.key: kind.default for kind in KINDS if kind.key not in ADMIN_KINDS}
+    return {**defaults, **changes}
 
 
 def _consultant_choices(**changes: str) -> dict[str, str]:
@@ -471,8 +473,13 @@ def test_the_preferences_show_the_defaults_and_the_options(client, logged_in, ro
     response = client.get("/notifications/settings")
     assert response.status_code == 200
     assert_accessible(response)
-    offered = [kind for kind in KINDS if role != Role.CONSULTANT or kind.key not in LEAD_KINDS]
-    assert len(offered) == (len(KINDS) - 2 if role == Role.CONSULTANT else len(KINDS))
+    hidden = {
+        Role.CONSULTANT: LEAD_KINDS | ADMIN_KINDS,
+        Role.LEAD: ADMIN_KINDS,
+        Role.ADMIN: frozenset(),
+    }[role]
+    offered = [kind for kind in KINDS if kind.key not in hidden]
+    assert len(offered) == len(KINDS) - {Role.CONSULTANT: 3, Role.LEAD: 1, Role.ADMIN: 0}[role]
     assert _checked(response) == {kind.key: kind.default for kind in offered}
     html = response.get_data(as_text=True)
     for kind in KINDS:
@@ -546,7 +553,7 @@ def test_saving_the_preferences(client, session, logged_in):
         .select_from(NotificationPreference)
         .where(NotificationPreference.staff_member_id == me.id)
     )
-    assert count == len(KINDS)
+    assert count == len(KINDS) - len(ADMIN_KINDS)
 
 
 @pytest.mark.parametrize(

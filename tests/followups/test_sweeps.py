@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from caseflow import clock
 from caseflow.audit.models import AuditEvent
+from caseflow.documents.models import Document, DocumentKind, DocumentVersion
 from caseflow.engagements.models import EngagementStatus
 from caseflow.followups.models import FollowUp, FollowUpKind, FollowUpStatus, Notification
 from caseflow.followups.notify import notify
@@ -419,7 +420,8 @@ def test_a_completed_engagement_gets_two_sustainability_checks_once(session, lea
 def busy_programme(session, lead):
     """Something for every sweep on Monday 15.12.2025 (engagement ends 31.12.2025): a new
     co-consultant with a login for the digest, an application submitted on 28.11.2025 (new,
-    and undecided after ten working days on 13.12.) and one declined in May (retention)."""
+    and undecided after ten working days on 13.12.), one declined in May (retention), and
+    an admin with a document whose file was found damaged on 1.12."""
     organisation = factories.make_organisation(session, name="Bezirksamt Mitte Jugendamt")
     factories.make_contact(session, organisation, name="Petra Vertraulich")
     colleague = factories.make_staff_member(
@@ -448,6 +450,28 @@ def busy_programme(session, lead):
     factories.make_engagement(
         session, lead=lead, status=EngagementStatus.ABGESCHLOSSEN, actual_end=date(2025, 6, 30)
     )
+    factories.make_staff_member(session, role=Role.ADMIN)
+    document = Document(
+        engagement_id=engagement.id,
+        title="Kooperationsvereinbarung",
+        title_key="kooperationsvereinbarung",
+        kind=DocumentKind.VEREINBARUNG,
+        created_at=at(date(2025, 11, 3)),
+    )
+    document.versions.append(
+        DocumentVersion(
+            number=1,
+            storage_name=f"{engagement.id:032x}",
+            file_name="Kooperationsvereinbarung.pdf",
+            file_kind="pdf",
+            size=1,
+            sha256="0" * 64,
+            uploaded_at=at(date(2025, 11, 3)),
+            damaged_at=at(date(2025, 12, 1)),
+        )
+    )
+    session.add(document)
+    session.flush()
     return engagement
 
 
@@ -508,6 +532,7 @@ def test_each_sweep_runs_a_fixed_number_of_statements(session, lead, count_queri
         "digest": 5,  # recipients, milestones, follow-ups, insert, supersede
         # settings, reviews, applications, audit addresses, audit event, contact rule's event
         "retention": 6,
+        "documents_damaged": 4,  # damaged files, admins, insert, supersede
     }
 
 

@@ -6,12 +6,11 @@ the team gets 404); changing needs who may change the engagement. Downloads go o
 attachments under their original name; PDF and images may be shown in the browser
 (``?anzeigen=1``), always with ``X-Content-Type-Options: nosniff`` and caseflow's CSP. A
 stored file whose bytes no longer match its SHA-256 is not served: the page says so, the
-log and the audit trail record it.
+log and the audit trail record it, and the admins are told (``caseflow.documents.integrity``).
 """
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -37,9 +36,9 @@ from wtforms import BooleanField, HiddenField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 
 from caseflow import clock
-from caseflow.audit.services import record
 from caseflow.documents import storage
 from caseflow.documents.content import FileKind
+from caseflow.documents.integrity import report_damage
 from caseflow.documents.models import FILE_NAME_LENGTH, Document, DocumentKind
 from caseflow.documents.queries import document_of, documents_of
 from caseflow.documents.services import (
@@ -78,8 +77,6 @@ from caseflow.translating import ngettext
 from caseflow.web.converters import form_id
 from caseflow.web.input import check_upload_input, takes_files
 from caseflow.web.sections import ListColumn, PageSection
-
-log = logging.getLogger(__name__)
 
 ANCHOR = "documents-title"
 MEGABYTE = 1024 * 1024
@@ -409,19 +406,12 @@ def download(engagement_id: int, document_id: int, number: int) -> Response | tu
         abort(404)
     root = storage_root()
     if not storage.intact(root, version.storage_name, version.sha256):
-        log.error(
-            "document version %s (%s) does not match its SHA-256 or is missing",
-            version.id,
-            version.storage_name,
-        )
-        record(
+        report_damage(
             db.session,
+            version,
+            engagement_id=engagement_id,
             actor=acting_member(),
-            action="document.damaged",
-            object_type="engagement",
-            object_id=engagement_id,
-            changes={"document": document.id, "version": version.number},
-            at=clock.now(),
+            now=clock.now(),
         )
         db.session.commit()
         return render_template(

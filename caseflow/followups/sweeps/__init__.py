@@ -47,7 +47,10 @@ The rules:
   on, the contact persons of organisations without an open engagement or application are
   anonymised, and the applications linked to those organisations with them
   (``caseflow.followups.sweeps.anonymisation``); each rule records one audit event per run
-  (count 0 included).
+  (count 0 included);
+- damaged files: a document version whose stored file was found missing or changed
+  (``caseflow.documents.integrity``) → each active admin, once per damage and person
+  (``caseflow.followups.sweeps.documents``).
 
 Reminders reach only active staff members (``StaffMember.is_active``): an inactive owner or
 assignee is replaced by the engagement's lead when the lead is active; when nobody active is
@@ -67,6 +70,7 @@ from caseflow.followups.sweeps.applications import (
 )
 from caseflow.followups.sweeps.common import Sweep, application_link, engagement_link
 from caseflow.followups.sweeps.digest import digest_week, weekly_digest
+from caseflow.followups.sweeps.documents import documents_damaged
 from caseflow.followups.sweeps.engagements import (
     engagements_ending,
     follow_ups_due,
@@ -84,6 +88,7 @@ SWEEPS: tuple[Sweep, ...] = (
     Sweep("applications_undecided", _l("Unentschiedene Bewerbungen"), applications_undecided),
     Sweep("digest", _l("Wochenübersicht"), weekly_digest),
     Sweep("retention", _l("Anonymisierung nach Aufbewahrungsfristen"), retention),
+    Sweep("documents_damaged", _l("Beschädigte Dateien"), documents_damaged),
 )
 
 __all__ = [
@@ -93,6 +98,7 @@ __all__ = [
     "applications_new",
     "applications_undecided",
     "digest_week",
+    "documents_damaged",
     "engagement_link",
     "engagements_ending",
     "follow_ups_due",
