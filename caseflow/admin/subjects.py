@@ -477,11 +477,10 @@ def subject_data(session: Session, subject: Subject, *, now: datetime) -> dict[s
     return data
 
 
-def _documents_of_case(session: Session, subject: Subject) -> list[dict[str, Any]]:
-    """The documents of the subject's case: for an application the documents of the
-    engagement it led to, for a contact person those of their organisation's engagements;
-    each with its versions (file name, size, SHA-256, when uploaded). The files themselves
-    are on the engagements' documents pages, for the admin to hand over."""
+def case_documents(session: Session, subject: Subject) -> list[Document]:
+    """The documents of the subject's case (also those in the trash), with their versions:
+    for an application the documents of the engagement it led to, for a contact person
+    those of their organisation's engagements. By engagement, title, id."""
     if isinstance(subject.record, ContactPerson):
         engagement_ids = select(Engagement.id).where(
             Engagement.organisation_id == subject.record.organisation_id
@@ -491,12 +490,21 @@ def _documents_of_case(session: Session, subject: Subject) -> list[dict[str, Any
         condition = Document.engagement_id == subject.record.engagement_id
     else:
         return []
-    documents = session.scalars(
-        select(Document)
-        .where(condition)
-        .options(selectinload(Document.versions))
-        .order_by(Document.engagement_id, Document.title_key, Document.id)
+    return list(
+        session.scalars(
+            select(Document)
+            .where(condition)
+            .options(selectinload(Document.versions))
+            .order_by(Document.engagement_id, Document.title_key, Document.id)
+        )
     )
+
+
+def _documents_of_case(session: Session, subject: Subject) -> list[dict[str, Any]]:
+    """The documents of the subject's case (``case_documents``), each with its versions
+    (file name, size, SHA-256, when uploaded). The files themselves are in the ZIP export
+    (``caseflow.admin.subject_archive``) and on the engagements' documents pages."""
+    documents = case_documents(session, subject)
     return [
         {
             "engagement_id": document.engagement_id,
@@ -518,12 +526,12 @@ def _documents_of_case(session: Session, subject: Subject) -> list[dict[str, Any
     ]
 
 
-def _require_admin(actor: StaffMember) -> None:
+def require_admin(actor: StaffMember) -> None:
     if not actor.has_role(Role.ADMIN):
         raise SubjectNotPermitted(_("Nur Admins bearbeiten Anfragen betroffener Personen."))
 
 
-def _record(
+def record_request(
     session: Session,
     subject: Subject,
     *,
@@ -550,9 +558,9 @@ def export(
     """Everything held about ``subject`` (``subject_data``), for a download (``fmt`` "json")
     or the readable page ("html"). Before: ``actor`` is an admin. After: audit
     ``subject.exported`` with the format; flushed. Raises ``SubjectNotPermitted``."""
-    _require_admin(actor)
+    require_admin(actor)
     data = subject_data(session, subject, now=now)
-    _record(
+    record_request(
         session, subject, action="subject.exported", actor=actor, now=now, changes={"format": fmt}
     )
     return data
@@ -631,7 +639,7 @@ def rectify(
     ``SubjectNotPermitted``, ``StaleSubject`` or ``SubjectError`` (with ``field``), changing
     nothing.
     """
-    _require_admin(actor)
+    require_admin(actor)
     _not_anonymised(subject)
     if isinstance(subject.record, ContactPerson):
         contact = subject.record
@@ -659,7 +667,7 @@ def rectify(
     else:
         changed = _rectify_application(session, subject.record, fields, expected)
     if changed:
-        _record(
+        record_request(
             session,
             subject,
             action="subject.rectified",
@@ -685,7 +693,7 @@ def set_restriction(
     ``subject.restriction_lifted``; flushed. Returns False (and records nothing) when the
     subject already was in that state. Raises ``SubjectNotPermitted`` or ``SubjectError``.
     """
-    _require_admin(actor)
+    require_admin(actor)
     session.refresh(subject.record, with_for_update=True)
     _not_anonymised(subject)
     if subject.record.is_restricted == restricted:
@@ -693,9 +701,9 @@ def set_restriction(
     subject.record.is_restricted = restricted
     session.flush()
     if restricted:
-        _record(session, subject, action="subject.restricted", actor=actor, now=now)
+        record_request(session, subject, action="subject.restricted", actor=actor, now=now)
     else:
-        _record(session, subject, action="subject.restriction_lifted", actor=actor, now=now)
+        record_request(session, subject, action="subject.restriction_lifted", actor=actor, now=now)
     return True
 
 
@@ -717,7 +725,7 @@ def erase(session: Session, subject: Subject, *, actor: StaffMember, now: dateti
     data); flushed. Returns False (and records nothing) when the
     subject already was anonymised. Raises ``SubjectNotPermitted``.
     """
-    _require_admin(actor)
+    require_admin(actor)
     session.refresh(subject.record, with_for_update=True)
     if subject.is_anonymised:
         return False
@@ -733,5 +741,5 @@ def erase(session: Session, subject: Subject, *, actor: StaffMember, now: dateti
     changes: dict[str, Any] = {"kind": subject.kind.value}
     if mentions:
         changes["mentions"] = mentions
-    _record(session, subject, action="subject.erased", actor=actor, now=now, changes=changes)
+    record_request(session, subject, action="subject.erased", actor=actor, now=now, changes=changes)
     return True

@@ -1,5 +1,6 @@
 """``/admin/data-protection``: data subject requests of contact persons and applicants —
-search, what is held, export (JSON download and a readable page), rectify, restrict, erase.
+search, what is held, export (JSON download, a readable page, and a ZIP file with the JSON and
+the files of the case's documents), rectify, restrict, erase.
 
 Two URL families with the same actions, ``/contact/<contact_id>`` and
 ``/application/<application_id>``; each view loads the record (404 when unknown), calls one
@@ -9,9 +10,11 @@ service of ``caseflow.admin.subjects`` and commits once.
 from __future__ import annotations
 
 import json
+import tempfile
+from datetime import datetime
 from typing import Any
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response as WerkzeugResponse
@@ -19,6 +22,7 @@ from wtforms import BooleanField
 from wtforms.validators import DataRequired
 
 from caseflow import clock
+from caseflow.admin.subject_archive import write_archive
 from caseflow.admin.subjects import (
     SEARCH_MAX_LENGTH,
     SEARCH_MAX_RECORDS,
@@ -38,6 +42,7 @@ from caseflow.admin.subjects import (
     subject_data,
 )
 from caseflow.admin.views.blueprint import bp
+from caseflow.documents.sweeps import storage_root
 from caseflow.extensions import db
 from caseflow.organisations.forms import ContactDataForm
 from caseflow.staff.access import admin_required
@@ -284,6 +289,11 @@ def _show(kind: SubjectKind, subject_id: int) -> tuple[str, int]:
     return _render_subject(_load(kind, subject_id))
 
 
+def _download_name(subject: Subject, now: datetime, extension: str) -> str:
+    stamp = clock.local(now).strftime("%Y-%m-%d")
+    return f"datenauskunft-{subject.kind.value}-{subject.id}-{stamp}.{extension}"
+
+
 def _json_export(kind: SubjectKind, subject_id: int) -> Response:
     subject = _load(kind, subject_id)
     now = clock.now()
@@ -291,11 +301,44 @@ def _json_export(kind: SubjectKind, subject_id: int) -> Response:
     db.session.commit()
     body = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False)
     response = Response(body + "\n", mimetype="application/json")
-    stamp = clock.local(now).strftime("%Y-%m-%d")
     response.headers["Content-Disposition"] = (
-        f'attachment; filename="datenauskunft-{kind.value}-{subject.id}-{stamp}.json"'
+        f'attachment; filename="{_download_name(subject, now, "json")}"'
     )
     response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _zip_export(kind: SubjectKind, subject_id: int) -> Response:
+    """The JSON export and the files of the case's documents as one ZIP file, built in a
+    temporary file on disk (gone once the response is closed)."""
+    subject = _load(kind, subject_id)
+    now = clock.now()
+    target = tempfile.TemporaryFile()  # noqa: SIM115 (send_file closes it)
+    try:
+        try:
+            write_archive(
+                db.session, subject, actor=_actor(), now=now, root=storage_root(), target=target
+            )
+        except SubjectNotPermitted:
+            db.session.rollback()
+            abort(403)
+        db.session.commit()
+        size = target.tell()
+        target.seek(0)
+        response = send_file(
+            target,
+            mimetype="application/zip",
+            as_attachment=True,
+            download_name=_download_name(subject, now, "zip"),
+            conditional=False,
+            etag=False,
+            max_age=0,
+        )
+    except BaseException:
+        target.close()
+        raise
+    response.content_length = size
+    response.headers["Cache-Control"] = "private, no-store"
     return response
 
 
@@ -436,6 +479,14 @@ def subject_contact_export(contact_id: int) -> Response:
     return _html_export(SubjectKind.CONTACT, contact_id)
 
 
+@bp.get("/data-protection/contact/<int:contact_id>/export.zip")
+@admin_required
+def subject_contact_zip(contact_id: int) -> Response:
+    """Everything held about a contact person with the files of the documents of their
+    organisation's engagements, as a ZIP download (audited)."""
+    return _zip_export(SubjectKind.CONTACT, contact_id)
+
+
 @bp.post("/data-protection/contact/<int:contact_id>/rectify")
 @admin_required
 def subject_contact_rectify(contact_id: int) -> WerkzeugResponse | tuple[str, int]:
@@ -482,6 +533,14 @@ def subject_application_json(application_id: int) -> Response:
 def subject_application_export(application_id: int) -> Response:
     """Everything held about an applicant, as a readable page to print (audited)."""
     return _html_export(SubjectKind.APPLICATION, application_id)
+
+
+@bp.get("/data-protection/application/<int:application_id>/export.zip")
+@admin_required
+def subject_application_zip(application_id: int) -> Response:
+    """Everything held about an applicant with the files of the documents of the engagement
+    the application led to, as a ZIP download (audited)."""
+    return _zip_export(SubjectKind.APPLICATION, application_id)
 
 
 @bp.post("/data-protection/application/<int:application_id>/rectify")
