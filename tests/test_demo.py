@@ -27,6 +27,9 @@ from caseflow.demo import (
 )
 from caseflow.demo import engagements as demo_engagements
 from caseflow.demo import staff as demo_staff
+from caseflow.documents.models import Document, DocumentVersion
+from caseflow.documents.storage import intact
+from caseflow.documents.sweeps import storage_root
 from caseflow.engagements.models import (
     Activity,
     AssignmentRole,
@@ -349,10 +352,36 @@ def test_nothing_happens_after_the_demo_day(session: Session, demo: str) -> None
         Barrier.created_at,
         FollowUp.created_at,
         StaffMember.created_at,
+        DocumentVersion.uploaded_at,
     )
     for column in stamps:
         assert session.scalar(select(func.max(column))) < DEMO_DAY_ENDS, column
     assert session.scalar(select(func.max(AuditEvent.occurred_at))) < DEMO_DAY_ENDS
+
+
+def test_done_milestones_carry_their_evidence_as_stored_documents(
+    app: Flask, session: Session, demo: str
+) -> None:
+    """The agreement, the analysis report (a draft and the final version), the action plan
+    and the workshop minutes, each linked to its done milestone, stored intact."""
+    documents = all_of(session, Document)
+    assert documents
+    titles = {document.title for document in documents}
+    assert {
+        "Kooperationsvereinbarung (unterschrieben)",
+        "Analysebericht Zugangsbarrieren",
+    } <= titles
+    with app.test_request_context():
+        root = storage_root()
+        for document in documents:
+            milestone = document.milestone
+            assert milestone is not None and milestone.status is MilestoneStatus.ERLEDIGT
+            assert milestone.phase.engagement_id == document.engagement_id
+            assert document.engagement.status is not EngagementStatus.ABGEBROCHEN
+            for version in document.versions:
+                assert intact(root, version.storage_name, version.sha256), document.title
+    reports = [d for d in documents if d.title == "Analysebericht Zugangsbarrieren"]
+    assert reports and all(len(report.versions) == 2 for report in reports)
 
 
 # --- refusal, CLI, determinism ----------------------------------------------------------

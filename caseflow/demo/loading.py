@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from caseflow.audit.services import record
 from caseflow.demo.applications import create_applications, create_rounds
 from caseflow.demo.context import DEMO_TODAY, Demo, DemoError, at, count_rows
+from caseflow.demo.documents import create_documents
 from caseflow.demo.engagements import create_engagements
 from caseflow.demo.organisations import create_organisations
 from caseflow.demo.selfchecks import create_selfchecks
@@ -33,9 +34,10 @@ def load_demo(session: Session) -> str:
     exists. After: staff from the shipped contact list with three demo logins, client
     organisations, application rounds and applications in every status, engagements as they
     stand on ``DEMO_TODAY`` with their phases, milestones, activities, barriers,
-    follow-ups and Selbstchecks – all flushed, not committed. Raises ``DemoError`` when the
-    database is not empty or the contact list cannot provide the people the demo needs;
-    nothing is changed then.
+    follow-ups, Selbstchecks and the documents of done milestones – all flushed, not
+    committed. Raises ``DemoError`` when the database is not empty or the contact list
+    cannot provide the people the demo needs; nothing is changed then (but the documents'
+    files, which the next housekeeping removes as orphans).
     """
     _ensure_empty(session)
     demo = Demo(session=session, data=demo_data(), rng=random.Random(DEMO_SEED))
@@ -45,6 +47,7 @@ def load_demo(session: Session) -> str:
         create_rounds(demo)
         create_engagements(demo)
         create_selfchecks(demo)
+        create_documents(demo)
         create_applications(demo)
         # The demo logins (a lead and an admin among them) log in with the password alone;
         # the banner says so. A real deployment keeps the default (leads and admins).
