@@ -3,8 +3,9 @@
  * Markup: <form data-upload-progress="ID"> and <progress id="ID" hidden>. With JavaScript
  * the form is sent in the background so that the bar can show how much has gone; the server
  * answers such a request (header X-Upload-Progress) with JSON {"location": …} once the files
- * are saved, and the page goes there (where the confirmation waits). Any other answer (the
- * form with its messages) replaces the page. Without JavaScript the form is sent as usual. */
+ * are saved, and the page goes there (where the confirmation waits). An answer from another
+ * address (a redirect to the login page) is opened there; any other answer (the form with
+ * its messages) replaces the page. Without JavaScript the form is sent as usual. */
 (function () {
   "use strict";
 
@@ -34,6 +35,12 @@
         var type = request.getResponseHeader("Content-Type") || "";
         if (request.status === 200 && type.indexOf("application/json") === 0) {
           window.location.assign(JSON.parse(request.responseText).location);
+          return;
+        }
+        if (request.responseURL && request.responseURL !== form.action) {
+          // Sent elsewhere (the session had ended: the login page): go there for real, so
+          // that the address bar and the page agree.
+          window.location.assign(request.responseURL);
           return;
         }
         document.open();
