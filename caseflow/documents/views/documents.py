@@ -235,7 +235,6 @@ def _render_page(
             documents=documents_of(db.session, engagement.id),
             can_edit=may_edit(engagement, acting_member()),
             form=form or _upload_form(engagement),
-            action=ActionForm(formdata=None),
             max_mb=current_app.config["DOCUMENT_MAX_MB"],
             max_files=current_app.config["DOCUMENT_MAX_FILES"],
             trash_days=_trash_days(),
