@@ -107,6 +107,15 @@ def app_on(tmp_path: Path) -> Iterator[Callable[[str], Flask]]:
         dispose_engines(app)
 
 
+def _stored_files(root: Path) -> dict[str, bytes]:
+    """The stored documents' files under ``root``: path inside it → bytes."""
+    return {
+        path.relative_to(root).as_posix(): path.read_bytes()
+        for path in root.rglob("*")
+        if path.is_file()
+    }
+
+
 def migrated_demo(app: Flask) -> None:
     """Migrate the app's database to head and load the demo data set (committed)."""
     with app.app_context():
@@ -326,9 +335,15 @@ def test_the_commands_back_up_and_restore(new_database, app_on, tmp_path: Path) 
         result = source_app.test_cli_runner().invoke(args=["backup"])
     assert result.exit_code == 0, result.output
     folder = Path(source_app.instance_path) / "backups"
-    [file] = folder.iterdir()
-    size = human_size(file.stat().st_size)
-    assert result.output == f"Sicherung geschrieben: {file} ({size})\n"
+    # The demo holds documents: their files go into a tar beside the database's copy.
+    [tar] = [path for path in folder.iterdir() if path.name.endswith("-dokumente.tar")]
+    [file] = [path for path in folder.iterdir() if path != tar]
+    stored = _stored_files(Path(source_app.instance_path) / "documents")
+    assert stored
+    assert result.output == (
+        f"Sicherung geschrieben: {file} ({human_size(file.stat().st_size)})\n"
+        f"Dokumente gesichert: {tar} ({len(stored)} Dateien, {human_size(tar.stat().st_size)})\n"
+    )
 
     target = new_database(kind)
     target_app = app_on(target)
@@ -347,6 +362,10 @@ def test_the_commands_back_up_and_restore(new_database, app_on, tmp_path: Path) 
     assert done.output.startswith(f"Sicherung {file} in die Datenbank ")
     assert done.output.endswith(" eingespielt.\n")
     assert contents(target) == contents(source)
+    with target_app.app_context():
+        files = runner.invoke(args=["restore", str(tar), "--yes"])
+    assert files.exit_code == 0, files.output
+    assert _stored_files(Path(target_app.instance_path) / "documents") == stored
 
     with target_app.app_context():
         again = runner.invoke(args=["restore", str(file), "--yes"])
