@@ -34,6 +34,7 @@ from caseflow.staff.models import StaffMember
 from caseflow.translating import lazy_gettext as _l
 
 TITLE_LENGTH = 200
+TITLE_KEY_LENGTH = 3 * TITLE_LENGTH
 FILE_NAME_LENGTH = 200
 
 
@@ -69,13 +70,17 @@ class Document(Model):
         ForeignKey("milestone.id", ondelete="SET NULL"), index=True
     )
     title: Mapped[str] = mapped_column(String(TITLE_LENGTH))
-    # The title as versions are matched: case-folded, white space collapsed.
-    title_key: Mapped[str] = mapped_column(String(TITLE_LENGTH))
+    # The title as versions are matched: case-folded, white space collapsed. Case folding
+    # can make a title longer ("ß" → "ss", "ΐ" → three characters): three times its room.
+    title_key: Mapped[str] = mapped_column(String(TITLE_KEY_LENGTH))
     kind: Mapped[DocumentKind] = mapped_column(enum_column_type(DocumentKind, "kind"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     created_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("staff_member.id", ondelete="SET NULL")
     )
+    # When a version was last added, or the document trashed or restored: every such change
+    # writes the row, so that ``version`` counts up and a form shown before it is stale.
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     deleted_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("staff_member.id", ondelete="SET NULL")

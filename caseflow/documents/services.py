@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from caseflow.audit.services import record
@@ -218,6 +219,10 @@ def upload_documents(
             item = _received(root, upload, limits)
             received.append(item[0])
             checked.append(item)
+        # The engagement's row first, locked, with its version as it is now: an upload takes
+        # long enough for another change (another upload) to commit meanwhile, and touch()
+        # below must count up from that, not from the version read when the request began.
+        session.refresh(engagement, ["version"], with_for_update=True)
         documents = _current_documents(session, engagement.id)
         result = Uploaded()
         for incoming, file_kind, file_name in checked:
@@ -232,12 +237,17 @@ def upload_documents(
                     milestone_id=milestone,
                     created_at=now,
                     created_by_id=actor.id,
+                    updated_at=now,
                 )
                 session.add(document)
                 documents[document.title_key] = document
-            elif milestone is not None:
-                # A new version keeps its document's kind; a milestone chosen now links it.
-                document.milestone_id = milestone
+            else:
+                # Written, so that the row's version counts up: a delete form shown before
+                # this version is stale.
+                document.updated_at = now
+                if milestone is not None:
+                    # A new version keeps its document's kind; a milestone chosen now links it.
+                    document.milestone_id = milestone
             version = DocumentVersion(
                 number=len(document.versions) + 1,
                 storage_name=incoming.name,
@@ -252,26 +262,46 @@ def upload_documents(
             result.versions.append(version)
         touch(engagement)
         session.flush()
-        for version, (incoming, _kind, _name) in zip(result.versions, checked, strict=True):
-            result.stored.append(storage.accept(root, incoming))
-            record(
-                session,
-                actor=actor,
-                action="document.uploaded",
-                object_type=OBJECT_TYPE,
-                object_id=engagement.id,
-                changes={
-                    "document": version.document_id,
-                    "title": version.document.title,
-                    "version": version.number,
-                    "file_name": version.file_name,
-                    "size": version.size,
-                    "sha256": version.sha256,
-                },
-                at=now,
+        try:
+            _accept_and_record(
+                session, engagement, result, checked, actor=actor, now=now, root=root
             )
-        session.flush()
+        except BaseException:
+            result.undo_files()  # the caller rolls back: no file may stay without its row
+            raise
     return result
+
+
+def _accept_and_record(
+    session: Session,
+    engagement: Engagement,
+    result: Uploaded,
+    checked: list[tuple[storage.Received, FileKind, str]],
+    *,
+    actor: StaffMember,
+    now: datetime,
+    root: Path,
+) -> None:
+    """Move each checked file into place and record its upload (the rows are flushed)."""
+    for version, (incoming, _kind, _name) in zip(result.versions, checked, strict=True):
+        result.stored.append(storage.accept(root, incoming))
+        record(
+            session,
+            actor=actor,
+            action="document.uploaded",
+            object_type=OBJECT_TYPE,
+            object_id=engagement.id,
+            changes={
+                "document": version.document_id,
+                "title": version.document.title,
+                "version": version.number,
+                "file_name": version.file_name,
+                "size": version.size,
+                "sha256": version.sha256,
+            },
+            at=now,
+        )
+    session.flush()
 
 
 def _title_from(file_name: str) -> str:
@@ -312,6 +342,7 @@ def trash_document(
     )
     touch(engagement)
     if trash_days > 0:
+        document.updated_at = now
         document.deleted_at = now
         document.deleted_by_id = actor.id
         session.flush()
@@ -331,27 +362,39 @@ def restore_document(
     if document.deleted_at is None:
         raise DocumentError(_("Dieses Dokument ist nicht im Papierkorb."))
     if title_key(document.title) in _current_documents(session, engagement.id):
-        raise DocumentError(
-            _(
-                "Es gibt inzwischen ein anderes Dokument mit dem Titel „%(title)s“. Benennen "
-                "Sie es um oder löschen Sie es, bevor Sie dieses wiederherstellen.",
-                title=document.title,
-            )
-        )
+        raise DocumentError(_taken_title(document.title))
     deleted_at = document.deleted_at
-    document.deleted_at = None
-    document.deleted_by_id = None
-    touch(engagement)
-    record(
-        session,
-        actor=actor,
-        action="document.restored",
-        object_type=OBJECT_TYPE,
-        object_id=engagement.id,
-        changes={"document": document.id, "title": document.title, "deleted_at": deleted_at},
-        at=now,
+    try:
+        # In a savepoint of its own: an upload under this title may commit after the check
+        # above, and the unique index then refuses the row (a message, not an error page).
+        with session.begin_nested():
+            document.deleted_at = None
+            document.deleted_by_id = None
+            document.updated_at = now
+            touch(engagement)
+            record(
+                session,
+                actor=actor,
+                action="document.restored",
+                object_type=OBJECT_TYPE,
+                object_id=engagement.id,
+                changes={
+                    "document": document.id,
+                    "title": document.title,
+                    "deleted_at": deleted_at,
+                },
+                at=now,
+            )
+    except IntegrityError:
+        raise DocumentError(_taken_title(document.title)) from None
+
+
+def _taken_title(title: str) -> str:
+    return _(
+        "Es gibt inzwischen ein anderes Dokument mit dem Titel „%(title)s“. Benennen "
+        "Sie es um oder löschen Sie es, bevor Sie dieses wiederherstellen.",
+        title=title,
     )
-    session.flush()
 
 
 def purge_trash(session: Session, now: datetime, *, trash_days: int) -> int:

@@ -515,3 +515,92 @@ def test_the_completion_page_points_to_completing_with_a_file(client, session, t
         "#upload-title"
     )
     assert f'<a href="{link}">Nachweis hochladen</a>' in html
+
+
+# --- after the review: stale forms, long titles, races, half-stored uploads -----------------
+
+
+def _version_field(html: str, document_id: int) -> str:
+    form = html[html.index(f"/dokumente/{document_id}/loeschen") :]
+    return re.search(r'name="version" value="(\d+)"', form).group(1)
+
+
+def test_a_delete_form_shown_before_a_new_version_is_stale(app, client, session, team):
+    _lead, engagement = team
+    _upload(client, engagement, [("Plan.pdf", PDF)])
+    document = session.scalar(select(Document))
+    page = f"/engagements/{engagement.id}/dokumente"
+    shown = client.get(page).get_data(as_text=True)
+    old_version = _version_field(shown, document.id)
+    token = _csrf(client, page)
+    _upload(client, engagement, [("Plan.pdf", PDF + b"% zweite Fassung\n")])
+    answer = client.post(
+        f"{page}/{document.id}/loeschen", data={"csrf_token": token, "version": old_version}
+    )
+    assert answer.status_code == 302
+    assert "wurde gerade geändert" in client.get(answer.headers["Location"]).get_data(as_text=True)
+    session.expire_all()
+    document = session.get(Document, document.id)
+    assert not document.in_trash and len(document.versions) == 2
+
+
+def test_a_title_that_grows_when_case_folded_is_stored_and_matched(client, session, team):
+    """ "ß" folds to "ss": a title of 196 characters has a key of 224."""
+    _lead, engagement = team
+    title = ("Straße " * 28).strip()
+    assert len(title) <= 200 < len(" ".join(title.split()).casefold())
+    assert _upload(client, engagement, [("a.pdf", PDF)], title=title).status_code == 302
+    again = _upload(client, engagement, [("b.pdf", PDF)], title=title.replace("S", "s"))
+    assert again.status_code == 302
+    (document,) = session.scalars(select(Document)).all()
+    assert document.title == title and len(document.versions) == 2
+
+
+def test_a_restore_racing_an_upload_of_its_title_gets_a_message(
+    app, client, session, team, monkeypatch
+):
+    """An upload under the same title commits between the restore's check and its write:
+    the unique index refuses the restore, which answers with the message, not a 500."""
+    from caseflow.documents import services
+
+    _lead, engagement = team
+    _upload(client, engagement, [("Plan.pdf", PDF)])
+    document = session.scalar(select(Document))
+    page = f"/engagements/{engagement.id}/dokumente"
+    token = _csrf(client, page)
+    client.post(f"{page}/{document.id}/loeschen", data={"csrf_token": token, "version": "1"})
+    _upload(client, engagement, [("Plan.pdf", PDF + b"% neu\n")])
+    session.refresh(document)
+    monkeypatch.setattr(services, "_current_documents", lambda _session, _engagement_id: {})
+    answer = client.post(
+        f"{page}/{document.id}/wiederherstellen",
+        data={"csrf_token": token, "version": str(document.version)},
+    )
+    assert answer.status_code == 302
+    text = client.get(answer.headers["Location"]).get_data(as_text=True)
+    assert "Es gibt inzwischen ein anderes Dokument mit dem Titel „Plan“" in text
+    session.refresh(document)
+    assert document.in_trash
+
+
+def test_a_failure_while_moving_files_into_place_leaves_no_file(
+    app, client, session, team, monkeypatch
+):
+    from caseflow.documents import storage
+
+    _lead, engagement = team
+    accepted = storage.accept
+    calls = []
+
+    def accept_once(root, received):
+        calls.append(received)
+        if len(calls) == 2:
+            raise OSError("disk full")
+        return accepted(root, received)
+
+    monkeypatch.setattr(storage, "accept", accept_once)
+    with pytest.raises(OSError, match="disk full"):
+        _upload(client, engagement, [("a.pdf", PDF), ("b.pdf", PDF)])
+    assert len(calls) == 2
+    assert _files_in(_root(app)) == []
+    assert session.scalar(select(Document)) is None
