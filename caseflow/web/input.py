@@ -6,8 +6,12 @@
   too: Werkzeug would keep an escape that is no UTF-8 (``J%FCrgen``) as literal text.
 - No uploaded files and no JSON bodies: Flask-WTF would read both as form data (a file in
   place of a text field, a number in place of a string). The one exception are views marked
-  ``takes_files`` (document uploads): the hook leaves their body alone, so that the view can
-  raise the size limit before the body is read, and the view calls ``check_upload_input``.
+  ``takes_files(limit)`` (document uploads): for them the hook sets the request's size limit
+  and reads the body (files spooled to temporary files) right here, before anything asks the
+  database: on SQLite a request that may write holds the write lock from its first
+  statement, and an upload arriving slowly must not hold it meanwhile. A body over the limit
+  is noted (``upload_too_large()``) for the view to answer with its form; JSON and NUL
+  characters are refused as everywhere.
 
 No browser sends any of this by accident, so such a request is refused up front with a 400 page.
 """
@@ -18,7 +22,8 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl
 
-from flask import Flask, abort, current_app, request
+from flask import Flask, abort, current_app, g, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -52,28 +57,46 @@ def _refuse_nul_characters() -> None:
                 abort(400)
 
 
-def takes_files(view: F) -> F:
-    """Mark ``view`` as one that takes uploaded files (multipart form data)."""
-    view.takes_files = True  # type: ignore[attr-defined]
-    return view
+def takes_files(limit: Callable[[], int]) -> Callable[[F], F]:
+    """Mark a view as one that takes uploaded files (multipart form data), in requests of at
+    most ``limit()`` bytes (called in the request, so it may read the app's config)."""
+
+    def mark(view: F) -> F:
+        view.upload_limit = limit  # type: ignore[attr-defined]
+        return view
+
+    return mark
 
 
-def _for_a_view_taking_files() -> bool:
+def _upload_limit() -> Callable[[], int] | None:
     view = current_app.view_functions.get(request.endpoint or "")
-    return bool(getattr(view, "takes_files", False))
+    return getattr(view, "upload_limit", None)
 
 
-def check_upload_input() -> None:
-    """What ``check_input`` checks, for a view that ``takes_files``, once it has set the
-    request's size limit: no JSON, no NUL characters (files are welcome)."""
+def _receive_upload(limit: int) -> None:
+    request.max_content_length = limit
+    if request.method not in SUBMIT_METHODS:
+        return
     if request.is_json:
         abort(400)
+    try:
+        request.files  # noqa: B018 (reads the whole body: form fields and files)
+    except RequestEntityTooLarge:
+        g.upload_too_large = True
+        return
     _refuse_nul_characters()
+
+
+def upload_too_large() -> bool:
+    """Whether the body of this upload was over its view's limit (and so not read)."""
+    return bool(g.get("upload_too_large"))
 
 
 def check_input() -> None:
     """Refuse (400) a request with input no view can take; see the module docstring."""
-    if _for_a_view_taking_files():
+    limit = _upload_limit()
+    if limit is not None:
+        _receive_upload(limit())
         return
     _refuse_undecodable_form_body()
     _refuse_files_and_json()

@@ -604,3 +604,62 @@ def test_a_failure_while_moving_files_into_place_leaves_no_file(
     assert len(calls) == 2
     assert _files_in(_root(app)) == []
     assert session.scalar(select(Document)) is None
+
+
+class _WatchedBody(io.BytesIO):
+    """A request body that knows how much of it was read."""
+
+    def __init__(self, data: bytes) -> None:
+        super().__init__(data)
+        self.size = len(data)
+
+    @property
+    def all_read(self) -> bool:
+        return self.tell() >= self.size
+
+
+def test_the_upload_arrives_before_the_database_is_asked(app, client, session, team):
+    """On SQLite a request that may write takes the write lock with its first statement: an
+    upload arriving slowly must not hold it. The body is read in full before the first
+    statement of the request (the login's check of the session included)."""
+    from sqlalchemy import event
+    from werkzeug.datastructures import FileStorage
+    from werkzeug.test import stream_encode_multipart
+
+    from caseflow.extensions import db
+
+    _lead, engagement = team
+    token = _csrf(client, f"/engagements/{engagement.id}/dokumente")
+    stream, length, boundary = stream_encode_multipart(
+        {
+            "csrf_token": token,
+            "kind": "sonstiges",
+            "milestone_id": "",
+            "title": "",
+            "files": FileStorage(
+                io.BytesIO(PDF + b"%" + b"x" * 200_000 + b"\n"),
+                filename="Gross.pdf",
+                content_type="application/pdf",
+            ),
+        },
+        use_tempfile=False,
+    )
+    body = _WatchedBody(stream.read())
+    seen: list[bool] = []
+
+    def first_statement(*_args) -> None:
+        if not seen:
+            seen.append(body.all_read)
+
+    event.listen(db.engine, "before_cursor_execute", first_statement)
+    try:
+        answer = client.post(
+            f"/engagements/{engagement.id}/dokumente",
+            input_stream=body,
+            content_length=length,
+            content_type=f"multipart/form-data; boundary={boundary}",
+        )
+    finally:
+        event.remove(db.engine, "before_cursor_execute", first_statement)
+    assert answer.status_code == 302
+    assert seen == [True]

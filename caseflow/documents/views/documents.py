@@ -30,7 +30,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.datastructures import FileStorage
-from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 from wtforms import BooleanField, HiddenField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
@@ -75,7 +74,7 @@ from caseflow.translating import gettext as _
 from caseflow.translating import lazy_gettext as _l
 from caseflow.translating import ngettext
 from caseflow.web.converters import form_id
-from caseflow.web.input import check_upload_input, takes_files
+from caseflow.web.input import takes_files, upload_too_large
 from caseflow.web.sections import ListColumn, PageSection
 
 ANCHOR = "documents-title"
@@ -258,22 +257,17 @@ def _request_limit() -> int:
     )
 
 
-# Exempt from the global CSRF check, which reads the form before the view could raise the
-# request size limit for the files; the form checks its own token.
+# Exempt from the global CSRF check (the form checks its own token): the body is read by
+# the input hook under this view's own size limit (``takes_files``), and a body over it
+# must reach the view, which answers with its form.
 @bp.post("/engagements/<int:engagement_id>/dokumente")
 @staff_required
 @csrf.exempt
-@takes_files
+@takes_files(_request_limit)
 def upload(engagement_id: int) -> Page:
     """Upload one or more files (all or nothing)."""
     engagement = load_engagement(engagement_id, for_edit=True)
-    request.max_content_length = _request_limit()
-    try:
-        check_upload_input()
-        # A file input left empty still sends one part without a name.
-        files = [item for item in request.files.getlist("files") if item.filename]
-        form = _upload_form(engagement, formdata=request.form)
-    except RequestEntityTooLarge:
+    if upload_too_large():
         form = _upload_form(engagement)
         form.form_errors.append(
             _(
@@ -284,6 +278,9 @@ def upload(engagement_id: int) -> Page:
             )
         )
         return _render_page(engagement, form=form, status=413)
+    # A file input left empty still sends one part without a name.
+    files = [item for item in request.files.getlist("files") if item.filename]
+    form = _upload_form(engagement, formdata=request.form)
     if not form.validate():
         if form.csrf_failed:
             form.form_errors.append(
