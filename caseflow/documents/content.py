@@ -7,8 +7,13 @@
   every PDF writer puts it first, and bytes in front of it are how HTML/PDF polyglots work.
 - PNG needs its signature and the IHDR chunk right after it; JPEG starts with ``FF D8 FF``.
 - Office files are ZIP archives. The central directory is checked before anything is
-  unpacked (member count, declared sizes, compression ratios), so a zip bomb is refused
-  without inflating it; only ``[Content_Types].xml`` or ODF's ``mimetype`` is read, bounded.
+  unpacked (member count, declared sizes, compression ratios), so a plain zip bomb is refused
+  without inflating it. Then every member is inflated as a stream, its output counted and
+  thrown away: a member that really unpacks to more than its directory entry declares, or
+  whose data is corrupt (bad CRC, cut off, a compression other than stored or deflate), or
+  whose local header or data disagrees with the directory, is refused as damaged. The
+  declared sizes add up to at most ``max_unpacked_bytes``, so that bounds the work;
+  inflation stops at the first byte past a limit.
   DOCM/XLSM/PPTM (``vbaProject.bin``, Excel 4 macro sheets, macro content types) and ODF
   with ``Basic/`` or ``Scripts/`` are refused: caseflow does not pass on macros.
 - Text (TXT, CSV) is UTF-8, with or without BOM, or Windows-1252 when it is not valid UTF-8:
@@ -35,6 +40,7 @@ import struct
 import zipfile
 import zlib
 from pathlib import Path
+from typing import BinaryIO
 
 from caseflow.translating import gettext as _
 from caseflow.translating import lazy_gettext as _l
@@ -207,7 +213,8 @@ def sniff(path: Path, *, file_name: str, max_unpacked_bytes: int) -> FileKind:
 
     ``file_name`` (as uploaded) only tells TXT from CSV. ``max_unpacked_bytes`` caps what
     the members of an Office file may add up to once unpacked. Reads the file in pieces of
-    at most 64 KiB (a zip's central directory and its content-type list at once, bounded).
+    at most 64 KiB (a zip's central directory and its content-type list at once, bounded);
+    the members of an Office file are inflated in pieces of at most 64 KiB too.
 
     Raises ``ContentRefused`` for an empty file and for anything that is not one of the
     kinds, with a message naming the reason (see the module).
@@ -278,6 +285,14 @@ _ZIP64_EOCD = struct.Struct("<4sQ2H2L4Q")
 _ZIP64_EOCD_SIGNATURE = b"PK\x06\x06"
 _MEMBER_SIGNATURE = b"PK\x01\x02"
 _ENCRYPTED_FLAGS = 0x0001 | 0x0040
+# Local file header: signature, version, flags, method, time, date, CRC, compressed and
+# uncompressed size, name length, extra field length; the name and extra field follow.
+_LOCAL_HEADER = struct.Struct("<4s5H3L2H")
+_LOCAL_SIGNATURE = b"PK\x03\x04"
+_DATA_DESCRIPTOR_FLAG = 0x0008  # CRC and sizes follow the data; the local header has zeros.
+_PATCHED_FLAG = 0x0020
+_UTF8_FLAG = 0x0800
+_ZIP64_MARKER = 0xFFFFFFFF  # a local size that is in the ZIP64 extra field instead
 
 _OOXML_MAIN_PARTS = {
     "word/document.xml": FileKind.DOCX,
@@ -309,7 +324,7 @@ _ARCHIVE_ERRORS = (
 
 def _sniff_archive(path: Path, max_unpacked_bytes: int) -> FileKind:
     """DOCX, XLSX, PPTX, ODT or ODS; any other archive is refused."""
-    _check_directory(path, max_unpacked_bytes)
+    directory_start = _check_directory(path, max_unpacked_bytes)
     try:
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()
@@ -319,21 +334,25 @@ def _sniff_archive(path: Path, max_unpacked_bytes: int) -> FileKind:
                 # Two members of one name: readers disagree on which one counts.
                 raise _refused_damaged()
             if members[0].filename == "mimetype":
-                return _odf_kind(archive, members[0], by_name)
-            return _ooxml_kind(archive, by_name)
+                kind = _odf_kind(archive, members[0], by_name)
+            else:
+                kind = _ooxml_kind(archive, by_name)
+        _check_unpacked(path, members, directory_start, max_unpacked_bytes)
+        return kind
     except ContentRefused:
         raise
     except _ARCHIVE_ERRORS as error:
         raise _refused_damaged() from error
 
 
-def _check_directory(path: Path, max_unpacked_bytes: int) -> None:
+def _check_directory(path: Path, max_unpacked_bytes: int) -> int:
     """Refuse an archive whose central directory lists too many members, counted in its
     raw bytes before zipfile reads it: zipfile makes an object of every member, and a 17 MB
     archive of 200 000 empty members took it 110 MB and seconds.
 
     Finds the directory where zipfile looks: just before the end record (or the ZIP64 end
-    record and locator in front of it).
+    record and locator in front of it). Returns where it starts in the file, where the
+    members' data must end.
     """
     with path.open("rb") as file:
         size = file.seek(0, 2)
@@ -364,6 +383,7 @@ def _check_directory(path: Path, max_unpacked_bytes: int) -> None:
     # At least as many signatures as members (a name may hold one too): an upper bound.
     if directory.count(_MEMBER_SIGNATURE) > MAX_MEMBERS:
         raise _refused_unpacks_too_large(max_unpacked_bytes)
+    return directory_start
 
 
 def _check_members(members: list[zipfile.ZipInfo], max_unpacked_bytes: int) -> None:
@@ -387,6 +407,138 @@ def _check_members(members: list[zipfile.ZipInfo], max_unpacked_bytes: int) -> N
                 "Sie sie ohne Passwort und laden Sie sie erneut hoch."
             ),
         )
+
+
+def _check_unpacked(
+    path: Path, members: list[zipfile.ZipInfo], directory_start: int, max_unpacked_bytes: int
+) -> None:
+    """Refuse an archive whose members' data does not match what the directory declares.
+
+    The directory's sizes are only claims: a member declared as 1000 bytes may inflate to
+    400 MB, and zipfile's own reader stops at the declared size without noticing (the CRC
+    can be that of the first 1000 bytes). So each member's local header is read for where
+    its data starts, the members' data must not overlap each other or the directory (as in
+    a bomb of overlapping members), and then each member is inflated as a stream, stopping
+    at the first byte past its declared size or past ``max_unpacked_bytes`` in all.
+    """
+    with path.open("rb") as file:
+        spans = [(_data_start(file, info, directory_start), info) for info in members]
+        spans.sort(key=lambda span: span[1].header_offset)
+        end = 0
+        for data_start, info in spans:
+            if info.header_offset < end:
+                raise _refused_damaged()
+            end = data_start + info.compress_size
+        if end > directory_start:
+            raise _refused_damaged()
+        unpacked = 0
+        for data_start, info in spans:
+            unpacked += _unpack(file, info, data_start, unpacked, max_unpacked_bytes)
+
+
+def _data_start(file: BinaryIO, info: zipfile.ZipInfo, directory_start: int) -> int:
+    """Where the data of ``info`` starts, by its local header, which must agree with the
+    directory on name, compression, encryption and (unless they follow the data) CRC and
+    sizes. Name and extra field lengths are the local header's own: they may differ from
+    the directory's, and readers that walk the local headers use these.
+    """
+    if not 0 <= info.header_offset < directory_start:
+        raise _refused_damaged()
+    file.seek(info.header_offset)
+    header = file.read(_LOCAL_HEADER.size)
+    if len(header) != _LOCAL_HEADER.size:
+        raise _refused_damaged()
+    (
+        signature,
+        _version,
+        flags,
+        method,
+        _time,
+        _date,
+        crc,
+        compress_size,
+        file_size,
+        name_length,
+        extra_length,
+    ) = _LOCAL_HEADER.unpack(header)
+    name = file.read(name_length)
+    if (
+        signature != _LOCAL_SIGNATURE
+        or len(name) != name_length
+        or name.decode("utf-8" if flags & _UTF8_FLAG else "cp437") != info.orig_filename
+        or method != info.compress_type
+        or method not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
+        or (flags | info.flag_bits) & (_ENCRYPTED_FLAGS | _PATCHED_FLAG)
+    ):
+        raise _refused_damaged()
+    # ZIP64 puts both sizes in an extra field and 0xFFFFFFFF here; the directory's are the
+    # ones checked against the data below.
+    if not flags & _DATA_DESCRIPTOR_FLAG and (
+        crc != info.CRC
+        or compress_size not in (info.compress_size, _ZIP64_MARKER)
+        or file_size not in (info.file_size, _ZIP64_MARKER)
+    ):
+        raise _refused_damaged()
+    return info.header_offset + _LOCAL_HEADER.size + name_length + extra_length
+
+
+def _unpack(
+    file: BinaryIO,
+    info: zipfile.ZipInfo,
+    data_start: int,
+    unpacked: int,
+    max_unpacked_bytes: int,
+) -> int:
+    """How many bytes the member really unpacks to, inflated from its ``compress_size``
+    bytes at ``data_start`` in pieces of at most 64 KiB and thrown away.
+
+    Refused as too large once it and the ``unpacked`` bytes of the members before it pass
+    ``max_unpacked_bytes``; as damaged past its declared size, when its deflate stream is
+    corrupt or does not end within its data, or when size or CRC differ from the
+    directory's. A stored member is checked the same way.
+    """
+    room = max_unpacked_bytes - unpacked
+    cap = min(info.file_size, room)
+
+    def count(size: int) -> None:
+        if size > room:
+            raise _refused_unpacks_too_large(max_unpacked_bytes)
+        if size > cap:
+            raise _refused_damaged()
+
+    left = info.compress_size
+    size = crc = 0
+    file.seek(data_start)
+    if info.compress_type == zipfile.ZIP_STORED:
+        if info.compress_size != info.file_size:
+            raise _refused_damaged()
+        while left:
+            data = file.read(min(_CHUNK_BYTES, left))
+            if not data:
+                raise _refused_damaged()
+            left -= len(data)
+            size += len(data)
+            count(size)
+            crc = zlib.crc32(data, crc)
+    elif info.compress_size or info.file_size:  # some writers store no data for an empty one
+        inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+        while not inflater.eof:
+            data = inflater.unconsumed_tail
+            if not data and left:
+                data = file.read(min(_CHUNK_BYTES, left))
+                if not data:
+                    raise _refused_damaged()
+                left -= len(data)
+            # At most one byte past the cap: enough to know it is passed.
+            output = inflater.decompress(data, min(_CHUNK_BYTES, cap + 1 - size))
+            if not (data or output or inflater.eof):
+                raise _refused_damaged()  # the stream does not end within the member
+            size += len(output)
+            count(size)
+            crc = zlib.crc32(output, crc)
+    if size != info.file_size or crc != info.CRC:
+        raise _refused_damaged()
+    return size
 
 
 def _odf_kind(
