@@ -81,7 +81,9 @@ STORED_FILE = re.compile(r"[0-9a-f]{2}/[0-9a-f]{32}")
 DOCUMENTS_SUFFIX = "-dokumente.tar"
 
 
-def _stored_files(root: Path) -> list[Path]:
+def stored_files(root: Path) -> list[Path]:
+    """The stored documents' files under ``root`` (``<2 hex>/<32 hex>``, no links), sorted;
+    uploads still arriving in ``incoming/`` are not among them."""
     if not root.is_dir():
         return []
     return sorted(
@@ -98,7 +100,7 @@ def backup_documents(root: Path, folder: Path, *, now: datetime) -> tuple[Path, 
     in ``folder`` (mode 0600, written under a temporary name first); return the file and how
     many documents it holds, or None when there is nothing to keep. Uploads still arriving
     (``incoming/``) are left out."""
-    files = _stored_files(root)
+    files = stored_files(root)
     if not files:
         return None
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -128,7 +130,7 @@ def restore_documents(file: Path, root: Path) -> int:
     """Unpack the documents' backup ``file`` into ``root``, which must hold no stored file
     yet; return how many files. Refused (``BackupError``, nothing unpacked) when the tar holds
     anything but regular files in the storage layout."""
-    if _stored_files(root):
+    if stored_files(root):
         raise BackupError(
             f"Im Ablageordner {root} liegen schon Dokumente; eine Sicherung wird nur in einen "
             "leeren Ablageordner eingespielt."

@@ -24,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from caseflow.audit.services import Actor, record
+from caseflow.backup import stored_files
 from caseflow.documents import storage
 from caseflow.documents.models import Document, DocumentVersion
 
@@ -83,8 +84,13 @@ def report_damage(
 def check_documents(session: Session, now: datetime, root: Path) -> Checked:
     """Read every stored file of every version (those in the trash too) and compare it
     with its SHA-256: newly damaged versions are marked (``report_damage``, by the system),
-    damaged ones found intact again lose the mark (``document.repaired``). One query, then
-    the writes; flushed, the caller commits."""
+    damaged ones found intact again lose the mark (``document.repaired``). The files are
+    hashed first, before the first statement: on SQLite the job's transaction holds the
+    write lock from its first statement, and reading every byte of the root takes a while.
+    Then one query and the writes; flushed, the caller commits."""
+    hashes = {
+        path.relative_to(root).as_posix(): storage.sha256_of(path) for path in stored_files(root)
+    }
     rows = session.execute(
         select(DocumentVersion, Document.engagement_id)
         .join(Document, DocumentVersion.document_id == Document.id)
@@ -92,7 +98,12 @@ def check_documents(session: Session, now: datetime, root: Path) -> Checked:
     ).all()
     damaged = repaired = 0
     for version, engagement_id in rows:
-        if not storage.intact(root, version.storage_name, version.sha256):
+        place = f"{version.storage_name[:2]}/{version.storage_name}"
+        if place in hashes:
+            digest = hashes[place]
+        else:  # stored since the files were read, or missing
+            digest = storage.sha256_of(storage.stored_path(root, version.storage_name))
+        if digest != version.sha256:
             if report_damage(session, version, engagement_id=engagement_id, actor=None, now=now):
                 damaged += 1
         elif version.damaged_at is not None:

@@ -103,13 +103,14 @@ def remove(root: Path, name: str) -> None:
 
 
 def sha256_of(path: Path) -> str | None:
-    """The SHA-256 of the file at ``path`` read in chunks; None when it is missing."""
+    """The SHA-256 of the file at ``path`` read in chunks; None when it is missing or
+    cannot be read."""
     digest = hashlib.sha256()
     try:
         with open(path, "rb") as source:
             while chunk := source.read(CHUNK):
                 digest.update(chunk)
-    except FileNotFoundError:
+    except OSError:  # missing, unreadable, a folder: not the file that was stored
         return None
     return digest.hexdigest()
 

@@ -170,3 +170,32 @@ def test_telling_the_admins_takes_the_same_statements_for_one_or_many_files(
 def test_both_sweeps_are_scheduled():
     assert "documents_integrity" in {sweep.key for sweep in SWEEPS}
     assert "documents_damaged" in {sweep.key for sweep in FOLLOW_UP_SWEEPS}
+
+
+def test_the_files_are_read_before_the_first_statement(app, session, stored, monkeypatch):
+    """On SQLite the job's transaction holds the write lock from its first statement: the
+    files are hashed before it."""
+    from sqlalchemy import event
+
+    from caseflow.documents import storage
+    from caseflow.extensions import db
+
+    statements: list[str] = []
+    reads: list[int] = []
+    hashed = storage.sha256_of
+
+    def counting(path):
+        reads.append(len(statements))
+        return hashed(path)
+
+    def statement(_connection, _cursor, sql, *_args) -> None:
+        statements.append(sql)
+
+    monkeypatch.setattr(storage, "sha256_of", counting)
+    event.listen(db.engine, "before_cursor_execute", statement)
+    try:
+        assert _check(app, session) == 0
+    finally:
+        event.remove(db.engine, "before_cursor_execute", statement)
+    assert len(reads) == 2 and statements
+    assert reads == [0, 0]
