@@ -65,10 +65,10 @@ _FILE_MODE = 0o644 << 16
 @dataclass(frozen=True)
 class Archive:
     """What ``write_archive`` put into the archive: the number of document files, and the
-    versions left out (missing or damaged)."""
+    versions left out (missing or damaged) as ``(version id, engagement id)``."""
 
     files: int
-    missing: tuple[DocumentVersion, ...]
+    missing: tuple[tuple[int, int], ...]
 
 
 def safe_name(raw: str) -> str:
@@ -161,9 +161,9 @@ def write_archive(
     """Write the ZIP export of ``subject`` into ``target`` (a seekable binary file, left
     open): ``auskunft.json`` (what the JSON export gives), the files of the case's
     documents from the storage root ``root``, and ``FEHLENDE_DATEIEN.txt`` when some are
-    left out. Before: ``actor`` is an admin. After: audit ``subject.exported`` with format
-    "zip", the number of files and of those left out; flushed. Raises
-    ``SubjectNotPermitted``."""
+    left out. Before: ``actor`` is an admin. Only reads: the caller ends the transaction
+    and then records the export (``record_archive``), so that on SQLite no write waits on
+    a read transaction as long as the archive took. Raises ``SubjectNotPermitted``."""
     require_admin(actor)
     data = subject_data(session, subject, now=now)
     body = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
@@ -182,25 +182,32 @@ def write_archive(
                 if _add_file(archive, f"{title}/{file_name}", version, root):
                     files += 1
                 else:
-                    # Damaged like a download would find it: marked, and the admins told.
-                    report_damage(
-                        session,
-                        version,
-                        engagement_id=document.engagement_id,
-                        actor=actor,
-                        now=now,
-                    )
                     missing.append((document, version))
         if missing:
             archive.writestr(
                 _info(MISSING_NAME, now, deflated=True), _missing_text(missing).encode("utf-8")
             )
+    return Archive(
+        files=files,
+        missing=tuple((version.id, document.engagement_id) for document, version in missing),
+    )
+
+
+def record_archive(
+    session: Session, subject: Subject, archive: Archive, *, actor: StaffMember, now: datetime
+) -> None:
+    """Record the ZIP export of ``subject``: audit ``subject.exported`` with format "zip",
+    the number of files and of those left out; each file left out is marked damaged as a
+    download would (``report_damage``: the admins are told). Flushed."""
+    for version_id, engagement_id in archive.missing:
+        version = session.get(DocumentVersion, version_id)
+        if version is not None:
+            report_damage(session, version, engagement_id=engagement_id, actor=actor, now=now)
     record_request(
         session,
         subject,
         action="subject.exported",
         actor=actor,
         now=now,
-        changes={"format": "zip", "files": files, "missing": len(missing)},
+        changes={"format": "zip", "files": archive.files, "missing": len(archive.missing)},
     )
-    return Archive(files=files, missing=tuple(version for _document, version in missing))

@@ -282,3 +282,39 @@ def test_names_in_the_archive_are_safe_and_unique():
         "PLAN (3)",
         "Bericht",
     ]
+
+
+def test_building_the_archive_only_reads(app, client, session, admin, case, monkeypatch):
+    """The export is recorded after the archive is built, in a transaction of its own: a
+    GET on SQLite must not turn its read transaction into a write after a long build."""
+    from sqlalchemy import event
+
+    from caseflow.admin import subject_archive
+    from caseflow.extensions import db
+
+    application, contact, versions, _sibling = case
+    storage.stored_path(storage_root(), versions["plan_1"].storage_name).unlink()
+    during: list[str] = []
+    building = False
+    written = subject_archive.write_archive
+
+    def watched(*args, **kwargs):
+        nonlocal building
+        building = True
+        try:
+            return written(*args, **kwargs)
+        finally:
+            building = False
+
+    def statement(_connection, _cursor, sql, *_args) -> None:
+        if building:
+            during.append(sql.split(None, 1)[0].upper())
+
+    monkeypatch.setattr("caseflow.admin.views.subjects.write_archive", watched)
+    event.listen(db.engine, "before_cursor_execute", statement)
+    try:
+        _zip(client, _url("application", application, contact, "/export.zip"))
+    finally:
+        event.remove(db.engine, "before_cursor_execute", statement)
+    assert during and set(during) <= {"SELECT"}
+    assert len(_events(session)) == 1

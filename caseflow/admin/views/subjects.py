@@ -22,7 +22,7 @@ from wtforms import BooleanField
 from wtforms.validators import DataRequired
 
 from caseflow import clock
-from caseflow.admin.subject_archive import write_archive
+from caseflow.admin.subject_archive import record_archive, write_archive
 from caseflow.admin.subjects import (
     SEARCH_MAX_LENGTH,
     SEARCH_MAX_RECORDS,
@@ -316,12 +316,14 @@ def _zip_export(kind: SubjectKind, subject_id: int) -> Response:
     target = tempfile.TemporaryFile()  # noqa: SIM115 (send_file closes it)
     try:
         try:
-            write_archive(
+            archive = write_archive(
                 db.session, subject, actor=_actor(), now=now, root=storage_root(), target=target
             )
         except SubjectNotPermitted:
             db.session.rollback()
             abort(403)
+        db.session.commit()  # ends the reads: the export is recorded in a fresh transaction
+        record_archive(db.session, subject, archive, actor=_actor(), now=now)
         db.session.commit()
         size = target.tell()
         target.seek(0)

@@ -402,6 +402,9 @@ def download(engagement_id: int, document_id: int, number: int) -> Response | tu
         abort(404)
     root = storage_root()
     if not storage.intact(root, version.storage_name, version.sha256):
+        # A GET reads in a deferred transaction; on SQLite it could not turn into a write
+        # once someone else wrote meanwhile (reading the file takes a moment): a new one.
+        db.session.commit()
         report_damage(
             db.session,
             version,
