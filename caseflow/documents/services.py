@@ -82,7 +82,15 @@ def title_key(title: str) -> str:
 
 
 def _clean_title(value: str | None) -> str | None:
-    cleaned = " ".join((value or "").split())
+    cleaned = " ".join(unicodedata.normalize("NFC", value or "").split())
+    if any(unicodedata.category(character) in ("Cc", "Cf") for character in cleaned):
+        raise DocumentError(
+            _(
+                "Der Titel enthält unsichtbare Steuer- oder Formatierungszeichen (zum Beispiel "
+                "eine Umkehrung der Schreibrichtung). Bitte geben Sie ihn ohne sie ein."
+            ),
+            field="title",
+        )
     if len(cleaned) > TITLE_LENGTH:
         raise DocumentError(
             _("Der Titel darf höchstens %(max)d Zeichen lang sein.", max=TITLE_LENGTH),
@@ -165,7 +173,7 @@ def _received(root: Path, upload: Upload, limits: Limits) -> tuple[storage.Recei
     except storage.TooLarge:
         raise DocumentError(
             _(
-                "%(name)s: Die Datei ist größer als %(limit)s erlaubt.",
+                "%(name)s: Die Datei ist größer als die erlaubten %(limit)s.",
                 name=shown,
                 limit=_size_text(limits.max_bytes),
             ),

@@ -7,7 +7,8 @@ refused as soon as it passes the size limit. Once its content is accepted it mov
 atomic rename on the same file system) to ``<root>/<first two hex digits>/<name>``. Every
 path is built from a name of 32 hex digits and checked to stay inside the root.
 
-Several web hosts share one root on a shared volume (README: "Dokumente").
+Files are readable by their owner only (0600, folders 0700), like the backups. Several web
+hosts share one root on a shared volume (README: "Dokumente").
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from typing import BinaryIO
 CHUNK = 64 * 1024
 NAME = re.compile(r"[0-9a-f]{32}")
 INCOMING = "incoming"
+FILE_MODE = 0o600
+FOLDER_MODE = 0o700
 
 
 class TooLarge(ValueError):
@@ -64,13 +67,15 @@ def receive(root: Path, stream: BinaryIO, *, max_bytes: int) -> Received:
     """Copy ``stream`` into ``<root>/incoming/`` in chunks, hashing as it goes; raise
     ``TooLarge`` (and remove the partial file) once more than ``max_bytes`` arrived."""
     folder = root / INCOMING
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
     name = new_name()
     path = _inside(root, folder / name)
     digest = hashlib.sha256()
     size = 0
     try:
-        with open(path, "xb") as target:
+        # Created for its owner only, like the backups: the files hold personal data.
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+        with open(descriptor, "wb") as target:
             while chunk := stream.read(CHUNK):
                 size += len(chunk)
                 if size > max_bytes:
@@ -88,7 +93,7 @@ def receive(root: Path, stream: BinaryIO, *, max_bytes: int) -> Received:
 def accept(root: Path, received: Received) -> Path:
     """Move ``received`` to its place in the root; return that path."""
     target = stored_path(root, received.name)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    target.parent.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
     os.replace(received.path, target)
     return target
 

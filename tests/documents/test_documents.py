@@ -214,7 +214,7 @@ def test_a_file_over_the_limit_is_refused(app, client, session, team):
     finally:
         app.config["DOCUMENT_MAX_MB"] = 20
     assert answer.status_code == 422
-    assert "größer als 1 MB" in answer.get_data(as_text=True)
+    assert "größer als die erlaubten 1 MB" in answer.get_data(as_text=True)
     assert _files_in(_root(app)) == []
 
 
@@ -663,3 +663,42 @@ def test_the_upload_arrives_before_the_database_is_asked(app, client, session, t
         event.remove(db.engine, "before_cursor_execute", first_statement)
     assert answer.status_code == 302
     assert seen == [True]
+
+
+def test_a_title_with_invisible_control_characters_is_refused(client, session, team):
+    _lead, engagement = team
+    answer = _upload(client, engagement, [("a.pdf", PDF)], title="Bericht\u202efdp.exe")
+    assert answer.status_code == 422
+    html = answer.get_data(as_text=True)
+    assert 'id="title-error"' in html and "unsichtbare Steuer- oder Formatierungszeichen" in html
+    assert session.scalar(select(Document)) is None
+
+
+def test_a_refused_file_is_announced_at_the_file_control(client, session, team):
+    _lead, engagement = team
+    answer = _upload(client, engagement, [("x.pdf", b"<html><p>kein PDF</p></html>")])
+    html = answer.get_data(as_text=True)
+    control = re.search(r"<input[^>]*\bid=\"files\"[^>]*>", html).group(0)
+    assert 'aria-invalid="true"' in control and "files-error" in control
+    assert re.search(r'<p class="field-error" id="files-error">.*x\.pdf: ', html, re.S)
+    assert '<a href="#files">Dateien: x.pdf: ' in html
+
+
+def test_stored_files_are_for_their_owner_only(app, client, session, team):
+    _lead, engagement = team
+    _upload(client, engagement, [("Plan.pdf", PDF)])
+    (stored,) = _files_in(_root(app))
+    assert stored.stat().st_mode & 0o777 == 0o600
+    assert stored.parent.stat().st_mode & 0o777 == 0o700
+
+
+def test_a_limit_of_one_file_is_named_in_the_singular(app, client, session, team):
+    _lead, engagement = team
+    app.config["DOCUMENT_MAX_FILES"] = 1
+    try:
+        answer = _upload(client, engagement, [("a.pdf", PDF), ("b.pdf", PDF)])
+    finally:
+        app.config["DOCUMENT_MAX_FILES"] = 10
+    assert answer.status_code in (413, 422)
+    text = answer.get_data(as_text=True)
+    assert "höchstens 1 Datei " in text and "höchstens 1 Dateien" not in text

@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response
-from wtforms import BooleanField, HiddenField, SelectField, StringField
+from wtforms import BooleanField, HiddenField, MultipleFileField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 
 from caseflow import clock
@@ -84,8 +84,10 @@ REQUEST_OVERHEAD = MEGABYTE
 
 
 class UploadForm(FlaskForm):
-    """The upload form's fields besides the files (read from ``request.files``)."""
+    """The upload form. The files are read from ``request.files``; the ``files`` field is
+    there for the control and its messages."""
 
+    files = MultipleFileField(_l("Dateien"))
     title = StringField(_l("Titel (bei einer Datei)"))
     kind = SelectField(
         _l("Art"),
@@ -269,14 +271,16 @@ def upload(engagement_id: int) -> Page:
     engagement = load_engagement(engagement_id, for_edit=True)
     if upload_too_large():
         form = _upload_form(engagement)
-        form.form_errors.append(
-            _(
-                "Zu viele oder zu große Dateien auf einmal: höchstens %(count)d Dateien mit "
+        form.files.errors = [
+            ngettext(
+                "Zu viele oder zu große Dateien auf einmal: höchstens %(num)d Datei mit bis "
+                "zu %(size)d MB.",
+                "Zu viele oder zu große Dateien auf einmal: höchstens %(num)d Dateien mit "
                 "je bis zu %(size)d MB.",
-                count=current_app.config["DOCUMENT_MAX_FILES"],
+                int(current_app.config["DOCUMENT_MAX_FILES"]),
                 size=current_app.config["DOCUMENT_MAX_MB"],
             )
-        )
+        ]
         return _render_page(engagement, form=form, status=413)
     # A file input left empty still sends one part without a name.
     files = [item for item in request.files.getlist("files") if item.filename]
@@ -299,12 +303,13 @@ def _store(engagement: Engagement, form: UploadForm, files: list[FileStorage]) -
     engagement_id = engagement.id
     uploads = [Upload(stream=item.stream, file_name=item.filename) for item in files]
     if len(uploads) > int(current_app.config["DOCUMENT_MAX_FILES"]):
-        form.form_errors.append(
-            _(
-                "Bitte laden Sie höchstens %(count)d Dateien auf einmal hoch.",
-                count=current_app.config["DOCUMENT_MAX_FILES"],
+        form.files.errors = [
+            ngettext(
+                "Bitte laden Sie höchstens %(num)d Datei auf einmal hoch.",
+                "Bitte laden Sie höchstens %(num)d Dateien auf einmal hoch.",
+                int(current_app.config["DOCUMENT_MAX_FILES"]),
             )
-        )
+        ]
         return _render_page(engagement, form=form, status=422)
     milestone = form_id(form.milestone_id.data) if form.milestone_id.data else None
     if form.milestone_id.data and milestone is None:
@@ -345,8 +350,8 @@ def _store(engagement: Engagement, form: UploadForm, files: list[FileStorage]) -
     except EngagementError as error:
         # A refused file, title or milestone, or a milestone that cannot be completed.
         db.session.rollback()
-        target = getattr(form, error.field or "", None)
-        if target is not None and error.field != "files":
+        target = form[error.field] if error.field and error.field in form else None
+        if target is not None:
             target.errors = [*target.errors, str(error)]
         else:
             form.form_errors.append(str(error))
@@ -453,10 +458,12 @@ def delete(engagement_id: int, document_id: int) -> Page:
     def done(names: list[str]) -> Page:
         remove_files(storage_root(), names)  # deleted at once: the files go after the commit
         if trash_days > 0:
-            message = _(
-                "Das Dokument liegt %(days)d Tage im Papierkorb und kann bis dahin "
+            message = ngettext(
+                "Das Dokument liegt %(num)d Tag im Papierkorb und kann bis dahin "
                 "wiederhergestellt werden.",
-                days=trash_days,
+                "Das Dokument liegt %(num)d Tage im Papierkorb und kann bis dahin "
+                "wiederhergestellt werden.",
+                trash_days,
             )
         else:
             message = _("Das Dokument ist gelöscht.")

@@ -22,12 +22,16 @@
       request.setRequestHeader("X-Upload-Progress", "1");
       bar.hidden = false;
       bar.value = 0;
+      var announced = -1;
       request.upload.addEventListener("progress", function (progress) {
         if (progress.lengthComputable) {
           bar.max = progress.total;
           bar.value = progress.loaded;
-          if (status) {
-            status.textContent = Math.round((100 * progress.loaded) / progress.total) + " %";
+          // The status is read out: in steps of ten per cent, not at every event.
+          var step = Math.floor((10 * progress.loaded) / progress.total) * 10;
+          if (status && step !== announced) {
+            announced = step;
+            status.textContent = step + " %";
           }
         }
       });
