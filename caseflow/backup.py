@@ -16,8 +16,9 @@ The documents' files (``DOCUMENT_STORAGE_ROOT``) go into a tar file beside the d
 finds its file in the tar; a file in the tar without a row is an orphan the next housekeeping
 removes. One exception: with ``DOCUMENT_TRASH_DAYS = 0`` a deletion removes the file right
 after its commit, so a document deleted between the two copies has a row without its file
-(the daily check reports it as damaged after a restore). Restoring unpacks only files of the storage layout (``ab/<32 hex digits>``) into an
-empty storage root, nothing else: no paths out of it, no links.
+(the daily check reports it as damaged after a restore). Restoring unpacks only files of the
+storage layout (``ab/<32 hex digits>``) into an empty storage root, nothing else: no paths out
+of it, no links.
 """
 
 from __future__ import annotations

@@ -702,3 +702,51 @@ def test_a_limit_of_one_file_is_named_in_the_singular(app, client, session, team
     assert answer.status_code in (413, 422)
     text = answer.get_data(as_text=True)
     assert "höchstens 1 Datei " in text and "höchstens 1 Dateien" not in text
+
+
+def test_over_https_an_upload_from_another_site_is_refused(client, session, make_staff):
+    """The upload is exempt from the global CSRF check (it reads its body itself) and makes
+    the check in the view: on HTTPS that includes the Referer, as for every other form."""
+    from tests.conftest import TEST_PASSWORD
+
+    origin = "https://localhost"
+
+    def token_of(path: str) -> str:
+        html = client.get(path, base_url=origin).get_data(as_text=True)
+        return CSRF_PATTERN.search(html).group(1)
+
+    lead = make_staff(Role.CONSULTANT)
+    engagement = factories.make_engagement(
+        session, lead=lead, start=date(2025, 1, 1), status=EngagementStatus.AKTIV
+    )
+    signed_in = client.post(
+        "/login",
+        base_url=origin,
+        data={"email": lead.email, "password": TEST_PASSWORD, "csrf_token": token_of("/login")},
+        headers={"Referer": f"{origin}/login"},
+    )
+    assert signed_in.status_code == 302 and "/login" not in signed_in.headers["Location"]
+    page = f"/engagements/{engagement.id}/dokumente"
+    token = token_of(page)
+
+    def send(referrer: str):
+        return client.post(
+            page,
+            base_url=origin,
+            data={
+                "csrf_token": token,
+                "kind": "sonstiges",
+                "milestone_id": "",
+                "title": "",
+                "files": [(io.BytesIO(PDF), "Plan.pdf")],
+            },
+            content_type="multipart/form-data",
+            headers={"Referer": referrer},
+        )
+
+    foreign = send("https://angreifer.example/formular")
+    assert foreign.status_code == 422
+    assert "Bitte wählen Sie die Dateien noch einmal aus." in foreign.get_data(as_text=True)
+    assert session.scalar(select(Document)) is None
+    assert send(f"{origin}{page}").status_code == 302
+    assert session.scalar(select(Document)) is not None

@@ -26,6 +26,7 @@ from flask import (
     url_for,
 )
 from flask_wtf import FlaskForm
+from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -259,9 +260,9 @@ def _request_limit() -> int:
     )
 
 
-# Exempt from the global CSRF check (the form checks its own token): the body is read by
-# the input hook under this view's own size limit (``takes_files``), and a body over it
-# must reach the view, which answers with its form.
+# Exempt from the global CSRF check, made in the view instead (``csrf.protect``): the body
+# is read by the input hook under this view's own size limit (``takes_files``), and a body
+# over it, or a form whose token expired, must reach the view, which answers with its form.
 @bp.post("/engagements/<int:engagement_id>/dokumente")
 @staff_required
 @csrf.exempt
@@ -285,7 +286,15 @@ def upload(engagement_id: int) -> Page:
     # A file input left empty still sends one part without a name.
     files = [item for item in request.files.getlist("files") if item.filename]
     form = _upload_form(engagement, formdata=request.form)
-    if not form.validate():
+    try:
+        if current_app.config.get("WTF_CSRF_ENABLED", True):
+            # What the global check would have done: the token, and on HTTPS the Referer.
+            csrf.protect()
+        valid = form.validate()
+    except CSRFError as error:
+        valid = False
+        form.csrf_token.errors = [str(error.description)]
+    if not valid:
         if form.csrf_failed:
             form.form_errors.append(
                 _("Ihre Sitzung war abgelaufen. Bitte wählen Sie die Dateien noch einmal aus.")
