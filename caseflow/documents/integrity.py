@@ -42,12 +42,28 @@ class Checked:
     repaired: int
 
 
-def _changes(version: DocumentVersion) -> dict[str, object]:
-    return {
-        "document": version.document_id,
-        "version": version.number,
-        "storage_name": version.storage_name,
-    }
+def _record(
+    session: Session,
+    action: str,
+    version: DocumentVersion,
+    *,
+    engagement_id: int,
+    actor: Actor,
+    now: datetime,
+) -> None:
+    record(
+        session,
+        actor=actor,
+        action=action,
+        object_type=OBJECT_TYPE,
+        object_id=engagement_id,
+        changes={
+            "document": version.document_id,
+            "version": version.number,
+            "storage_name": version.storage_name,
+        },
+        at=now,
+    )
 
 
 def report_damage(
@@ -68,15 +84,7 @@ def report_damage(
     if version.damaged_at is not None:
         return False
     version.damaged_at = now
-    record(
-        session,
-        actor=actor,
-        action="document.damaged",
-        object_type=OBJECT_TYPE,
-        object_id=engagement_id,
-        changes=_changes(version),
-        at=now,
-    )
+    _record(session, "document.damaged", version, engagement_id=engagement_id, actor=actor, now=now)
     session.flush()
     return True
 
@@ -108,14 +116,13 @@ def check_documents(session: Session, now: datetime, root: Path) -> Checked:
                 damaged += 1
         elif version.damaged_at is not None:
             version.damaged_at = None
-            record(
+            _record(
                 session,
+                "document.repaired",
+                version,
+                engagement_id=engagement_id,
                 actor=None,
-                action="document.repaired",
-                object_type=OBJECT_TYPE,
-                object_id=engagement_id,
-                changes=_changes(version),
-                at=now,
+                now=now,
             )
             repaired += 1
     session.flush()
