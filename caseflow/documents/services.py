@@ -141,6 +141,8 @@ def complete_with_evidence(
     _milestone_of(session, engagement, milestone_id)
     milestone = session.get(Milestone, milestone_id)
     assert milestone is not None  # _milestone_of found it
+    # Locked and current, as for the upload itself (``upload_documents``).
+    session.refresh(engagement, ["version"], with_for_update=True)
     complete_milestone(session, milestone, actor=actor, now=now, completed_on=completed_on)
     return milestone
 

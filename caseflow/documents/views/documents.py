@@ -331,7 +331,7 @@ def _store(engagement: Engagement, form: UploadForm, files: list[FileStorage]) -
     completed = None
     try:
         if form.complete.data:
-            # First, so that a refusal comes before the files are read.
+            # First, so that a refusal comes before the files are checked and stored.
             completed = complete_with_evidence(
                 db.session,
                 engagement,
