@@ -338,6 +338,31 @@ def test_the_engagement_page_lists_documents_in_a_fixed_number_of_queries(
     assert many.count == few.count
 
 
+def test_the_documents_page_takes_a_fixed_number_of_queries(client, session, team, count_queries):
+    """Every version, the trash and the milestones: as many statements for one document
+    as for six, one with two versions, one in the trash."""
+    _lead, engagement = team
+    _upload(client, engagement, [("A.pdf", PDF)])
+    page = f"/engagements/{engagement.id}/dokumente"
+    client.get(page)
+    with count_queries() as few:
+        client.get(page)
+    _upload(client, engagement, [(f"B{n}.pdf", PDF) for n in range(5)])
+    _upload(
+        client,
+        engagement,
+        [("A.pdf", PDF + b"%2\n")],
+        milestone_id=str(engagement.phases[0].milestones[1].id),
+    )
+    trashed = session.scalar(select(Document).where(Document.title == "B0"))
+    token = _csrf(client, page)
+    client.post(f"{page}/{trashed.id}/loeschen", data={"csrf_token": token, "version": "1"})
+    with count_queries() as many:
+        html = client.get(page).get_data(as_text=True)
+    assert "Fassung 2" in html and 'id="trash-title"' in html
+    assert many.count == few.count
+
+
 def test_a_milestones_evidence_shows_under_it_on_the_engagement_page(client, session, team):
     _lead, engagement = team
     milestone = engagement.phases[0].milestones[1]
