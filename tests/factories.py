@@ -423,14 +423,16 @@ def make_document(
     content: bytes = PDF,
     kind: DocumentKind = DocumentKind.PLAN,
     now: datetime = MOMENT,
+    title: str | None = None,
 ) -> DocumentVersion:
     """A document of ``engagement`` uploaded by ``actor`` (who may change it), its file in
-    the app's storage root; the version (in an app context)."""
+    the app's storage root; the version (in an app context). Under a ``title`` of an
+    existing document it is that document's next version."""
     return upload_documents(
         session,
         engagement,
         [Upload(stream=io.BytesIO(content), file_name=file_name)],
-        title=None,
+        title=title,
         kind=kind,
         milestone_id=None,
         actor=actor,

@@ -3,8 +3,8 @@ removed only once no row names them (the run after), old leftovers of crashed up
 
 from __future__ import annotations
 
-import io
 import os
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -13,20 +13,33 @@ from sqlalchemy import select
 
 from caseflow.audit.models import AuditEvent
 from caseflow.documents.models import Document, DocumentKind
-from caseflow.documents.services import Limits, Upload, trash_document, upload_documents
+from caseflow.documents.services import trash_document
+from caseflow.documents.storage import stored_path
 from caseflow.documents.sweeps import documents_housekeeping, expire_documents, storage_root
 from caseflow.engagements.models import EngagementStatus
 from caseflow.staff.models import Role
 from tests import factories
 
 NOW = datetime(2025, 6, 1, 9, 0, tzinfo=UTC)
-PDF = b"%PDF-1.4\n%%EOF\n"
-LIMITS = Limits(max_bytes=1024 * 1024, max_unpacked_bytes=10 * 1024 * 1024)
 
 
 def _age(path: Path, hours: float) -> None:
     moment = (NOW - timedelta(hours=hours)).timestamp()
     os.utime(path, (moment, moment))
+
+
+@dataclass(frozen=True)
+class Stored:
+    document: Document
+    path: Path
+
+
+def _stored(root: Path, session, engagement, lead, name: str, now: datetime) -> Stored:
+    """A document uploaded at ``now`` and the place of its file."""
+    version = factories.make_document(
+        session, engagement, actor=lead, file_name=name, kind=DocumentKind.BERICHT, now=now
+    )
+    return Stored(version.document, stored_path(root, version.storage_name))
 
 
 def test_expired_trash_loses_its_rows_then_its_files(app: Flask, session, make_staff) -> None:
@@ -35,29 +48,17 @@ def test_expired_trash_loses_its_rows_then_its_files(app: Flask, session, make_s
     with app.test_request_context():
         root = storage_root()
         kept, old = (
-            upload_documents(
-                session,
-                engagement,
-                [Upload(stream=io.BytesIO(PDF), file_name=name)],
-                title=None,
-                kind=DocumentKind.BERICHT,
-                milestone_id=None,
-                actor=lead,
-                now=NOW - timedelta(days=40),
-                root=root,
-                limits=LIMITS,
-            )
+            _stored(root, session, engagement, lead, name, NOW - timedelta(days=40))
             for name in ("bleibt.pdf", "alt.pdf")
         )
-        old_document = old.versions[0].document
         trash_document(
             session,
-            old_document,
+            old.document,
             actor=lead,
             now=NOW - timedelta(days=31),
             trash_days=30,
         )
-        for path in (*kept.stored, *old.stored):
+        for path in (kept.path, old.path):
             _age(path, 24 * 40)
         leftover = root / "incoming" / ("0" * 32)
         leftover.write_bytes(b"halb")
@@ -69,13 +70,13 @@ def test_expired_trash_loses_its_rows_then_its_files(app: Flask, session, make_s
         assert documents_housekeeping(session, NOW) == 2
         assert not leftover.exists() and fresh.exists()
         assert session.scalars(select(Document.title)).all() == ["bleibt"]
-        assert old.stored[0].exists() and kept.stored[0].exists()
+        assert old.path.exists() and kept.path.exists()
         event = session.scalar(select(AuditEvent).where(AuditEvent.action == "document.purged"))
         assert event.actor_id is None and event.changes["title"] == "alt"
 
         # The next run: the file no row names any more goes too; the kept one stays.
         assert documents_housekeeping(session, NOW + timedelta(days=1)) == 1
-        assert not old.stored[0].exists() and kept.stored[0].exists()
+        assert not old.path.exists() and kept.path.exists()
 
 
 def test_a_young_trash_and_a_young_orphan_stay(app: Flask, session, make_staff) -> None:
@@ -83,21 +84,10 @@ def test_a_young_trash_and_a_young_orphan_stay(app: Flask, session, make_staff) 
     engagement = factories.make_engagement(session, lead=lead, start=date(2025, 1, 1))
     with app.test_request_context():
         root = storage_root()
-        uploaded = upload_documents(
-            session,
-            engagement,
-            [Upload(stream=io.BytesIO(PDF), file_name="neu.pdf")],
-            title=None,
-            kind=DocumentKind.BERICHT,
-            milestone_id=None,
-            actor=lead,
-            now=NOW,
-            root=root,
-            limits=LIMITS,
-        )
+        uploaded = _stored(root, session, engagement, lead, "neu.pdf", NOW)
         trash_document(
             session,
-            uploaded.versions[0].document,
+            uploaded.document,
             actor=lead,
             now=NOW - timedelta(days=29),
             trash_days=30,
@@ -106,7 +96,7 @@ def test_a_young_trash_and_a_young_orphan_stay(app: Flask, session, make_staff) 
         orphan.parent.mkdir(parents=True, exist_ok=True)
         orphan.write_bytes(b"x")
         assert documents_housekeeping(session, NOW) == 0
-        assert orphan.exists() and uploaded.stored[0].exists()
+        assert orphan.exists() and uploaded.path.exists()
         assert session.scalar(select(Document)) is not None
 
 
@@ -121,19 +111,9 @@ def test_documents_of_closed_engagements_go_when_the_retention_period_has_passed
         session, lead=lead, start=date(2025, 1, 1), status=EngagementStatus.AKTIV
     )
     with app.test_request_context():
-        root = storage_root()
         for engagement, name in ((closed, "alt.pdf"), (running, "laufend.pdf")):
-            upload_documents(
-                session,
-                engagement,
-                [Upload(stream=io.BytesIO(PDF), file_name=name)],
-                title=None,
-                kind=DocumentKind.BERICHT,
-                milestone_id=None,
-                actor=lead,
-                now=NOW,
-                root=root,
-                limits=LIMITS,
+            factories.make_document(
+                session, engagement, actor=lead, file_name=name, kind=DocumentKind.BERICHT, now=NOW
             )
         # The programme ends on 31.07.2026; contacts and documents go three years later.
         before = datetime(2029, 7, 30, 12, 0, tzinfo=UTC)

@@ -4,7 +4,6 @@ new title become versions 1 and 2 of one document."""
 
 from __future__ import annotations
 
-import io
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,8 +16,6 @@ from sqlalchemy.orm import Session
 
 from caseflow.audit.models import AuditEvent
 from caseflow.documents.models import Document, DocumentKind, DocumentVersion
-from caseflow.documents.services import Limits, Upload, upload_documents
-from caseflow.documents.sweeps import storage_root
 from caseflow.engagements.models import Engagement, EngagementStatus, PhaseTemplate
 from caseflow.extensions import db
 from caseflow.organisations.models import Organisation
@@ -27,7 +24,6 @@ from tests import factories
 
 NOW = datetime(2025, 3, 10, 9, 0, tzinfo=UTC)
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n"
-LIMITS = Limits(max_bytes=1024 * 1024, max_unpacked_bytes=1024 * 1024)
 
 
 @dataclass(frozen=True)
@@ -64,18 +60,15 @@ def committed(app: Flask, session: Session) -> Iterator[Committed]:
 
 
 def _upload(session: Session, committed: Committed, file_name: str, title: str | None = None):
-    engagement = session.get(Engagement, committed.engagement_id)
-    return upload_documents(
+    factories.make_document(
         session,
-        engagement,
-        [Upload(stream=io.BytesIO(PDF + file_name.encode()), file_name=file_name)],
-        title=title,
-        kind=DocumentKind.SONSTIGES,
-        milestone_id=None,
+        session.get(Engagement, committed.engagement_id),
         actor=session.get(StaffMember, committed.lead_id),
+        file_name=file_name,
+        content=PDF + file_name.encode(),
+        kind=DocumentKind.SONSTIGES,
         now=NOW,
-        root=storage_root(),
-        limits=LIMITS,
+        title=title,
     )
 
 
