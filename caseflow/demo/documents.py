@@ -22,8 +22,6 @@ from caseflow.documents.services import Limits, Upload, upload_documents
 from caseflow.documents.sweeps import storage_root
 from caseflow.engagements.models import Engagement, EngagementStatus, Milestone, MilestoneStatus
 
-MEGABYTE = 1024 * 1024
-
 
 @dataclass(frozen=True)
 class Evidence:
@@ -97,10 +95,7 @@ def create_documents(demo: Demo) -> None:
     """Upload the evidence of every done milestone of ``EVIDENCE`` (not of cancelled
     engagements), by the engagement's lead on the day the milestone was done."""
     root = storage_root()
-    limits = Limits(
-        max_bytes=int(current_app.config["DOCUMENT_MAX_MB"]) * MEGABYTE,
-        max_unpacked_bytes=int(current_app.config["DOCUMENT_MAX_UNPACKED_MB"]) * MEGABYTE,
-    )
+    limits = Limits.of(current_app.config)
     for engagement in demo.engagements.values():
         if engagement.status is EngagementStatus.ABGEBROCHEN:
             continue

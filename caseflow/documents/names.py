@@ -31,6 +31,13 @@ DEFAULT_STEM = "Dokument"
 # surrogates (Cs) and line/paragraph separators (Zl, Zp).
 _REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
 
+
+def is_invisible(character: str) -> bool:
+    """Whether ``character`` is one of those a name or title may not hold: it would not
+    show, or would show the text other than it is (see ``_REFUSED_CATEGORIES``)."""
+    return unicodedata.category(character) in _REFUSED_CATEGORIES
+
+
 # Other spellings of a kind's extension, kept as typed.
 _SPELLINGS = {
     ".jpg": frozenset({".jpg", ".jpeg", ".jpe", ".jfif"}),
@@ -85,7 +92,7 @@ def clean_file_name(raw: str | None, kind: Kind) -> str:
     Raises ``NameRefused`` when the name holds control or format characters.
     """
     name = unicodedata.normalize("NFC", _last_component(raw or ""))
-    if any(unicodedata.category(char) in _REFUSED_CATEGORIES for char in name):
+    if any(map(is_invisible, name)):
         raise NameRefused(
             _(
                 "Der Dateiname enthält unsichtbare Steuer- oder Formatierungszeichen (zum "

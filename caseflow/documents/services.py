@@ -16,11 +16,11 @@ from __future__ import annotations
 import contextlib
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -35,7 +35,7 @@ from caseflow.documents.models import (
     DocumentKind,
     DocumentVersion,
 )
-from caseflow.documents.names import NameRefused, clean_file_name
+from caseflow.documents.names import NameRefused, clean_file_name, is_invisible
 from caseflow.engagements.models import Engagement, Milestone, Phase
 from caseflow.engagements.services.common import EngagementError, require_editor, touch
 from caseflow.engagements.services.milestones import complete_milestone
@@ -57,10 +57,21 @@ class Upload:
     file_name: str | None
 
 
+MEGABYTE = 1024 * 1024
+
+
 @dataclass(frozen=True)
 class Limits:
     max_bytes: int
     max_unpacked_bytes: int
+
+    @classmethod
+    def of(cls, config: Mapping[str, Any]) -> Limits:
+        """The limits an app's config sets (``DOCUMENT_MAX_MB``, ``DOCUMENT_MAX_UNPACKED_MB``)."""
+        return cls(
+            max_bytes=int(config["DOCUMENT_MAX_MB"]) * MEGABYTE,
+            max_unpacked_bytes=int(config["DOCUMENT_MAX_UNPACKED_MB"]) * MEGABYTE,
+        )
 
 
 @dataclass
@@ -83,7 +94,7 @@ def title_key(title: str) -> str:
 
 def _clean_title(value: str | None) -> str | None:
     cleaned = " ".join(unicodedata.normalize("NFC", value or "").split())
-    if any(unicodedata.category(character) in ("Cc", "Cf") for character in cleaned):
+    if any(map(is_invisible, cleaned)):
         raise DocumentError(
             _(
                 "Der Titel enthält unsichtbare Steuer- oder Formatierungszeichen (zum Beispiel "
@@ -161,9 +172,7 @@ def _shown_name(raw: str | None) -> str:
     """A file's name as a message may quote it: its last path part, with control and
     invisible format characters (a right-to-left override …) shown as "?"."""
     last = re.split(r"[/\\]", raw or "")[-1].strip()
-    cleaned = "".join(
-        "?" if unicodedata.category(character) in ("Cc", "Cf") else character for character in last
-    )
+    cleaned = "".join("?" if is_invisible(character) else character for character in last)
     return cleaned[:120] or _("ohne Namen")
 
 

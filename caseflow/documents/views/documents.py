@@ -42,6 +42,7 @@ from caseflow.documents.integrity import report_damage
 from caseflow.documents.models import FILE_NAME_LENGTH, Document, DocumentKind
 from caseflow.documents.queries import document_of, documents_of
 from caseflow.documents.services import (
+    MEGABYTE,
     Limits,
     Upload,
     complete_with_evidence,
@@ -79,7 +80,6 @@ from caseflow.web.input import takes_files, upload_too_large
 from caseflow.web.sections import ListColumn, PageSection
 
 ANCHOR = "documents-title"
-MEGABYTE = 1024 * 1024
 # Room in a request for the form's other fields and the multipart framing.
 REQUEST_OVERHEAD = MEGABYTE
 
@@ -113,14 +113,6 @@ class UploadForm(FlaskForm):
 
 class ActionForm(FlaskForm):
     version = HiddenField()
-
-
-def limits() -> Limits:
-    config = current_app.config
-    return Limits(
-        max_bytes=int(config["DOCUMENT_MAX_MB"]) * MEGABYTE,
-        max_unpacked_bytes=int(config["DOCUMENT_MAX_UNPACKED_MB"]) * MEGABYTE,
-    )
 
 
 def _trash_days() -> int:
@@ -350,7 +342,7 @@ def _store(engagement: Engagement, form: UploadForm, files: list[FileStorage]) -
             actor=acting_member(),
             now=clock.now(),
             root=root,
-            limits=limits(),
+            limits=Limits.of(current_app.config),
         )
         db.session.commit()
     except EngagementNotPermitted:
