@@ -265,6 +265,15 @@ def count_queries(app: Flask) -> Callable[[], QueryCounter]:
 
 
 @pytest.fixture
+def document_storage(app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A storage root for documents' files of this test's own: the database is rolled back
+    after every test, the file system is not."""
+    root = tmp_path / "storage" / "documents"
+    monkeypatch.setitem(app.config, "DOCUMENT_STORAGE_ROOT", str(root))
+    return root
+
+
+@pytest.fixture
 def smtp_server(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalSmtpServer]:
     """A real SMTP server on 127.0.0.1 (aiosmtpd); the app sends its mail there for this test.
     ``smtp_server.messages`` / ``smtp_server.wait_for(count)`` give the parsed messages, each

@@ -10,10 +10,8 @@ import json
 import zipfile
 from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 
 import pytest
-from flask import Flask
 from sqlalchemy import select
 from werkzeug.test import TestResponse
 
@@ -36,15 +34,7 @@ NOTES = "Protokoll der Steuerungsgruppe, Frau Yılmaz\n".encode()
 REPORT = b"%PDF-1.4\n% Zwischenbericht\n%%EOF\n"
 
 
-@pytest.fixture(autouse=True)
-def _own_storage_root(app: Flask, tmp_path: Path) -> Iterator[None]:
-    """The files of this module's tests in a folder of their own (as tests/documents do)."""
-    before = app.config.get("DOCUMENT_STORAGE_ROOT")
-    app.config["DOCUMENT_STORAGE_ROOT"] = str(tmp_path / "storage" / "documents")
-    try:
-        yield
-    finally:
-        app.config["DOCUMENT_STORAGE_ROOT"] = before
+pytestmark = pytest.mark.usefixtures("document_storage")
 
 
 @pytest.fixture(autouse=True)
